@@ -1,0 +1,40 @@
+/* flatten: turns an event envelope (or any JSON object) into the ordered list
+ * of (key, type, value) of SPEC section 5. A key can be pasted into a
+ * template as {{ request.<key> }}: top-level members appear bare ("body",
+ * "method"), nested identifier-like names as ".name", others as ["name"]
+ * with JSON string escaping, array elements as [index]. Leaves are strings,
+ * numbers, booleans, nulls, and empty objects/arrays ("{}", "[]"). Order is
+ * document order. */
+#ifndef INCOMING_FLATTEN_H
+#define INCOMING_FLATTEN_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+enum flat_type { FLAT_STRING, FLAT_NUMBER, FLAT_BOOLEAN, FLAT_NULL, FLAT_OBJECT, FLAT_ARRAY };
+
+struct flat_item {
+    char *key;   /* owned, e.g. body.products[0].name, headers["X-Request-Id"] */
+    enum flat_type type;
+    char *value; /* owned: the leaf as JSON text, numbers exactly as sent */
+};
+
+struct flat_list {
+    struct flat_item *items; /* owned */
+    size_t count;
+    size_t cap;
+};
+
+/* Flattens root (an object or array; a scalar root gives one item with key
+ * ""). Returns 0, or -1 on OOM (out is then freed). */
+int flatten(const cJSON *root, struct flat_list *out);
+void flat_list_free(struct flat_list *l); /* l may be NULL */
+/* "string", "number", "boolean", "null", "object", "array". */
+const char *flat_type_name(enum flat_type t);
+/* The list as the API's [{key, type, value}] (value as a JSON value).
+ * Caller frees with cJSON_Delete. NULL on OOM. */
+cJSON *flatten_to_json(const struct flat_list *l);
+/* Finds key (header segments compare case-insensitively). Borrowed or NULL. */
+const struct flat_item *flatten_find(const struct flat_list *l, const char *key);
+
+#endif

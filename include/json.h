@@ -1,0 +1,61 @@
+/* json: a strict RFC 8259 parser and a printer over cJSON trees that keep
+ * every number's exact text (SPEC section 5). cJSON itself parses numbers
+ * into doubles; here every cJSON_Number node carries its text as sent in
+ * valuestring (malloc'd, freed by cJSON_Delete), and valuedouble holds
+ * strtod() of it (inf for 1e400). Printing uses that text, never the double.
+ *
+ * Rules of json_parse: the whole input must be one value with optional
+ * surrounding whitespace; UTF-8 is validated (overlongs, surrogates and
+ * bytes past U+10FFFF are errors); \u escapes must pair surrogates; nesting
+ * deeper than max_depth is an error; a duplicate key replaces the earlier
+ * member's value in place (last wins, first position kept); a string holding
+ * U+0000 is refused (cJSON strings are NUL-terminated). */
+#ifndef INCOMING_JSON_H
+#define INCOMING_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct json_error {
+    int line;   /* 1-based */
+    int column; /* 1-based, in bytes */
+    char message[160]; /* e.g. "unexpected '}' at line 1, column 17" */
+};
+
+/* Parses len bytes of text (no NUL needed). On success returns 0 and *out
+ * (caller frees with cJSON_Delete). On failure returns -1, *out is NULL and
+ * err is filled (message already includes line and column). */
+int json_parse(const char *text, size_t len, int max_depth, cJSON **out,
+               struct json_error *err);
+
+/* Appends item compactly to out (numbers by their exact text). Returns a
+ * buf status (BUF_TOOBIG when out's limit is reached). */
+int json_print(const cJSON *item, struct buf *out);
+/* Pretty form (2-space indent) for people. */
+int json_print_pretty(const cJSON *item, struct buf *out);
+/* Appends s (len bytes, UTF-8) as a quoted JSON string. Invalid UTF-8 bytes
+ * become U+FFFD so the output is always valid JSON. */
+int json_print_string(const char *s, size_t len, struct buf *out);
+/* Convenience: compact text of item, malloc'd (caller frees), NULL on OOM. */
+char *json_to_string(const cJSON *item);
+
+/* Number nodes with exact text: from text (must be a valid JSON number) and
+ * from an integer. Return NULL on OOM or invalid text. */
+cJSON *json_number_from_text(const char *text);
+cJSON *json_number_from_ll(long long v);
+/* The exact text of a number node (valuestring, or formatted valuedouble for
+ * nodes made by plain cJSON). Borrowed or written into tmp (>= 32 bytes). */
+const char *json_number_text(const cJSON *item, char *tmp, size_t tmplen);
+
+/* Member lookup that is case-sensitive (cJSON_GetObjectItem is not). */
+cJSON *json_get(const cJSON *object, const char *name);
+/* Typed getters: NULL / def when absent or of another type. Borrowed. */
+const char *json_get_string(const cJSON *object, const char *name);
+long long json_get_ll(const cJSON *object, const char *name, long long def);
+
+/* 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
+int json_utf8_valid(const char *s, size_t len);
+
+#endif

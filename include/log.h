@@ -1,0 +1,24 @@
+/* log: one logging function for every process, to stderr (the web server's
+ * error log for the responder, <data_dir>/runner.log for runners).
+ * Messages carry the function name. Never pass a secret to these macros. */
+#ifndef INCOMING_LOG_H
+#define INCOMING_LOG_H
+
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+/* Sets the threshold; messages above it are dropped. */
+void log_set_level(enum log_level level);
+/* Parses "error|warn|info|debug"; returns 0 and sets *out, or -1. */
+int log_level_parse(const char *s, enum log_level *out);
+/* Sets the program name printed in front of every line (borrowed, static). */
+void log_set_ident(const char *ident);
+
+void log_msg(enum log_level level, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define LOG_ERR(...) log_msg(LOG_LVL_ERROR, __func__, __VA_ARGS__)
+#define LOG_WARN(...) log_msg(LOG_LVL_WARN, __func__, __VA_ARGS__)
+#define LOG_INFO(...) log_msg(LOG_LVL_INFO, __func__, __VA_ARGS__)
+#define LOG_DEBUG(...) log_msg(LOG_LVL_DEBUG, __func__, __VA_ARGS__)
+
+#endif
