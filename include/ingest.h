@@ -1,0 +1,23 @@
+/* ingest: POST /incoming/{endpointId} (SPEC section 4.1). Runs the checks
+ * in the SPEC's order, stores the event and its queue entry in one
+ * transaction, and answers 202 only after the commit. */
+#ifndef INCOMING_INGEST_H
+#define INCOMING_INGEST_H
+
+#include "http.h"
+#include "uuid.h"
+
+struct ingest_result {
+    int accepted;                 /* 1 when a new event was stored */
+    char event_id[UUID_LEN + 1];
+};
+
+/* Handles the request; endpoint is the path segment after /incoming/.
+ * Always answers. res tells the caller whether to start a runner. */
+void ingest_handle(struct http_request *req, const char *endpoint, struct ingest_result *res);
+
+/* 1 when the Content-Type value is application/json or application/<x>+json,
+ * parameters allowed. */
+int ingest_content_type_ok(const char *ct);
+
+#endif

@@ -1,0 +1,127 @@
+/* store: the one Berkeley DB transactional environment in data_dir, shared
+ * by every process (responders, runners, incomingctl). Each process opens
+ * its own handle (never across fork). The environment is opened with
+ * DB_REGISTER + DB_RECOVER + DB_FAILCHK so that the first process to find a
+ * dead one cleans up after it, and DB_CONFIG carries the durability flags so
+ * every process agrees. Every transaction goes through store_txn_run, which
+ * retries on deadlock; DB_RUNRECOVERY makes the handle reopen itself. */
+#ifndef INCOMING_STORE_H
+#define INCOMING_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+enum store_status {
+    STORE_OK = 0,
+    STORE_NOTFOUND = -1,
+    STORE_EXISTS = -2,      /* put with STORE_NOOVERWRITE found the key */
+    STORE_UNAVAILABLE = -3, /* environment cannot be opened or recovered */
+    STORE_ERROR = -4,       /* any other Berkeley DB failure (logged) */
+    STORE_SCHEMA = -5,      /* data_dir holds another schema version */
+    STORE_NOMEM = -6,
+    STORE_RETRY = -7,       /* deadlock: store_txn_run aborts and retries */
+    STORE_ABORT = -8        /* the callback chose to abort (no retry) */
+};
+
+/* The databases of the environment. Each is a btree in its own file unless
+ * noted. Later modules add theirs here and in store.c's table. */
+enum store_db {
+    STORE_DB_META = 0,       /* "schema" -> version, misc. singletons */
+    STORE_DB_INTEGRATIONS,   /* integration id -> integration JSON */
+    STORE_DB_ENDPOINTS,      /* endpoint id -> integration id */
+    STORE_DB_EVENTS,         /* event id -> event record (store_event_*) */
+    STORE_DB_EVENTS_BY_INTEGRATION, /* secondary: integration id|time|event id */
+    STORE_DB_QUEUE,          /* DB_QUEUE of event ids awaiting a runner */
+    STORE_DB_ADMIN_TOKENS,   /* token id -> admin token JSON (hash only) */
+    STORE_DB_COUNT
+};
+
+struct store;
+struct store_txn; /* valid only inside a store_txn_run callback */
+
+#define STORE_CREATE 0x1 /* create data_dir and databases (init) */
+
+/* Opens (and with STORE_CREATE, creates) the environment of cfg->data_dir.
+ * Returns STORE_OK and *out, or an error with a sentence in err. */
+int store_open(const struct config *cfg, int flags, struct store **out, char *err,
+               size_t errlen);
+void store_close(struct store *s); /* s may be NULL */
+
+/* Runs failchk (cleans up after dead processes); called periodically. */
+int store_failchk(struct store *s);
+/* Checkpoints the log (runners and incomingctl call this). */
+int store_checkpoint(struct store *s);
+
+typedef int (*store_txn_fn)(struct store_txn *t, void *arg);
+/* Begins a transaction, calls fn, commits when fn returns STORE_OK, aborts
+ * otherwise. STORE_RETRY from fn or from the commit restarts it (bounded,
+ * with a short randomised sleep). fn must be safe to run more than once.
+ * Returns fn's status, or a store error. */
+int store_txn_run(struct store *s, store_txn_fn fn, void *arg);
+/* The store a transaction belongs to (borrowed). */
+struct store *store_txn_store(struct store_txn *t);
+
+/* Plain key/value operations inside a transaction. store_get fills val
+ * (reset first) and returns STORE_NOTFOUND when absent. */
+#define STORE_NOOVERWRITE 0x1
+int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+              struct buf *val);
+/* Like store_get but takes a write lock (read-modify-write without deadlock). */
+int store_get_rmw(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+                  struct buf *val);
+int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+              const void *val, size_t vlen, int flags);
+int store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen);
+
+/* Walks db in key order from the first key >= start (or from the last key
+ * <= start when reverse; start may be NULL for an end). cb returns 0 to go
+ * on, 1 to stop, or a negative store status to fail. For a secondary index
+ * the value given is the primary's record and pkey is the primary key. */
+typedef int (*store_scan_fn)(const void *key, size_t klen, const void *pkey, size_t pklen,
+                             const void *val, size_t vlen, void *arg);
+int store_scan(struct store_txn *t, enum store_db db, const void *start, size_t startlen,
+               int reverse, store_scan_fn cb, void *arg);
+
+/* The work queue (record-level locking, so appends by many responders do not
+ * contend on one page). Items are event ids (36-byte UUID text). */
+int store_queue_push(struct store_txn *t, const char *event_id);
+/* Takes the oldest item; STORE_NOTFOUND when the queue is empty. */
+int store_queue_pop(struct store_txn *t, char event_id[37]);
+/* Counts queued items (outside any transaction; approximate under load). */
+int store_queue_count(struct store *s, long *out);
+
+/* Event records: a fixed header then the envelope JSON text. */
+enum store_event_state { STORE_EVENT_QUEUED = 0, STORE_EVENT_PROCESSED = 1 };
+
+struct store_event {
+    char event_id[37];
+    char integration_id[37];
+    char endpoint_id[37];
+    int64_t time_ms;
+    uint32_t state;
+    uint32_t body_off; /* where the raw body sits inside envelope */
+    uint32_t body_len;
+    const char *envelope; /* borrowed from the storage buffer given to get */
+    size_t envelope_len;
+};
+
+int store_event_put(struct store_txn *t, const struct store_event *ev);
+/* Reads one event; ev->envelope points into storage (caller's buffer). */
+int store_event_get(struct store_txn *t, const char *event_id, struct store_event *ev,
+                    struct buf *storage);
+/* Decodes a record (as passed to a scan callback). Returns 0 or STORE_ERROR. */
+int store_event_decode(const void *rec, size_t len, struct store_event *ev);
+int store_event_set_state(struct store_txn *t, const char *event_id, uint32_t state);
+
+/* A short, human description of a store status ("storage unavailable"). */
+const char *store_strerror(int status);
+
+/* The data directory this store was opened on (borrowed). */
+const char *store_data_dir(const struct store *s);
+
+#endif

@@ -1,0 +1,118 @@
+/* incoming.fcgi: the FastCGI responder the web server spawns. One request
+ * at a time per process; after the response is finished, a runner is
+ * started for an accepted event when a runner slot is free. SIGTERM lets the
+ * current request finish, then the process exits. */
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+#include "spawn.h"
+#include "store.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t stopping;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: accept() must return */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL); /* Apache's graceful stop */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Opens the store, at most once every two seconds after a failure. */
+static struct store *ensure_store(const struct config *cfg, struct store *s, time_t *last_try)
+{
+    char err[512];
+    time_t now = time(NULL);
+
+    if (s != NULL || now - *last_try < 2)
+        return s;
+    *last_try = now;
+    if (store_open(cfg, 0, &s, err, sizeof(err)) != STORE_OK) {
+        LOG_ERR("%s", err);
+        return NULL;
+    }
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    struct spawn_slots slots;
+    struct store *store = NULL;
+    struct router_ctx ctx;
+    FCGX_Request fcgx;
+    enum log_level lvl;
+    time_t last_try = 0, last_check;
+    char err[1024];
+
+    (void)argc;
+    (void)argv;
+    log_set_ident("incoming.fcgi");
+    if (config_load_default(&cfg, NULL, err, sizeof(err)) != 0) {
+        LOG_ERR("configuration: %s", err);
+        return 1;
+    }
+    if (log_level_parse(cfg.log_level, &lvl) == 0)
+        log_set_level(lvl);
+    install_signals();
+    if (FCGX_Init() != 0) {
+        LOG_ERR("FCGX_Init failed");
+        return 1;
+    }
+    if (FCGX_InitRequest(&fcgx, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        LOG_ERR("FCGX_InitRequest failed");
+        return 1;
+    }
+    store = ensure_store(&cfg, NULL, &last_try);
+    if (spawn_slots_open(&cfg, &slots) != 0)
+        slots.count = 0;
+    ctx.slots = &slots;
+    last_check = time(NULL);
+    while (!stopping && FCGX_Accept_r(&fcgx) >= 0) {
+        struct http_request req;
+        struct router_result res;
+        const char *role = FCGX_GetParam("FCGI_ROLE", fcgx.envp);
+        int st;
+
+        memset(&res, 0, sizeof(res));
+        store = ensure_store(&cfg, store, &last_try);
+        st = http_request_init(&req, &fcgx, &cfg);
+        req.store = store;
+        if (role != NULL && strcmp(role, "RESPONDER") != 0)
+            http_send_error(&req, 500, "internal", "only the FastCGI responder role is served",
+                            NULL);
+        else if (st != 0)
+            http_send_error(&req, st, st == 404 ? "not_found" : "uri_too_long", NULL, NULL);
+        else
+            router_dispatch(&req, &ctx, &res);
+        FCGX_Finish_r(&fcgx);
+        if (res.ingest.accepted && slots.count > 0 && spawn_slot_free(&slots))
+            spawn_runner(cfg.runner_path, cfg.path, res.ingest.event_id);
+        if (store != NULL && time(NULL) - last_check >= 10) {
+            last_check = time(NULL);
+            (void)store_failchk(store);
+        }
+    }
+    spawn_slots_close(&slots);
+    store_close(store);
+    return 0;
+}

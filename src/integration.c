@@ -1,0 +1,430 @@
+/* integration: validation, state machine and storage of integrations. */
+#include "integration.h"
+
+#include "buf.h"
+#include "json.h"
+#include "log.h"
+#include "uuid.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define NAME_MAX_LEN 100
+
+static const char *const builtin_icons[] = {
+    "webhook", "cart", "mail", "user", "bell", "bolt", "cloud", "database",
+    "globe", "link", "lock", "chart", "tag", "truck", "star", "code",
+};
+
+int integration_icon_builtin(const char *name)
+{
+    for (size_t i = 0; i < sizeof(builtin_icons) / sizeof(builtin_icons[0]); i++)
+        if (strcmp(builtin_icons[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static long long now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+const char *integration_state(const cJSON *doc)
+{
+    const char *s = json_get_string(doc, "state");
+    return s ? s : "";
+}
+
+const char *integration_auth(const cJSON *doc)
+{
+    const char *s = json_get_string(doc, "auth");
+    return s ? s : "none";
+}
+
+static int validate_name(const cJSON *req, char *err, size_t errlen)
+{
+    const cJSON *name = json_get(req, "name");
+    size_t len;
+
+    if (!cJSON_IsString(name)) {
+        snprintf(err, errlen, "name: required, a string");
+        return -1;
+    }
+    len = strlen(name->valuestring);
+    if (len < 1 || len > NAME_MAX_LEN) {
+        snprintf(err, errlen, "name: must be 1 to %d characters", NAME_MAX_LEN);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)name->valuestring[i] < 0x20) {
+            snprintf(err, errlen, "name: control characters are not allowed");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Checks the fields of a create request this build supports; unknown
+ * fields are refused so a typo never passes silently. */
+static int validate_create(const cJSON *req, char *err, size_t errlen)
+{
+    static const char *const known[] = {"name", "auth", "icon"};
+    const cJSON *it;
+    const char *auth;
+
+    if (!cJSON_IsObject(req)) {
+        snprintf(err, errlen, "body: must be a JSON object");
+        return -1;
+    }
+    cJSON_ArrayForEach(it, req)
+    {
+        size_t i;
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            if (strcmp(it->string, known[i]) == 0)
+                break;
+        if (i == sizeof(known) / sizeof(known[0])) {
+            snprintf(err, errlen, "%.60s: unknown field", it->string);
+            return -1;
+        }
+    }
+    if (validate_name(req, err, errlen) != 0)
+        return -1;
+    it = json_get(req, "auth");
+    auth = cJSON_IsString(it) ? it->valuestring : NULL;
+    if (it != NULL && auth == NULL) {
+        snprintf(err, errlen, "auth: must be a string");
+        return -1;
+    }
+    if (auth != NULL && strcmp(auth, "none") != 0) {
+        if (strcmp(auth, "jwt") == 0 || strcmp(auth, "hmac") == 0)
+            snprintf(err, errlen, "auth: '%s' is not available in this build yet; use 'none'",
+                     auth);
+        else
+            snprintf(err, errlen, "auth: must be one of none, jwt, hmac");
+        return -1;
+    }
+    it = json_get(req, "icon");
+    if (it != NULL && !(cJSON_IsString(it) && integration_icon_builtin(it->valuestring))) {
+        snprintf(err, errlen, "icon: must be one of the built-in icon names");
+        return -1;
+    }
+    return 0;
+}
+
+static int put_doc(struct store_txn *t, const cJSON *doc)
+{
+    char *text = json_to_string(doc);
+    const char *id = json_get_string(doc, "id");
+    int rc;
+
+    if (text == NULL || id == NULL) {
+        cJSON_free(text);
+        return STORE_NOMEM;
+    }
+    rc = store_put(t, STORE_DB_INTEGRATIONS, id, strlen(id), text, strlen(text), 0);
+    cJSON_free(text);
+    return rc;
+}
+
+struct create_arg {
+    const cJSON *doc;
+};
+
+static int create_fn(struct store_txn *t, void *arg)
+{
+    struct create_arg *a = arg;
+    const char *id = json_get_string(a->doc, "id");
+    const char *ep = json_get_string(a->doc, "endpointId");
+    int rc = store_put(t, STORE_DB_ENDPOINTS, ep, strlen(ep), id, strlen(id), STORE_NOOVERWRITE);
+    if (rc == STORE_OK)
+        rc = put_doc(t, a->doc);
+    return rc;
+}
+
+int integration_create(struct store *s, const cJSON *req, cJSON **out, char *err, size_t errlen)
+{
+    char id[UUID_LEN + 1], ep[UUID_LEN + 1];
+    struct create_arg a;
+    cJSON *doc = NULL;
+    const cJSON *icon;
+    long long now = now_ms();
+    int rc;
+
+    *out = NULL;
+    if (validate_create(req, err, errlen) != 0)
+        return INTEGRATION_INVALID;
+    if (uuid_generate(id) != 0 || uuid_generate(ep) != 0) {
+        snprintf(err, errlen, "cannot generate ids: no random source");
+        return INTEGRATION_STORE;
+    }
+    doc = cJSON_CreateObject();
+    if (doc == NULL)
+        goto oom;
+    icon = json_get(req, "icon");
+    if (!cJSON_AddStringToObject(doc, "id", id) ||
+        !cJSON_AddStringToObject(doc, "name", json_get_string(req, "name")) ||
+        !cJSON_AddStringToObject(doc, "state", "draft") ||
+        !cJSON_AddStringToObject(doc, "auth", "none") ||
+        !cJSON_AddStringToObject(doc, "endpointId", ep) ||
+        (icon && !cJSON_AddStringToObject(doc, "icon", icon->valuestring)) ||
+        !cJSON_AddItemToObject(doc, "createdAt", json_number_from_ll(now)) ||
+        !cJSON_AddItemToObject(doc, "updatedAt", json_number_from_ll(now)))
+        goto oom;
+    a.doc = doc;
+    rc = store_txn_run(s, create_fn, &a);
+    if (rc != STORE_OK) {
+        snprintf(err, errlen, "cannot store the integration: %s", store_strerror(rc));
+        cJSON_Delete(doc);
+        return INTEGRATION_STORE;
+    }
+    *out = doc;
+    return INTEGRATION_OK;
+oom:
+    cJSON_Delete(doc);
+    snprintf(err, errlen, "out of memory");
+    return INTEGRATION_STORE;
+}
+
+static int parse_doc(const struct buf *v, cJSON **out)
+{
+    struct json_error jerr;
+    if (json_parse(v->data, v->len, 64, out, &jerr) != 0) {
+        LOG_ERR("stored integration does not parse: %s", jerr.message);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+int integration_get(struct store_txn *t, const char *id, cJSON **out)
+{
+    char key[UUID_LEN + 1];
+    struct buf v;
+    int rc;
+
+    *out = NULL;
+    if (uuid_parse(id, strlen(id), key) != 0)
+        return STORE_NOTFOUND;
+    buf_init(&v, 16u << 20);
+    rc = store_get(t, STORE_DB_INTEGRATIONS, key, UUID_LEN, &v);
+    if (rc == STORE_OK)
+        rc = parse_doc(&v, out);
+    buf_free(&v);
+    return rc;
+}
+
+int integration_get_by_endpoint(struct store_txn *t, const char *endpoint_id, cJSON **out)
+{
+    char key[UUID_LEN + 1];
+    struct buf v;
+    int rc;
+
+    *out = NULL;
+    if (uuid_parse(endpoint_id, strlen(endpoint_id), key) != 0)
+        return STORE_NOTFOUND;
+    buf_init(&v, 64);
+    rc = store_get(t, STORE_DB_ENDPOINTS, key, UUID_LEN, &v);
+    if (rc == STORE_OK)
+        rc = integration_get(t, buf_str(&v), out);
+    buf_free(&v);
+    return rc;
+}
+
+struct load_arg {
+    const char *id;
+    cJSON *doc;
+};
+
+static int load_fn(struct store_txn *t, void *arg)
+{
+    struct load_arg *a = arg;
+    cJSON_Delete(a->doc);
+    a->doc = NULL;
+    return integration_get(t, a->id, &a->doc);
+}
+
+int integration_load(struct store *s, const char *id, cJSON **out)
+{
+    struct load_arg a = {id, NULL};
+    int rc = store_txn_run(s, load_fn, &a);
+    *out = rc == STORE_OK ? a.doc : NULL;
+    if (rc != STORE_OK)
+        cJSON_Delete(a.doc);
+    return rc;
+}
+
+struct state_arg {
+    const char *id;
+    const char *state;
+    cJSON *doc;
+    int result; /* integration_status */
+    char *err;
+    size_t errlen;
+};
+
+static int transition_allowed(const char *from, const char *to)
+{
+    if (strcmp(to, "deleted") == 0)
+        return 1;
+    if (strcmp(to, "published") == 0)
+        return strcmp(from, "draft") == 0 || strcmp(from, "unpublished") == 0 ||
+               strcmp(from, "published") == 0;
+    if (strcmp(to, "unpublished") == 0)
+        return strcmp(from, "published") == 0 || strcmp(from, "unpublished") == 0;
+    return 0;
+}
+
+static int state_fn(struct store_txn *t, void *arg)
+{
+    struct state_arg *a = arg;
+    const char *from;
+    int rc;
+
+    cJSON_Delete(a->doc);
+    a->doc = NULL;
+    a->result = INTEGRATION_OK;
+    rc = integration_get(t, a->id, &a->doc);
+    if (rc == STORE_NOTFOUND) {
+        a->result = INTEGRATION_NOTFOUND;
+        snprintf(a->err, a->errlen, "no integration with id %.40s", a->id);
+        return STORE_ABORT;
+    }
+    if (rc != STORE_OK)
+        return rc;
+    from = integration_state(a->doc);
+    if (strcmp(from, "deleted") == 0) {
+        a->result = INTEGRATION_GONE;
+        snprintf(a->err, a->errlen, "integration %.40s was deleted", a->id);
+        return STORE_ABORT;
+    }
+    if (!transition_allowed(from, a->state)) {
+        a->result = INTEGRATION_CONFLICT;
+        snprintf(a->err, a->errlen, "integration is %s; it cannot become %s", from, a->state);
+        return STORE_ABORT;
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "state", cJSON_CreateString(a->state));
+    cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "updatedAt", json_number_from_ll(now_ms()));
+    return put_doc(t, a->doc);
+}
+
+int integration_set_state(struct store *s, const char *id, const char *state, cJSON **out,
+                          char *err, size_t errlen)
+{
+    struct state_arg a = {id, state, NULL, INTEGRATION_OK, err, errlen};
+    int rc = store_txn_run(s, state_fn, &a);
+
+    if (out)
+        *out = NULL;
+    if (rc == STORE_ABORT) {
+        cJSON_Delete(a.doc);
+        return a.result;
+    }
+    if (rc != STORE_OK) {
+        cJSON_Delete(a.doc);
+        snprintf(err, errlen, "cannot update the integration: %s", store_strerror(rc));
+        return INTEGRATION_STORE;
+    }
+    if (out)
+        *out = a.doc;
+    else
+        cJSON_Delete(a.doc);
+    return INTEGRATION_OK;
+}
+
+cJSON *integration_public(const cJSON *doc, const struct config *cfg)
+{
+    cJSON *pub = cJSON_Duplicate(doc, 1);
+    const char *ep = json_get_string(doc, "endpointId");
+    struct buf url;
+
+    if (pub == NULL)
+        return NULL;
+    cJSON_DeleteItemFromObjectCaseSensitive(pub, "secrets");
+    buf_init(&url, 2048);
+    if (ep && buf_printf(&url, "%s/incoming/%s", cfg->public_base_url, ep) == BUF_OK)
+        cJSON_AddStringToObject(pub, "endpointUrl", buf_str(&url));
+    buf_free(&url);
+    return pub;
+}
+
+struct list_arg {
+    const struct config *cfg;
+    const char *cursor; /* "" for the first page */
+    int limit;
+    int count;
+    int more;
+    cJSON *items;
+    char last[UUID_LEN + 1];
+};
+
+static int list_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
+                   size_t vlen, void *arg)
+{
+    struct list_arg *a = arg;
+    struct json_error jerr;
+    cJSON *doc = NULL, *pub;
+
+    (void)pkey;
+    (void)pklen;
+    if (a->count == a->limit) {
+        a->more = 1;
+        return 1;
+    }
+    if (json_parse(val, vlen, 64, &doc, &jerr) != 0)
+        return 0; /* skip a damaged record; verify reports it */
+    pub = integration_public(doc, a->cfg);
+    cJSON_Delete(doc);
+    if (pub == NULL || !cJSON_AddItemToArray(a->items, pub)) {
+        cJSON_Delete(pub);
+        return STORE_NOMEM;
+    }
+    a->count++;
+    if (klen == UUID_LEN) {
+        memcpy(a->last, key, klen);
+        a->last[klen] = '\0';
+    }
+    return 0;
+}
+
+static int list_fn(struct store_txn *t, void *arg)
+{
+    struct list_arg *a = arg;
+    char start[UUID_LEN + 1];
+
+    cJSON_Delete(a->items);
+    a->items = cJSON_CreateArray();
+    a->count = 0;
+    a->more = 0;
+    if (a->items == NULL)
+        return STORE_NOMEM;
+    if (a->cursor[0] == '\0')
+        return store_scan(t, STORE_DB_INTEGRATIONS, NULL, 0, 0, list_cb, a);
+    /* The smallest key after the cursor is the cursor followed by a NUL. */
+    memcpy(start, a->cursor, UUID_LEN);
+    start[UUID_LEN] = '\0';
+    return store_scan(t, STORE_DB_INTEGRATIONS, start, UUID_LEN + 1, 0, list_cb, a);
+}
+
+int integration_list(struct store *s, const struct config *cfg, const char *cursor, int limit,
+                     cJSON **items, char next[64])
+{
+    char key[UUID_LEN + 1] = "";
+    struct list_arg a = {cfg, key, limit, 0, 0, NULL, ""};
+    int rc;
+
+    *items = NULL;
+    next[0] = '\0';
+    if (cursor && *cursor && uuid_parse(cursor, strlen(cursor), key) != 0)
+        return INTEGRATION_INVALID;
+    rc = store_txn_run(s, list_fn, &a);
+    if (rc != STORE_OK) {
+        cJSON_Delete(a.items);
+        return INTEGRATION_STORE;
+    }
+    if (a.more)
+        snprintf(next, 64, "%s", a.last);
+    *items = a.items;
+    return INTEGRATION_OK;
+}

@@ -1,0 +1,73 @@
+/* router: the route table and the small handlers that need no module of
+ * their own (/healthz). */
+#include "router.h"
+
+#include "log.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef void (*route_fn)(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                         struct router_result *res);
+
+struct route {
+    const char *prefix; /* path prefix; exact match when it does not end in '/' */
+    route_fn fn;
+};
+
+static void route_incoming(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                           struct router_result *res)
+{
+    (void)ctx;
+    if (*rest == '\0' || strchr(rest, '/') != NULL) {
+        http_send_error(req, 404, "not_found", "no integration has this endpoint", NULL);
+        return;
+    }
+    ingest_handle(req, rest, &res->ingest);
+}
+
+static void route_healthz(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                          struct router_result *res)
+{
+    char body[256];
+    long queued = 0;
+    int n;
+
+    (void)rest;
+    (void)res;
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        http_send_error(req, 405, "method_not_allowed", "only GET is accepted here",
+                        "Allow: GET\r\n");
+        return;
+    }
+    if (req->store == NULL || store_queue_count(req->store, &queued) != STORE_OK) {
+        http_send_error(req, 503, "unavailable", "storage is unavailable", "Retry-After: 5\r\n");
+        return;
+    }
+    n = snprintf(body, sizeof(body),
+                 "{\"status\": \"ok\", \"storage\": \"ok\", \"queued\": %ld, \"retrying\": %d, "
+                 "\"runners\": %d}",
+                 queued, 0, ctx->slots ? spawn_slots_busy(ctx->slots) : 0);
+    http_send_json(req, 200, "", body, (size_t)n);
+}
+
+static const struct route routes[] = {
+    {"/incoming/", route_incoming},
+    {"/healthz", route_healthz},
+};
+
+void router_dispatch(struct http_request *req, struct router_ctx *ctx, struct router_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        size_t len = strlen(routes[i].prefix);
+        int prefix = routes[i].prefix[len - 1] == '/';
+        if (prefix ? strncmp(req->path, routes[i].prefix, len) == 0
+                   : strcmp(req->path, routes[i].prefix) == 0) {
+            routes[i].fn(req, req->path + (prefix ? len : len), ctx, res);
+            return;
+        }
+    }
+    http_send_error(req, 404, "not_found", "no such route", NULL);
+}
