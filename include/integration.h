@@ -20,7 +20,8 @@ enum integration_status {
     INTEGRATION_STORE = -24     /* storage failed; err says why */
 };
 
-/* Creates an integration from req ({name, auth?, icon?, ...}) in state
+/* Creates an integration from req ({name, auth?, apiKeyId?, hmac?, icon?,
+ * dedupParams?, rateLimitPerSecond?}) in state
  * draft with fresh id and endpointId. *out (caller frees) is the stored
  * document. err gets "name: must be 1 to 100 characters" and the like. */
 int integration_create(struct store *s, const cJSON *req, cJSON **out, char *err, size_t errlen);
@@ -54,5 +55,8 @@ const char *integration_auth(const cJSON *doc);
 
 /* 1 when name is one of the built-in icon names. */
 int integration_icon_builtin(const char *name);
+/* 1 when icon is acceptable: a built-in name, or a PNG/JPEG data URL of at
+ * most 64 KiB whose bytes start with the format's magic. */
+int integration_icon_ok(const char *icon);
 
 #endif

@@ -38,6 +38,10 @@ enum store_db {
     STORE_DB_EVENTS_BY_INTEGRATION, /* secondary: integration id|time|event id */
     STORE_DB_QUEUE,          /* DB_QUEUE of event ids awaiting a runner */
     STORE_DB_ADMIN_TOKENS,   /* token id -> admin token JSON (hash only) */
+    STORE_DB_APIKEYS,        /* API key id -> API key JSON (with its secret) */
+    STORE_DB_APIKEY_SECRETS, /* SHA-256 hex of a secret -> API key id */
+    STORE_DB_DEDUP,          /* endpoint id|SHA-256 hex of a dedup key -> event id|time */
+    STORE_DB_RATE,           /* integration id -> token bucket state */
     STORE_DB_COUNT
 };
 
@@ -63,6 +67,10 @@ typedef int (*store_txn_fn)(struct store_txn *t, void *arg);
  * with a short randomised sleep). fn must be safe to run more than once.
  * Returns fn's status, or a store error. */
 int store_txn_run(struct store *s, store_txn_fn fn, void *arg);
+/* Same, with flags: STORE_TXN_NOSYNC commits without flushing the log
+ * (for state whose loss in a crash is harmless, such as rate limits). */
+#define STORE_TXN_NOSYNC 0x1
+int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg);
 /* The store a transaction belongs to (borrowed). */
 struct store *store_txn_store(struct store_txn *t);
 

@@ -1,17 +1,26 @@
 /* ingest: the receive path. Order of checks (SPEC 4.1): endpoint known and
  * not deleted, method, authentication, rate limit, media type, size, JSON,
- * state, storage. Authentication and rate limits plug in where marked. */
+ * state, storage. A signed webhook (auth hmac) is verified over the raw
+ * bytes, so its body is read (within max_body_bytes) before the check; a
+ * body over the limit is then refused with 413 before authentication. */
 #include "ingest.h"
 
+#include "apikey.h"
+#include "auth_token.h"
+#include "dedup.h"
 #include "event.h"
+#include "hmac_auth.h"
 #include "integration.h"
 #include "json.h"
+#include "jwt_auth.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "store.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 int ingest_content_type_ok(const char *ct)
 {
@@ -35,29 +44,48 @@ int ingest_content_type_ok(const char *ct)
     return len > 12 + 5 && strncasecmp(ct + len - 5, "+json", 5) == 0;
 }
 
-struct lookup_arg {
-    const char *endpoint;
-    cJSON *doc;
+/* Everything one request carries through the checks. */
+struct ingest {
+    struct http_request *req;
+    cJSON *integ;        /* the integration document */
+    struct buf body;     /* raw body */
+    int body_read;
+    struct buf env;      /* envelope text */
+    struct store_event ev;
+    char endpoint[UUID_LEN + 1]; /* as given in the path */
+    char dedup[DEDUP_KEY_LEN + 1];
+    int has_dedup;
+    int duplicate;
+    char dup_event_id[UUID_LEN + 1];
 };
 
 static int lookup_fn(struct store_txn *t, void *arg)
 {
-    struct lookup_arg *a = arg;
-    cJSON_Delete(a->doc);
-    a->doc = NULL;
-    return integration_get_by_endpoint(t, a->endpoint, &a->doc);
+    struct ingest *in = arg;
+    cJSON_Delete(in->integ);
+    in->integ = NULL;
+    return integration_get_by_endpoint(t, in->endpoint, &in->integ);
 }
-
-struct accept_arg {
-    const struct store_event *ev;
-};
 
 static int accept_fn(struct store_txn *t, void *arg)
 {
-    struct accept_arg *a = arg;
-    int rc = store_event_put(t, a->ev);
+    struct ingest *in = arg;
+    int rc;
+
+    in->duplicate = 0;
+    if (in->has_dedup) {
+        rc = dedup_check_and_put(t, in->dedup, in->ev.event_id, in->req->now_ms,
+                                 in->req->cfg->dedup_window_seconds, in->dup_event_id);
+        if (rc == 1) {
+            in->duplicate = 1;
+            return STORE_ABORT; /* nothing written: the first event stands */
+        }
+        if (rc != STORE_OK)
+            return rc;
+    }
+    rc = store_event_put(t, &in->ev);
     if (rc == STORE_OK)
-        rc = store_queue_push(t, a->ev->event_id);
+        rc = store_queue_push(t, in->ev.event_id);
     return rc;
 }
 
@@ -66,58 +94,219 @@ static void unavailable(struct http_request *req, const char *why)
     http_send_error(req, 503, "unavailable", why, "Retry-After: 5\r\n");
 }
 
-/* Reads, checks and parses the body. Returns 0 with the body in body, or
- * answers and returns -1. */
-static int read_json_body(struct http_request *req, struct buf *body)
+static const char *header_cb(void *ctx, const char *name)
 {
-    struct json_error jerr;
-    char msg[256];
-    cJSON *tree = NULL;
+    return http_header(ctx, name);
+}
+
+/* Reads the body once; answers 413/400 and returns -1 on failure. */
+static int read_body(struct ingest *in)
+{
+    char msg[128];
     int st;
 
-    if (!ingest_content_type_ok(http_param(req, "CONTENT_TYPE"))) {
-        http_send_error(req, 415, "unsupported_media_type",
-                        "Content-Type must be application/json or application/*+json", NULL);
-        return -1;
-    }
-    st = http_read_body(req, body);
+    if (in->body_read)
+        return 0;
+    in->body_read = 1;
+    st = http_read_body(in->req, &in->body);
     if (st == 413) {
-        snprintf(msg, sizeof(msg), "body is larger than %lld bytes", req->cfg->max_body_bytes);
-        http_send_error(req, 413, "payload_too_large", msg, NULL);
+        snprintf(msg, sizeof(msg), "body is larger than %lld bytes",
+                 in->req->cfg->max_body_bytes);
+        http_send_error(in->req, 413, "payload_too_large", msg, NULL);
         return -1;
     }
     if (st != 0) {
-        http_send_error(req, 400, "invalid_json", "body is shorter than its Content-Length",
+        http_send_error(in->req, 400, "invalid_json", "body is shorter than its Content-Length",
                         NULL);
         return -1;
     }
-    if (json_parse(body->data, body->len, (int)req->cfg->max_json_depth, &tree, &jerr) != 0) {
-        http_send_error(req, 400, "invalid_json", jerr.message, NULL);
+    return 0;
+}
+
+static int check_jwt(struct ingest *in)
+{
+    static unsigned char key[SECRET_SERVER_KEY_BYTES];
+    static int key_loaded;
+    struct http_request *req = in->req;
+    struct jwt_auth_params p;
+    char desc[JWT_AUTH_DESC_MAX], hdr[340], www[300];
+    const char *kid = json_get_string(in->integ, "apiKeyId");
+    int st;
+
+    if (!key_loaded && auth_token_server_key(req->cfg, key) != 0) {
+        unavailable(req, "the server key is unavailable");
+        return -1;
+    }
+    key_loaded = 1;
+    memset(&p, 0, sizeof(p));
+    p.server_key = key;
+    p.server_key_len = sizeof(key);
+    p.leeway = (long)req->cfg->jwt_leeway_seconds;
+    p.now = time(NULL);
+    p.lookup = apikey_jwt_lookup;
+    p.lookup_ctx = req->store;
+    st = jwt_auth_check(&p, kid ? kid : "", http_header(req, "Authorization"), desc, sizeof(desc));
+    if (st == JWT_AUTH_OK)
+        return 0;
+    if (st == JWT_AUTH_UNAVAILABLE) {
+        unavailable(req, "storage is unavailable");
+        return -1;
+    }
+    if (jwt_auth_www_authenticate(st, desc, www, sizeof(www)) != 0)
+        snprintf(www, sizeof(www), "Bearer realm=\"%s\"", JWT_AUTH_REALM);
+    snprintf(hdr, sizeof(hdr), "WWW-Authenticate: %s\r\n", www);
+    if (st == JWT_AUTH_FORBIDDEN)
+        http_send_error(req, 403, "forbidden", desc[0] ? desc : "token is for another API key",
+                        hdr);
+    else
+        http_send_error(req, 401, "unauthorized", desc[0] ? desc : "a Bearer token is required",
+                        hdr);
+    return -1;
+}
+
+static int check_hmac(struct ingest *in)
+{
+    struct hmac_auth_config hc;
+    char err[160], reason[128], msg[200];
+    int st;
+
+    if (hmac_auth_config_parse(json_get(in->integ, "hmac"), &hc, err, sizeof(err)) != 0) {
+        LOG_ERR("integration %s: unusable hmac configuration: %s",
+                json_get_string(in->integ, "id"), err);
+        http_send_error(in->req, 401, "unauthorized", "signature cannot be verified", NULL);
+        return -1;
+    }
+    if (read_body(in) != 0)
+        return -1;
+    st = hmac_auth_verify(&hc, header_cb, in->req, in->body.data, in->body.len, time(NULL),
+                          reason, sizeof(reason));
+    memset(&hc, 0, sizeof(hc));
+    if (st == HMAC_AUTH_OK)
+        return 0;
+    snprintf(msg, sizeof(msg), "signature refused: %s", reason);
+    http_send_error(in->req, 401, "unauthorized", msg, NULL);
+    return -1;
+}
+
+/* Authentication and the rate limit. Returns 0 to go on. */
+static int admit(struct ingest *in)
+{
+    const char *auth = integration_auth(in->integ);
+    const cJSON *rate = json_get(in->integ, "rateLimitPerSecond");
+    long retry = 1;
+    char hdr[64];
+    int st;
+
+    if (strcmp(auth, "jwt") == 0 && check_jwt(in) != 0)
+        return -1;
+    if (strcmp(auth, "hmac") == 0 && check_hmac(in) != 0)
+        return -1;
+    if (strcmp(auth, "none") != 0 && strcmp(auth, "jwt") != 0 && strcmp(auth, "hmac") != 0) {
+        http_send_error(in->req, 401, "unauthorized", "unknown authentication type", NULL);
+        return -1;
+    }
+    if (cJSON_IsNumber(rate) && rate->valuedouble >= 1) {
+        st = ratelimit_take(in->req->store, json_get_string(in->integ, "id"),
+                            (long long)rate->valuedouble, in->req->now_ms, &retry);
+        if (st == 1) {
+            snprintf(hdr, sizeof(hdr), "Retry-After: %ld\r\n", retry);
+            http_send_error(in->req, 429, "rate_limited",
+                            "too many requests for this integration", hdr);
+            return -1;
+        }
+        if (st != 0) {
+            unavailable(in->req, "storage is unavailable; try again later");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Media type, size and JSON. Returns 0 with the body validated. */
+static int check_body(struct ingest *in)
+{
+    struct json_error jerr;
+    cJSON *tree = NULL;
+
+    if (!ingest_content_type_ok(http_param(in->req, "CONTENT_TYPE"))) {
+        http_send_error(in->req, 415, "unsupported_media_type",
+                        "Content-Type must be application/json or application/*+json", NULL);
+        return -1;
+    }
+    if (read_body(in) != 0)
+        return -1;
+    if (json_parse(in->body.data, in->body.len, (int)in->req->cfg->max_json_depth, &tree,
+                   &jerr) != 0) {
+        http_send_error(in->req, 400, "invalid_json", jerr.message, NULL);
         return -1;
     }
     cJSON_Delete(tree);
     return 0;
 }
 
+/* Builds the envelope and the dedup key. Returns 0, or answers and -1. */
+static int build_event(struct ingest *in)
+{
+    struct http_request *req = in->req;
+    struct event_input ei;
+    struct json_error jerr;
+    cJSON *envelope = NULL;
+    size_t off = 0;
+
+    memset(&in->ev, 0, sizeof(in->ev));
+    if (uuid_generate(in->ev.event_id) != 0) {
+        unavailable(req, "no random source for event ids");
+        return -1;
+    }
+    memcpy(in->ev.integration_id, json_get_string(in->integ, "id"), UUID_LEN);
+    memcpy(in->ev.endpoint_id, json_get_string(in->integ, "endpointId"), UUID_LEN);
+    memset(&ei, 0, sizeof(ei));
+    ei.method = req->method;
+    ei.query_string = req->query;
+    ei.envp = req->fcgx->envp;
+    ei.body = in->body.data;
+    ei.body_len = in->body.len;
+    ei.event_id = in->ev.event_id;
+    ei.endpoint_id = in->ev.endpoint_id;
+    ei.time_ms = req->now_ms;
+    if (event_build_envelope(&ei, req->cfg, &in->env, &off) != BUF_OK) {
+        http_send_error(req, 413, "payload_too_large", "request headers are too large", NULL);
+        return -1;
+    }
+    in->ev.body_off = (uint32_t)off;
+    in->ev.body_len = (uint32_t)in->body.len;
+    in->ev.time_ms = req->now_ms;
+    in->ev.state = STORE_EVENT_QUEUED;
+    in->ev.envelope = in->env.data;
+    in->ev.envelope_len = in->env.len;
+    if (cJSON_IsArray(json_get(in->integ, "dedupParams")))
+        (void)json_parse(in->env.data, in->env.len, (int)req->cfg->max_json_depth + 2,
+                         &envelope, &jerr);
+    in->has_dedup = dedup_key(in->ev.endpoint_id, in->integ, envelope, header_cb, req,
+                              in->dedup) == 0;
+    cJSON_Delete(envelope);
+    return 0;
+}
+
 void ingest_handle(struct http_request *req, const char *endpoint, struct ingest_result *res)
 {
-    struct lookup_arg la = {endpoint, NULL};
-    struct accept_arg aa;
-    struct store_event ev;
-    struct event_input in;
-    struct buf body, env;
+    struct ingest in;
     const char *state;
     char resp[256];
     int rc, n;
 
+    memset(&in, 0, sizeof(in));
     res->accepted = 0;
-    buf_init(&body, (size_t)req->cfg->max_body_bytes);
-    buf_init(&env, (size_t)req->cfg->max_body_bytes + 256 * 1024);
+    in.req = req;
+    buf_init(&in.body, (size_t)req->cfg->max_body_bytes);
+    buf_init(&in.env, (size_t)req->cfg->max_body_bytes + 256 * 1024);
     if (req->store == NULL) {
         unavailable(req, "storage is unavailable; try again later");
         goto out;
     }
-    rc = store_txn_run(req->store, lookup_fn, &la);
+    snprintf(in.endpoint, sizeof(in.endpoint), "%.36s", endpoint);
+    rc = strlen(endpoint) == UUID_LEN ? store_txn_run(req->store, lookup_fn, &in)
+                                      : STORE_NOTFOUND;
     if (rc == STORE_NOTFOUND) {
         http_send_error(req, 404, "not_found", "no integration has this endpoint", NULL);
         goto out;
@@ -126,7 +315,7 @@ void ingest_handle(struct http_request *req, const char *endpoint, struct ingest
         unavailable(req, "storage is unavailable; try again later");
         goto out;
     }
-    state = integration_state(la.doc);
+    state = integration_state(in.integ);
     if (strcmp(state, "deleted") == 0) {
         http_send_error(req, 410, "gone", "this integration was deleted", NULL);
         goto out;
@@ -136,13 +325,7 @@ void ingest_handle(struct http_request *req, const char *endpoint, struct ingest
                         "Allow: POST\r\n");
         goto out;
     }
-    /* Authentication and rate limits (issue 3) plug in here. */
-    if (strcmp(integration_auth(la.doc), "none") != 0) {
-        http_send_error(req, 401, "unauthorized", "authentication is not available yet",
-                        "WWW-Authenticate: Bearer realm=\"incoming\"\r\n");
-        goto out;
-    }
-    if (read_json_body(req, &body) != 0)
+    if (admit(&in) != 0 || check_body(&in) != 0)
         goto out;
     /* Capture windows (issue 4) also admit drafts here. */
     if (strcmp(state, "published") != 0) {
@@ -150,50 +333,29 @@ void ingest_handle(struct http_request *req, const char *endpoint, struct ingest
                         "this integration is not published; publish it to accept data", NULL);
         goto out;
     }
-    memset(&ev, 0, sizeof(ev));
-    if (uuid_generate(ev.event_id) != 0) {
-        unavailable(req, "no random source for event ids");
+    if (build_event(&in) != 0)
+        goto out;
+    rc = store_txn_run(req->store, accept_fn, &in);
+    if (rc == STORE_ABORT && in.duplicate) {
+        n = snprintf(resp, sizeof(resp),
+                     "{\"status\": 200, \"eventId\": \"%s\", \"duplicate\": true}",
+                     in.dup_event_id);
+        http_send_json(req, 200, "", resp, (size_t)n);
         goto out;
     }
-    memcpy(ev.integration_id, json_get_string(la.doc, "id"), UUID_LEN);
-    memcpy(ev.endpoint_id, json_get_string(la.doc, "endpointId"), UUID_LEN);
-    memset(&in, 0, sizeof(in));
-    in.method = req->method;
-    in.query_string = req->query;
-    in.envp = req->fcgx->envp;
-    in.body = body.data;
-    in.body_len = body.len;
-    in.event_id = ev.event_id;
-    in.endpoint_id = ev.endpoint_id;
-    in.time_ms = req->now_ms;
-    {
-        size_t off = 0;
-        if (event_build_envelope(&in, req->cfg, &env, &off) != BUF_OK) {
-            http_send_error(req, 413, "payload_too_large", "request headers are too large",
-                            NULL);
-            goto out;
-        }
-        ev.body_off = (uint32_t)off;
-    }
-    ev.body_len = (uint32_t)body.len;
-    ev.time_ms = req->now_ms;
-    ev.state = STORE_EVENT_QUEUED;
-    ev.envelope = env.data;
-    ev.envelope_len = env.len;
-    aa.ev = &ev;
-    rc = store_txn_run(req->store, accept_fn, &aa);
     if (rc != STORE_OK) {
-        LOG_ERR("cannot store event for endpoint %s: %s", ev.endpoint_id, store_strerror(rc));
+        LOG_ERR("cannot store event for endpoint %s: %s", in.ev.endpoint_id, store_strerror(rc));
         unavailable(req, "the event could not be stored; try again later");
         goto out;
     }
-    n = snprintf(resp, sizeof(resp), "{\"status\": 202, \"eventId\": \"%s\", \"endpointId\": \"%s\"}",
-                 ev.event_id, ev.endpoint_id);
+    n = snprintf(resp, sizeof(resp),
+                 "{\"status\": 202, \"eventId\": \"%s\", \"endpointId\": \"%s\"}", in.ev.event_id,
+                 in.ev.endpoint_id);
     http_send_json(req, 202, "", resp, (size_t)n);
     res->accepted = 1;
-    memcpy(res->event_id, ev.event_id, sizeof(res->event_id));
+    memcpy(res->event_id, in.ev.event_id, sizeof(res->event_id));
 out:
-    cJSON_Delete(la.doc);
-    buf_free(&body);
-    buf_free(&env);
+    cJSON_Delete(in.integ);
+    buf_free(&in.body);
+    buf_free(&in.env);
 }

@@ -1,7 +1,9 @@
 /* integration: validation, state machine and storage of integrations. */
 #include "integration.h"
 
+#include "apikey.h"
 #include "buf.h"
+#include "hmac_auth.h"
 #include "json.h"
 #include "log.h"
 #include "uuid.h"
@@ -16,6 +18,12 @@ static const char *const builtin_icons[] = {
     "webhook", "cart", "mail", "user", "bell", "bolt", "cloud", "database",
     "globe", "link", "lock", "chart", "tag", "truck", "star", "code",
 };
+
+int integration_icon_ok(const char *icon)
+{
+    /* Data URLs (issue 4) are checked by their magic bytes there. */
+    return integration_icon_builtin(icon);
+}
 
 int integration_icon_builtin(const char *name)
 {
@@ -67,13 +75,94 @@ static int validate_name(const cJSON *req, char *err, size_t errlen)
     return 0;
 }
 
-/* Checks the fields of a create request this build supports; unknown
- * fields are refused so a typo never passes silently. */
-static int validate_create(const cJSON *req, char *err, size_t errlen)
+/* Checks auth with its companions (apiKeyId for jwt, hmac for hmac). The
+ * API key must exist; its state is checked at each request. */
+static int validate_auth(struct store *s, const cJSON *req, char *err, size_t errlen)
 {
-    static const char *const known[] = {"name", "auth", "icon"};
+    const cJSON *it = json_get(req, "auth");
+    const char *auth = cJSON_IsString(it) ? it->valuestring : "none";
+    const cJSON *kid = json_get(req, "apiKeyId");
+    const cJSON *hmac = json_get(req, "hmac");
+
+    if (it != NULL && !cJSON_IsString(it)) {
+        snprintf(err, errlen, "auth: must be one of none, jwt, hmac");
+        return -1;
+    }
+    if (strcmp(auth, "none") != 0 && strcmp(auth, "jwt") != 0 && strcmp(auth, "hmac") != 0) {
+        snprintf(err, errlen, "auth: must be one of none, jwt, hmac");
+        return -1;
+    }
+    if (strcmp(auth, "jwt") == 0) {
+        cJSON *key = NULL;
+        int rc;
+        if (!cJSON_IsString(kid) || !uuid_valid(kid->valuestring)) {
+            snprintf(err, errlen, "apiKeyId: required for auth jwt, the id of an API key");
+            return -1;
+        }
+        rc = apikey_load(s, kid->valuestring, &key);
+        cJSON_Delete(key);
+        if (rc != STORE_OK) {
+            snprintf(err, errlen, "apiKeyId: %s", rc == STORE_NOTFOUND ? "no such API key"
+                                                                       : store_strerror(rc));
+            return -1;
+        }
+    } else if (kid != NULL && !cJSON_IsNull(kid)) {
+        snprintf(err, errlen, "apiKeyId: only for auth jwt");
+        return -1;
+    }
+    if (strcmp(auth, "hmac") == 0) {
+        if (hmac_auth_config_parse(hmac, NULL, err, errlen) != 0)
+            return -1;
+    } else if (hmac != NULL && !cJSON_IsNull(hmac)) {
+        snprintf(err, errlen, "hmac: only for auth hmac");
+        return -1;
+    }
+    return 0;
+}
+
+static int validate_options(const cJSON *req, char *err, size_t errlen)
+{
+    const cJSON *it = json_get(req, "icon");
+    const cJSON *p;
+
+    if (it != NULL && !(cJSON_IsString(it) && integration_icon_ok(it->valuestring))) {
+        snprintf(err, errlen, "icon: must be a built-in icon name or a PNG/JPEG data URL "
+                              "of at most 64 KiB");
+        return -1;
+    }
+    it = json_get(req, "dedupParams");
+    if (it != NULL) {
+        if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) > 5) {
+            snprintf(err, errlen, "dedupParams: must be an array of at most 5 flattened keys");
+            return -1;
+        }
+        cJSON_ArrayForEach(p, it)
+        {
+            if (!cJSON_IsString(p) || p->valuestring[0] == '\0' || strlen(p->valuestring) > 512) {
+                snprintf(err, errlen, "dedupParams: each must be a flattened key such as "
+                                      "body.order_id");
+                return -1;
+            }
+        }
+    }
+    it = json_get(req, "rateLimitPerSecond");
+    if (it != NULL && !cJSON_IsNull(it) &&
+        (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 100000 ||
+         it->valuedouble != (double)(long long)it->valuedouble)) {
+        snprintf(err, errlen, "rateLimitPerSecond: must be an integer from 0 (no limit) to 100000");
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks a create request (or, with patch, a change); unknown fields are
+ * refused so a typo never passes silently. */
+static int validate_request(struct store *s, const cJSON *req, int patch, char *err,
+                            size_t errlen)
+{
+    static const char *const known[] = {"name",  "auth",        "apiKeyId",          "hmac",
+                                        "icon",  "dedupParams", "rateLimitPerSecond"};
     const cJSON *it;
-    const char *auth;
 
     if (!cJSON_IsObject(req)) {
         snprintf(err, errlen, "body: must be a JSON object");
@@ -90,26 +179,31 @@ static int validate_create(const cJSON *req, char *err, size_t errlen)
             return -1;
         }
     }
-    if (validate_name(req, err, errlen) != 0)
+    if ((!patch || json_get(req, "name")) && validate_name(req, err, errlen) != 0)
         return -1;
-    it = json_get(req, "auth");
-    auth = cJSON_IsString(it) ? it->valuestring : NULL;
-    if (it != NULL && auth == NULL) {
-        snprintf(err, errlen, "auth: must be a string");
+    if (validate_auth(s, req, err, errlen) != 0)
         return -1;
-    }
-    if (auth != NULL && strcmp(auth, "none") != 0) {
-        if (strcmp(auth, "jwt") == 0 || strcmp(auth, "hmac") == 0)
-            snprintf(err, errlen, "auth: '%s' is not available in this build yet; use 'none'",
-                     auth);
-        else
-            snprintf(err, errlen, "auth: must be one of none, jwt, hmac");
-        return -1;
-    }
-    it = json_get(req, "icon");
-    if (it != NULL && !(cJSON_IsString(it) && integration_icon_builtin(it->valuestring))) {
-        snprintf(err, errlen, "icon: must be one of the built-in icon names");
-        return -1;
+    return validate_options(req, err, errlen);
+}
+
+/* Copies the optional fields of req into doc. */
+static int copy_fields(cJSON *doc, const cJSON *req)
+{
+    static const char *const fields[] = {"name", "auth", "apiKeyId", "hmac",
+                                         "icon", "dedupParams", "rateLimitPerSecond"};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const cJSON *v = json_get(req, fields[i]);
+        cJSON *copy;
+        if (v == NULL)
+            continue;
+        cJSON_DeleteItemFromObjectCaseSensitive(doc, fields[i]);
+        if (cJSON_IsNull(v))
+            continue;
+        copy = cJSON_Duplicate(v, 1);
+        if (copy == NULL || !cJSON_AddItemToObject(doc, fields[i], copy)) {
+            cJSON_Delete(copy);
+            return -1;
+        }
     }
     return 0;
 }
@@ -149,12 +243,11 @@ int integration_create(struct store *s, const cJSON *req, cJSON **out, char *err
     char id[UUID_LEN + 1], ep[UUID_LEN + 1];
     struct create_arg a;
     cJSON *doc = NULL;
-    const cJSON *icon;
     long long now = now_ms();
     int rc;
 
     *out = NULL;
-    if (validate_create(req, err, errlen) != 0)
+    if (validate_request(s, req, 0, err, errlen) != 0)
         return INTEGRATION_INVALID;
     if (uuid_generate(id) != 0 || uuid_generate(ep) != 0) {
         snprintf(err, errlen, "cannot generate ids: no random source");
@@ -163,13 +256,10 @@ int integration_create(struct store *s, const cJSON *req, cJSON **out, char *err
     doc = cJSON_CreateObject();
     if (doc == NULL)
         goto oom;
-    icon = json_get(req, "icon");
     if (!cJSON_AddStringToObject(doc, "id", id) ||
-        !cJSON_AddStringToObject(doc, "name", json_get_string(req, "name")) ||
         !cJSON_AddStringToObject(doc, "state", "draft") ||
         !cJSON_AddStringToObject(doc, "auth", "none") ||
-        !cJSON_AddStringToObject(doc, "endpointId", ep) ||
-        (icon && !cJSON_AddStringToObject(doc, "icon", icon->valuestring)) ||
+        !cJSON_AddStringToObject(doc, "endpointId", ep) || copy_fields(doc, req) != 0 ||
         !cJSON_AddItemToObject(doc, "createdAt", json_number_from_ll(now)) ||
         !cJSON_AddItemToObject(doc, "updatedAt", json_number_from_ll(now)))
         goto oom;
@@ -341,7 +431,13 @@ cJSON *integration_public(const cJSON *doc, const struct config *cfg)
 
     if (pub == NULL)
         return NULL;
-    cJSON_DeleteItemFromObjectCaseSensitive(pub, "secrets");
+    {
+        cJSON *hmac = cJSON_GetObjectItemCaseSensitive(pub, "hmac");
+        if (cJSON_IsObject(hmac) && json_get(hmac, "secret")) {
+            cJSON_DeleteItemFromObjectCaseSensitive(hmac, "secret");
+            cJSON_AddBoolToObject(hmac, "secretSet", 1);
+        }
+    }
     buf_init(&url, 2048);
     if (ep && buf_printf(&url, "%s/incoming/%s", cfg->public_base_url, ep) == BUF_OK)
         cJSON_AddStringToObject(pub, "endpointUrl", buf_str(&url));

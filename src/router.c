@@ -2,6 +2,7 @@
  * their own (/healthz). */
 #include "router.h"
 
+#include "auth_token.h"
 #include "log.h"
 #include "store.h"
 
@@ -52,9 +53,19 @@ static void route_healthz(struct http_request *req, const char *rest, struct rou
     http_send_json(req, 200, "", body, (size_t)n);
 }
 
+static void route_auth_token(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                             struct router_result *res)
+{
+    (void)rest;
+    (void)ctx;
+    (void)res;
+    auth_token_handle(req);
+}
+
 static const struct route routes[] = {
     {"/incoming/", route_incoming},
     {"/healthz", route_healthz},
+    {"/auth/token", route_auth_token},
 };
 
 void router_dispatch(struct http_request *req, struct router_ctx *ctx, struct router_result *res)

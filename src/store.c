@@ -35,6 +35,10 @@ static const struct db_def db_defs[STORE_DB_COUNT] = {
     [STORE_DB_EVENTS_BY_INTEGRATION] = {"events_by_integration.db", DB_BTREE},
     [STORE_DB_QUEUE] = {"queue.db", DB_QUEUE},
     [STORE_DB_ADMIN_TOKENS] = {"admin_tokens.db", DB_BTREE},
+    [STORE_DB_APIKEYS] = {"apikeys.db", DB_BTREE},
+    [STORE_DB_APIKEY_SECRETS] = {"apikey_secrets.db", DB_BTREE},
+    [STORE_DB_DEDUP] = {"dedup.db", DB_BTREE},
+    [STORE_DB_RATE] = {"rate.db", DB_BTREE},
 };
 
 const char *store_strerror(int status)
@@ -348,6 +352,11 @@ static void backoff(int attempt)
 
 int store_txn_run(struct store *s, store_txn_fn fn, void *arg)
 {
+    return store_txn_run_flags(s, 0, fn, arg);
+}
+
+int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg)
+{
     int rc = STORE_ERROR;
 
     for (int attempt = 0; attempt < TXN_MAX_TRIES; attempt++) {
@@ -356,7 +365,8 @@ int store_txn_run(struct store *s, store_txn_fn fn, void *arg)
 
         if (s->need_reopen && reopen(s) != STORE_OK)
             return STORE_UNAVAILABLE;
-        ret = s->env->txn_begin(s->env, NULL, &t.txn, 0);
+        ret = s->env->txn_begin(s->env, NULL, &t.txn,
+                                (flags & STORE_TXN_NOSYNC) ? DB_TXN_NOSYNC : 0);
         if (ret != 0) {
             rc = store_map(s, ret, "txn_begin");
             if (rc == STORE_UNAVAILABLE && attempt < 2)
