@@ -39,6 +39,14 @@ int integration_load(struct store *s, const char *id, cJSON **out);
 int integration_set_state(struct store *s, const char *id, const char *state, cJSON **out,
                           char *err, size_t errlen);
 
+/* Applies patch (fields as in create; null removes an optional one) after
+ * validating the result as a whole. Deleted integrations are GONE. */
+int integration_update(struct store *s, const char *id, const cJSON *patch, cJSON **out,
+                       char *err, size_t errlen);
+/* Stores params (Apply: [{key, type, example}]) as "parameters". */
+int integration_set_parameters(struct store *s, const char *id, const cJSON *params, cJSON **out,
+                               char *err, size_t errlen);
+
 /* A page of integrations in id order after cursor (NULL for the first
  * page): *items is a JSON array of public objects (caller frees); next gets
  * the cursor of the next page or "" when none remain. */

@@ -42,6 +42,7 @@ enum store_db {
     STORE_DB_APIKEY_SECRETS, /* SHA-256 hex of a secret -> API key id */
     STORE_DB_DEDUP,          /* endpoint id|SHA-256 hex of a dedup key -> event id|time */
     STORE_DB_RATE,           /* integration id -> token bucket state */
+    STORE_DB_CAPTURES,       /* integration id -> Retrieve data window + sample */
     STORE_DB_COUNT
 };
 

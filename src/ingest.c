@@ -7,6 +7,7 @@
 
 #include "apikey.h"
 #include "auth_token.h"
+#include "capture.h"
 #include "dedup.h"
 #include "event.h"
 #include "hmac_auth.h"
@@ -56,6 +57,7 @@ struct ingest {
     char dedup[DEDUP_KEY_LEN + 1];
     int has_dedup;
     int duplicate;
+    int captured; /* the request became a Retrieve data sample */
     char dup_event_id[UUID_LEN + 1];
 };
 
@@ -86,6 +88,21 @@ static int accept_fn(struct store_txn *t, void *arg)
     rc = store_event_put(t, &in->ev);
     if (rc == STORE_OK)
         rc = store_queue_push(t, in->ev.event_id);
+    if (rc == STORE_OK)
+        rc = capture_take(t, in->ev.integration_id, in->req->now_ms, in->ev.event_id,
+                          in->ev.envelope, in->ev.envelope_len, &in->captured);
+    return rc;
+}
+
+/* A draft or unpublished integration keeps the request only as the sample
+ * of an open Retrieve data window; it stores no event and starts nothing. */
+static int sample_only_fn(struct store_txn *t, void *arg)
+{
+    struct ingest *in = arg;
+    int rc = capture_take(t, in->ev.integration_id, in->req->now_ms, in->ev.event_id,
+                          in->ev.envelope, in->ev.envelope_len, &in->captured);
+    if (rc == STORE_OK && !in->captured)
+        return STORE_ABORT;
     return rc;
 }
 
@@ -327,14 +344,26 @@ void ingest_handle(struct http_request *req, const char *endpoint, struct ingest
     }
     if (admit(&in) != 0 || check_body(&in) != 0)
         goto out;
-    /* Capture windows (issue 4) also admit drafts here. */
-    if (strcmp(state, "published") != 0) {
-        http_send_error(req, 409, "not_published",
-                        "this integration is not published; publish it to accept data", NULL);
-        goto out;
-    }
     if (build_event(&in) != 0)
         goto out;
+    if (strcmp(state, "published") != 0) {
+        rc = store_txn_run(req->store, sample_only_fn, &in);
+        if (rc == STORE_OK) {
+            n = snprintf(resp, sizeof(resp),
+                         "{\"status\": 202, \"eventId\": \"%s\", \"endpointId\": \"%s\", "
+                         "\"sample\": true}",
+                         in.ev.event_id, in.ev.endpoint_id);
+            http_send_json(req, 202, "", resp, (size_t)n);
+        } else if (rc == STORE_ABORT) {
+            http_send_error(req, 409, "not_published",
+                            "this integration is not published and no Retrieve data window is "
+                            "open",
+                            NULL);
+        } else {
+            unavailable(req, "storage is unavailable; try again later");
+        }
+        goto out;
+    }
     rc = store_txn_run(req->store, accept_fn, &in);
     if (rc == STORE_ABORT && in.duplicate) {
         n = snprintf(resp, sizeof(resp),

@@ -179,7 +179,9 @@ static int validate_request(struct store *s, const cJSON *req, int patch, char *
             return -1;
         }
     }
-    if ((!patch || json_get(req, "name")) && validate_name(req, err, errlen) != 0)
+    if (patch)
+        return 0; /* the merged result is validated as a whole */
+    if (validate_name(req, err, errlen) != 0)
         return -1;
     if (validate_auth(s, req, err, errlen) != 0)
         return -1;
@@ -345,31 +347,23 @@ int integration_load(struct store *s, const char *id, cJSON **out)
     return rc;
 }
 
-struct state_arg {
+/* A change applied to a document inside integration_modify's transaction.
+ * Returns INTEGRATION_OK or a status (with err filled). */
+typedef int (*modify_fn)(cJSON *doc, void *arg, char *err, size_t errlen);
+
+struct modify_arg {
     const char *id;
-    const char *state;
+    modify_fn fn;
+    void *fn_arg;
     cJSON *doc;
-    int result; /* integration_status */
+    int result;
     char *err;
     size_t errlen;
 };
 
-static int transition_allowed(const char *from, const char *to)
+static int modify_txn(struct store_txn *t, void *arg)
 {
-    if (strcmp(to, "deleted") == 0)
-        return 1;
-    if (strcmp(to, "published") == 0)
-        return strcmp(from, "draft") == 0 || strcmp(from, "unpublished") == 0 ||
-               strcmp(from, "published") == 0;
-    if (strcmp(to, "unpublished") == 0)
-        return strcmp(from, "published") == 0 || strcmp(from, "unpublished") == 0;
-    return 0;
-}
-
-static int state_fn(struct store_txn *t, void *arg)
-{
-    struct state_arg *a = arg;
-    const char *from;
+    struct modify_arg *a = arg;
     int rc;
 
     cJSON_Delete(a->doc);
@@ -383,27 +377,24 @@ static int state_fn(struct store_txn *t, void *arg)
     }
     if (rc != STORE_OK)
         return rc;
-    from = integration_state(a->doc);
-    if (strcmp(from, "deleted") == 0) {
+    if (strcmp(integration_state(a->doc), "deleted") == 0) {
         a->result = INTEGRATION_GONE;
         snprintf(a->err, a->errlen, "integration %.40s was deleted", a->id);
         return STORE_ABORT;
     }
-    if (!transition_allowed(from, a->state)) {
-        a->result = INTEGRATION_CONFLICT;
-        snprintf(a->err, a->errlen, "integration is %s; it cannot become %s", from, a->state);
+    a->result = a->fn(a->doc, a->fn_arg, a->err, a->errlen);
+    if (a->result != INTEGRATION_OK)
         return STORE_ABORT;
-    }
-    cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "state", cJSON_CreateString(a->state));
     cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "updatedAt", json_number_from_ll(now_ms()));
     return put_doc(t, a->doc);
 }
 
-int integration_set_state(struct store *s, const char *id, const char *state, cJSON **out,
-                          char *err, size_t errlen)
+/* Reads id, applies fn, stores the result: one transaction. */
+static int integration_modify(struct store *s, const char *id, modify_fn fn, void *fn_arg,
+                              cJSON **out, char *err, size_t errlen)
 {
-    struct state_arg a = {id, state, NULL, INTEGRATION_OK, err, errlen};
-    int rc = store_txn_run(s, state_fn, &a);
+    struct modify_arg a = {id, fn, fn_arg, NULL, INTEGRATION_OK, err, errlen};
+    int rc = store_txn_run(s, modify_txn, &a);
 
     if (out)
         *out = NULL;
@@ -421,6 +412,111 @@ int integration_set_state(struct store *s, const char *id, const char *state, cJ
     else
         cJSON_Delete(a.doc);
     return INTEGRATION_OK;
+}
+
+static int transition_allowed(const char *from, const char *to)
+{
+    if (strcmp(to, "deleted") == 0)
+        return 1;
+    if (strcmp(to, "published") == 0)
+        return strcmp(from, "draft") == 0 || strcmp(from, "unpublished") == 0 ||
+               strcmp(from, "published") == 0;
+    if (strcmp(to, "unpublished") == 0)
+        return strcmp(from, "published") == 0 || strcmp(from, "unpublished") == 0;
+    return 0;
+}
+
+static int set_state_fn(cJSON *doc, void *arg, char *err, size_t errlen)
+{
+    const char *to = arg;
+    const char *from = integration_state(doc);
+
+    if (!transition_allowed(from, to)) {
+        snprintf(err, errlen, "integration is %s; it cannot become %s", from, to);
+        return INTEGRATION_CONFLICT;
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(doc, "state", cJSON_CreateString(to));
+    return INTEGRATION_OK;
+}
+
+int integration_set_state(struct store *s, const char *id, const char *state, cJSON **out,
+                          char *err, size_t errlen)
+{
+    return integration_modify(s, id, set_state_fn, (void *)state, out, err, errlen);
+}
+
+static int patch_fn(cJSON *doc, void *arg, char *err, size_t errlen)
+{
+    const cJSON *patch = arg;
+    (void)err;
+    (void)errlen;
+    if (copy_fields(doc, patch) != 0)
+        return INTEGRATION_STORE;
+    /* A change of authentication drops the other type's companions. */
+    if (strcmp(integration_auth(doc), "jwt") != 0)
+        cJSON_DeleteItemFromObjectCaseSensitive(doc, "apiKeyId");
+    if (strcmp(integration_auth(doc), "hmac") != 0)
+        cJSON_DeleteItemFromObjectCaseSensitive(doc, "hmac");
+    return INTEGRATION_OK;
+}
+
+int integration_update(struct store *s, const char *id, const cJSON *patch, cJSON **out,
+                       char *err, size_t errlen)
+{
+    static const char *const fields[] = {"name", "auth", "apiKeyId", "hmac",
+                                         "icon", "dedupParams", "rateLimitPerSecond"};
+    cJSON *doc = NULL, *merged = NULL;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    rc = integration_load(s, id, &doc);
+    if (rc == STORE_NOTFOUND) {
+        snprintf(err, errlen, "no integration with id %.40s", id);
+        return INTEGRATION_NOTFOUND;
+    }
+    if (rc != STORE_OK) {
+        snprintf(err, errlen, "cannot read the integration: %s", store_strerror(rc));
+        return INTEGRATION_STORE;
+    }
+    /* Validate the result of the change as a whole, as if created anew. */
+    merged = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const cJSON *v = json_get(patch, fields[i]) ? json_get(patch, fields[i])
+                                                    : json_get(doc, fields[i]);
+        if (v && !cJSON_IsNull(v))
+            cJSON_AddItemToObject(merged, fields[i], cJSON_Duplicate(v, 1));
+    }
+    /* Switching away from jwt/hmac drops the old companions. */
+    if (json_get(patch, "auth")) {
+        const char *auth = json_get_string(merged, "auth");
+        if (auth && strcmp(auth, "jwt") != 0 && !json_get(patch, "apiKeyId"))
+            cJSON_DeleteItemFromObjectCaseSensitive(merged, "apiKeyId");
+        if (auth && strcmp(auth, "hmac") != 0 && !json_get(patch, "hmac"))
+            cJSON_DeleteItemFromObjectCaseSensitive(merged, "hmac");
+    }
+    rc = validate_request(s, patch, 1, err, errlen) == 0 &&
+                 validate_request(s, merged, 0, err, errlen) == 0
+             ? integration_modify(s, id, patch_fn, (void *)patch, out, err, errlen)
+             : INTEGRATION_INVALID;
+    cJSON_Delete(doc);
+    cJSON_Delete(merged);
+    return rc;
+}
+
+static int params_fn(cJSON *doc, void *arg, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "parameters");
+    cJSON_AddItemToObject(doc, "parameters", cJSON_Duplicate(arg, 1));
+    return INTEGRATION_OK;
+}
+
+int integration_set_parameters(struct store *s, const char *id, const cJSON *params, cJSON **out,
+                               char *err, size_t errlen)
+{
+    return integration_modify(s, id, params_fn, (void *)params, out, err, errlen);
 }
 
 cJSON *integration_public(const cJSON *doc, const struct config *cfg)

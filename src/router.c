@@ -2,6 +2,7 @@
  * their own (/healthz). */
 #include "router.h"
 
+#include "api.h"
 #include "auth_token.h"
 #include "log.h"
 #include "store.h"
@@ -62,10 +63,18 @@ static void route_auth_token(struct http_request *req, const char *rest, struct 
     auth_token_handle(req);
 }
 
+static void route_api(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                      struct router_result *res)
+{
+    (void)ctx;
+    api_handle(req, rest, res);
+}
+
 static const struct route routes[] = {
     {"/incoming/", route_incoming},
     {"/healthz", route_healthz},
     {"/auth/token", route_auth_token},
+    {"/api/v1/", route_api},
 };
 
 void router_dispatch(struct http_request *req, struct router_ctx *ctx, struct router_result *res)

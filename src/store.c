@@ -39,6 +39,7 @@ static const struct db_def db_defs[STORE_DB_COUNT] = {
     [STORE_DB_APIKEY_SECRETS] = {"apikey_secrets.db", DB_BTREE},
     [STORE_DB_DEDUP] = {"dedup.db", DB_BTREE},
     [STORE_DB_RATE] = {"rate.db", DB_BTREE},
+    [STORE_DB_CAPTURES] = {"captures.db", DB_BTREE},
 };
 
 const char *store_strerror(int status)
