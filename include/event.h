@@ -16,8 +16,8 @@ struct event_input {
     char *const *envp;        /* FastCGI params: HTTP_*, CONTENT_TYPE, CONTENT_LENGTH */
     const char *body;         /* raw bytes, already validated JSON */
     size_t body_len;
-    const char *event_id;     /* UUID text */
-    const char *endpoint_id;  /* UUID text */
+    const char *event_id;    /* UUID text */
+    const char *endpoint_id; /* UUID text */
     long long time_ms;
 };
 
@@ -31,9 +31,15 @@ int event_canonical_header_name(const char *in, char *out, size_t outlen);
 /* Appends the envelope JSON to out: body, businessProfileId, endpointId,
  * eventId, headers (canonical names, cfg->redact_headers left out, values
  * with invalid UTF-8 replaced by U+FFFD), query (percent-decoded, last
- * duplicate wins), method, time. *body_off/*body_len_out tell where the raw
- * body sits inside out (either may be NULL). Returns a buf status. */
-int event_build_envelope(const struct event_input *in, const struct config *cfg,
-                         struct buf *out, size_t *body_off);
+ * duplicate wins, '+' is a space, a '%' without two hex digits is kept),
+ * method, time; names and values with invalid UTF-8 or NUL bytes get U+FFFD,
+ * so the result always re-parses with json_parse (at depth max + 1). The
+ * body must be non-empty valid JSON (an empty one is written as null).
+ * *body_off (may be NULL) tells where the raw body starts inside out; its
+ * length there is in->body_len. envp and query_string are borrowed; cfg
+ * must not be NULL. Returns a buf status (out may then hold a partial
+ * envelope). */
+int event_build_envelope(const struct event_input *in, const struct config *cfg, struct buf *out,
+                         size_t *body_off);
 
 #endif

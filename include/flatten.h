@@ -14,7 +14,7 @@
 enum flat_type { FLAT_STRING, FLAT_NUMBER, FLAT_BOOLEAN, FLAT_NULL, FLAT_OBJECT, FLAT_ARRAY };
 
 struct flat_item {
-    char *key;   /* owned, e.g. body.products[0].name, headers["X-Request-Id"] */
+    char *key; /* owned, e.g. body.products[0].name, headers["X-Request-Id"] */
     enum flat_type type;
     char *value; /* owned: the leaf as JSON text, numbers exactly as sent */
 };
@@ -25,8 +25,9 @@ struct flat_list {
     size_t cap;
 };
 
-/* Flattens root (an object or array; a scalar root gives one item with key
- * ""). Returns 0, or -1 on OOM (out is then freed). */
+/* Flattens root (an object or array; a scalar or empty root gives one item
+ * with key ""). out needs no initialisation; the caller frees it with
+ * flat_list_free. Returns 0, or -1 on OOM (out is then freed). */
 int flatten(const cJSON *root, struct flat_list *out);
 void flat_list_free(struct flat_list *l); /* l may be NULL */
 /* "string", "number", "boolean", "null", "object", "array". */
@@ -34,7 +35,10 @@ const char *flat_type_name(enum flat_type t);
 /* The list as the API's [{key, type, value}] (value as a JSON value).
  * Caller frees with cJSON_Delete. NULL on OOM. */
 cJSON *flatten_to_json(const struct flat_list *l);
-/* Finds key (header segments compare case-insensitively). Borrowed or NULL. */
+/* Finds key as a user writes it in a template: body.a, body["a"] and
+ * body['a'] are the same key, and under headers names compare
+ * case-insensitively (headers["x-request-id"] finds headers["X-Request-Id"]).
+ * Borrowed or NULL. */
 const struct flat_item *flatten_find(const struct flat_list *l, const char *key);
 
 #endif

@@ -9,7 +9,13 @@
  * bytes past U+10FFFF are errors); \u escapes must pair surrogates; nesting
  * deeper than max_depth is an error; a duplicate key replaces the earlier
  * member's value in place (last wins, first position kept); a string holding
- * U+0000 is refused (cJSON strings are NUL-terminated). */
+ * U+0000 is refused (cJSON strings are NUL-terminated). max_depth counts
+ * containers: with max_depth 1, [1] is accepted and [[1]] is not; values
+ * above 1024 are treated as 1024. Errors name the line and the column (in
+ * bytes) of the offending byte: "unexpected '}' at line 1, column 17",
+ * "unexpected end of input at ...", "invalid UTF-8 at ...", "invalid number
+ * at ...", "nesting deeper than 64 at ...", "trailing characters at ...",
+ * and for an empty or whitespace-only text "empty body at ..." (its end). */
 #ifndef INCOMING_JSON_H
 #define INCOMING_JSON_H
 
@@ -19,16 +25,15 @@
 #include "buf.h"
 
 struct json_error {
-    int line;   /* 1-based */
-    int column; /* 1-based, in bytes */
+    int line;          /* 1-based */
+    int column;        /* 1-based, in bytes */
     char message[160]; /* e.g. "unexpected '}' at line 1, column 17" */
 };
 
 /* Parses len bytes of text (no NUL needed). On success returns 0 and *out
  * (caller frees with cJSON_Delete). On failure returns -1, *out is NULL and
  * err is filled (message already includes line and column). */
-int json_parse(const char *text, size_t len, int max_depth, cJSON **out,
-               struct json_error *err);
+int json_parse(const char *text, size_t len, int max_depth, cJSON **out, struct json_error *err);
 
 /* Appends item compactly to out (numbers by their exact text). Returns a
  * buf status (BUF_TOOBIG when out's limit is reached). */
@@ -36,8 +41,13 @@ int json_print(const cJSON *item, struct buf *out);
 /* Pretty form (2-space indent) for people. */
 int json_print_pretty(const cJSON *item, struct buf *out);
 /* Appends s (len bytes, UTF-8) as a quoted JSON string. Invalid UTF-8 bytes
- * become U+FFFD so the output is always valid JSON. */
+ * and NUL bytes become U+FFFD so the output is always JSON that json_parse
+ * accepts. */
 int json_print_string(const char *s, size_t len, struct buf *out);
+/* Appends s (len bytes) unquoted and unescaped, with every invalid UTF-8
+ * byte and every NUL replaced by U+FFFD: the result is valid UTF-8 without
+ * NULs. Returns a buf status. */
+int json_utf8_repair(const char *s, size_t len, struct buf *out);
 /* Convenience: compact text of item, malloc'd (caller frees), NULL on OOM. */
 char *json_to_string(const cJSON *item);
 
