@@ -1,0 +1,209 @@
+/* Tests of the template module: exact numbers, case-insensitive headers,
+ * escaping by mode, Jinja scoping, warnings, error positions and limits.
+ * (Jinja compatibility at large is tests/template_diff.py's job.) */
+#include "json.h"
+#include "template.h"
+
+#include <CUnit/Basic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char seed[] =
+    "{\"request\": {\"body\": {\"customer_email\": \"ann@example.com\", \"name\": \"A \\\"q\\\" "
+    "\\\\ "
+    "b\\nc\", \"big\": 9007199254740993, \"huge\": 1e400, \"tiny\": 0.1, "
+    "\"products\": [{\"name\": \"Tea\", \"price\": 4.5}, {\"name\": \"Jam\", \"price\": 2}]}, "
+    "\"headers\": {\"X-Request-Id\": \"r-1\"}}, "
+    "\"nodes\": {\"send\": {\"headers\": {\"Retry-After\": \"5\"}}}}";
+
+static struct template_error err;
+static struct template_warnings warn;
+static char *result;
+
+/* Renders src against the seed data; returns the status, text in result. */
+static int run_limits(const char *src, enum template_mode mode, const struct template_limits *lim)
+{
+    struct template *t = NULL;
+    struct json_error jerr;
+    struct buf out;
+    cJSON *ctx = NULL;
+    int rc;
+    free(result);
+    result = NULL;
+    CU_ASSERT_FATAL(json_parse(seed, strlen(seed), 64, &ctx, &jerr) == 0);
+    buf_init(&out, 8 * 1024 * 1024);
+    rc = template_compile(src, strlen(src), &t, &err);
+    if (rc == 0)
+        rc = template_render(t, ctx, mode, lim, &out, &warn, &err);
+    result = buf_take(&out);
+    template_free(t);
+    cJSON_Delete(ctx);
+    return rc;
+}
+
+static int run(const char *src, enum template_mode mode)
+{
+    return run_limits(src, mode, NULL);
+}
+
+#define RENDERS(src, mode, want)                                                                   \
+    do {                                                                                           \
+        CU_ASSERT_EQUAL(run((src), (mode)), 0);                                                    \
+        CU_ASSERT_STRING_EQUAL(result, (want));                                                    \
+    } while (0)
+
+static void template_should_print_numbers_with_their_exact_text(void)
+{
+    RENDERS("{{ request.body.big }} {{ request.body.huge }} {{ request.body.tiny }}", TEMPLATE_TEXT,
+            "9007199254740993 1e400 0.1");
+    RENDERS("{{ request.body.tiny + 0.2 }} {{ 7 / 2 }} {{ 1e16 }}", TEMPLATE_TEXT,
+            "0.30000000000000004 3.5 1e+16");
+    RENDERS("{{ request.body|tojson }}", TEMPLATE_TEXT,
+            "{\"customer_email\":\"ann@example.com\",\"name\":\"A \\\"q\\\" \\\\ b\\nc\","
+            "\"big\":9007199254740993,\"huge\":1e400,\"tiny\":0.1,\"products\":[{\"name\":\"Tea\","
+            "\"price\":4.5},{\"name\":\"Jam\",\"price\":2}]}");
+}
+
+static void template_should_look_up_header_names_case_insensitively(void)
+{
+    RENDERS("{{ request.headers['x-request-id'] }}|{{ request.headers.X_Missing }}|"
+            "{{ nodes.send.headers['retry-after'] }}",
+            TEMPLATE_TEXT, "r-1||5");
+    RENDERS("{{ request.body['Customer_Email'] }}", TEMPLATE_TEXT, ""); /* other objects: exact */
+}
+
+static void template_should_escape_values_by_mode(void)
+{
+    RENDERS("{\"n\": \"{{ request.body.name }}\"}", TEMPLATE_JSON,
+            "{\"n\": \"A \\\"q\\\" \\\\ b\\nc\"}");
+    RENDERS("{\"n\": {{ request.body.name|tojson }}}", TEMPLATE_JSON,
+            "{\"n\": \"A \\\"q\\\" \\\\ b\\nc\"}");
+    RENDERS("{{ '<\"x\">'|safe }}", TEMPLATE_JSON, "<\"x\">");
+    RENDERS("http://h/?e={{ request.body.customer_email }}&s={{ 'a/b'|safe }}", TEMPLATE_URL,
+            "http://h/?e=ann%40example.com&s=a/b");
+    RENDERS("{{ 'a b/c'|urlencode }}", TEMPLATE_URL, "a%20b/c");
+    RENDERS("Bearer {{ request.headers['X-Request-Id'] }}", TEMPLATE_HEADER, "Bearer r-1");
+}
+
+static void template_should_refuse_cr_and_lf_in_header_mode(void)
+{
+    CU_ASSERT_EQUAL(run("x{{ request.body.name }}", TEMPLATE_HEADER), TEMPLATE_ERENDER);
+    CU_ASSERT_STRING_EQUAL(err.message, "line 1, column 2: header value contains CR or LF");
+    CU_ASSERT_EQUAL(run("{{ request.body.name|safe }}", TEMPLATE_HEADER), TEMPLATE_ERENDER);
+    CU_ASSERT_EQUAL(run("a\r\nb", TEMPLATE_HEADER), TEMPLATE_ERENDER);
+}
+
+static void template_should_keep_sets_inside_loops_local(void)
+{
+    RENDERS("{% set y = 0 %}{% for i in [1, 2, 3] %}[{{ y }}]{% set y = i %}{% endfor %}{{ y }}",
+            TEMPLATE_TEXT, "[0][0][0]0");
+    RENDERS("{% if 1 %}{% set w = 'v' %}{% endif %}{{ w }}", TEMPLATE_TEXT, "v");
+    RENDERS("{% set x = 'a' %}{% set y = x %}{% set x = 'b' %}{{ y }}{{ x }}", TEMPLATE_TEXT, "ab");
+}
+
+static void template_should_render_loops_with_loop_variables(void)
+{
+    RENDERS("{% for p in request.body.products %}{{ loop.index }}/{{ loop.length }} {{ p.name }}"
+            "{% if not loop.last %}, {% endif %}{% endfor %}",
+            TEMPLATE_TEXT, "1/2 Tea, 2/2 Jam");
+    RENDERS("{% for x in [] %}x{% else %}empty{% endfor %}", TEMPLATE_TEXT, "empty");
+    RENDERS("{{ request.body.products|map(attribute='price')|sum }}", TEMPLATE_TEXT, "6.5");
+}
+
+static void template_should_warn_about_undefined_values(void)
+{
+    RENDERS("[{{ request.body.nme }}][{{ request.body.nme }}][{{ x|default('d') }}]", TEMPLATE_TEXT,
+            "[][][d]");
+    CU_ASSERT_EQUAL(warn.count, 1);
+    CU_ASSERT_STRING_EQUAL(warn.msg[0], "undefined: request.body.nme");
+}
+
+static void template_should_report_errors_with_line_and_column(void)
+{
+    CU_ASSERT_EQUAL(run("a\nb\n  {% for x in y %}\n{{ x }}", TEMPLATE_TEXT), TEMPLATE_ESYNTAX);
+    CU_ASSERT_STRING_EQUAL(err.message, "line 4, column 8: unexpected end of template, "
+                                        "expected 'endfor'");
+    CU_ASSERT_EQUAL(err.line, 4);
+    CU_ASSERT_EQUAL(run("ok\n{{ 1 +* 2 }}", TEMPLATE_TEXT), TEMPLATE_ESYNTAX);
+    CU_ASSERT_STRING_EQUAL(err.message, "line 2, column 7: expected an expression, got *");
+    CU_ASSERT_EQUAL(run("{{ 1 // 0 }}", TEMPLATE_TEXT), TEMPLATE_ERENDER);
+    CU_ASSERT_EQUAL(err.column, 6);
+    CU_ASSERT_EQUAL(run("{{ 'x'|nosuch }}", TEMPLATE_TEXT), TEMPLATE_ERENDER);
+    CU_ASSERT_STRING_EQUAL(err.message, "line 1, column 7: no filter named 'nosuch'");
+}
+
+static void template_should_stop_at_its_limits(void)
+{
+    struct template_limits lim;
+    char *deep = malloc(8192);
+    template_limits_default(&lim);
+    CU_ASSERT_EQUAL(run("{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}"
+                        "{% endfor %}",
+                        TEMPLATE_TEXT),
+                    TEMPLATE_ELIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "too many loop iterations (limit 100000)"));
+    CU_ASSERT_EQUAL(run("{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}", TEMPLATE_TEXT),
+                    TEMPLATE_ELIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "output too large"));
+    /* doubling a string or a list (sets in a loop are loop-local, so unrolled) */
+    strcpy(deep, "{% set s = 'ab' %}");
+    for (int k = 0; k < 40; k++)
+        strcat(deep, "{% set s = s ~ s %}");
+    CU_ASSERT_EQUAL(run(deep, TEMPLATE_TEXT), TEMPLATE_ELIMIT);
+    strcpy(deep, "{% set x = [1] %}");
+    for (int k = 0; k < 60; k++)
+        strcat(deep, "{% set x = [x, x] %}");
+    CU_ASSERT_EQUAL(run(deep, TEMPLATE_TEXT), TEMPLATE_ELIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "too much memory"));
+    strcpy(deep, "{{ ");
+    for (int k = 0; k < 500; k++)
+        strcat(deep, "(");
+    strcat(deep, "1");
+    for (int k = 0; k < 500; k++)
+        strcat(deep, ")");
+    strcat(deep, " }}");
+    CU_ASSERT_EQUAL(run(deep, TEMPLATE_TEXT), TEMPLATE_ESYNTAX);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "nested too deeply"));
+    lim.max_output = 5;
+    CU_ASSERT_EQUAL(run_limits("123456", TEMPLATE_TEXT, &lim), TEMPLATE_ELIMIT);
+    free(deep);
+}
+
+static void template_should_handle_whitespace_control_and_raw(void)
+{
+    RENDERS("a  {%- if 1 -%}  b  {%- endif -%}  c\n", TEMPLATE_TEXT, "abc");
+    RENDERS("{% raw %}{{ x }}{% endraw %}{# note #}", TEMPLATE_TEXT, "{{ x }}");
+}
+
+int main(void)
+{
+    CU_pSuite s;
+    unsigned failures;
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("template", NULL, NULL);
+    CU_add_test(s, "template_should_print_numbers_with_their_exact_text",
+                template_should_print_numbers_with_their_exact_text);
+    CU_add_test(s, "template_should_look_up_header_names_case_insensitively",
+                template_should_look_up_header_names_case_insensitively);
+    CU_add_test(s, "template_should_escape_values_by_mode", template_should_escape_values_by_mode);
+    CU_add_test(s, "template_should_refuse_cr_and_lf_in_header_mode",
+                template_should_refuse_cr_and_lf_in_header_mode);
+    CU_add_test(s, "template_should_keep_sets_inside_loops_local",
+                template_should_keep_sets_inside_loops_local);
+    CU_add_test(s, "template_should_render_loops_with_loop_variables",
+                template_should_render_loops_with_loop_variables);
+    CU_add_test(s, "template_should_warn_about_undefined_values",
+                template_should_warn_about_undefined_values);
+    CU_add_test(s, "template_should_report_errors_with_line_and_column",
+                template_should_report_errors_with_line_and_column);
+    CU_add_test(s, "template_should_stop_at_its_limits", template_should_stop_at_its_limits);
+    CU_add_test(s, "template_should_handle_whitespace_control_and_raw",
+                template_should_handle_whitespace_control_and_raw);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    failures = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    free(result);
+    return failures != 0;
+}
