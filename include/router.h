@@ -13,6 +13,7 @@ struct router_ctx {
 
 struct router_result {
     struct ingest_result ingest; /* accepted event, if any */
+    int wake_runner;             /* work was queued (retry, replay): start a runner */
 };
 
 /* Answers req. Never leaves it unanswered. */

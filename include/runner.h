@@ -1,7 +1,8 @@
 /* runner: what incoming-runner does with the work queue. A runner holds a
  * slot (see spawn.h) for its whole life; it drains the queue, then releases
  * the slot and looks once more, so an event queued while every slot was
- * busy is never stranded. Workflows plug in at runner_process_event. */
+ * busy is never stranded. Each event becomes its workflow runs; due runs
+ * (new, retrying, or resumed from a dead runner) are executed in turn. */
 #ifndef INCOMING_RUNNER_H
 #define INCOMING_RUNNER_H
 
@@ -10,7 +11,8 @@
 #include "store.h"
 
 struct runner_stats {
-    long processed;
+    long processed; /* events planned */
+    long runs;      /* runs executed (to success, retry or failure) */
     long failed;
 };
 

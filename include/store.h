@@ -43,6 +43,12 @@ enum store_db {
     STORE_DB_DEDUP,          /* endpoint id|SHA-256 hex of a dedup key -> event id|time */
     STORE_DB_RATE,           /* integration id -> token bucket state */
     STORE_DB_CAPTURES,       /* integration id -> Retrieve data window + sample */
+    STORE_DB_WORKFLOWS,      /* workflow id -> workflow JSON */
+    STORE_DB_RUNS,           /* run id -> run JSON */
+    STORE_DB_RUNS_DUE,       /* due time (8 bytes BE) | run id -> "" : runs to start */
+    STORE_DB_RUNS_LEASES,    /* run id -> "pid lease_until_ms" : runs being executed */
+    STORE_DB_RUNS_BY_EVENT,  /* event id | run id -> "" */
+    STORE_DB_RUNS_BY_TIME,   /* created (8 bytes BE) | run id -> "" : newest-first lists */
     STORE_DB_COUNT
 };
 
@@ -95,6 +101,10 @@ typedef int (*store_scan_fn)(const void *key, size_t klen, const void *pkey, siz
                              const void *val, size_t vlen, void *arg);
 int store_scan(struct store_txn *t, enum store_db db, const void *start, size_t startlen,
                int reverse, store_scan_fn cb, void *arg);
+
+/* The first key of db (with a write lock when rmw) into key; STORE_NOTFOUND
+ * when db is empty. */
+int store_first(struct store_txn *t, enum store_db db, struct buf *key, int rmw);
 
 /* The work queue (record-level locking, so appends by many responders do not
  * contend on one page). Items are event ids (36-byte UUID text). */

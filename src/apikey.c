@@ -1,6 +1,7 @@
 /* apikey: storage and checks of API keys. */
 #include "apikey.h"
 
+#include "docstore.h"
 #include "json.h"
 #include "log.h"
 #include "secret.h"
@@ -326,70 +327,17 @@ int apikey_jwt_lookup(void *ctx, const char *key_id, struct jwt_auth_key *out)
     return 0;
 }
 
-struct list_arg {
-    const char *cursor;
-    int limit, count, more;
-    cJSON *items;
-    char last[UUID_LEN + 1];
-};
-
-static int list_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
-                   size_t vlen, void *arg)
+static cJSON *public_item(cJSON *doc, void *arg)
 {
-    struct list_arg *a = arg;
-    struct json_error jerr;
-    cJSON *doc = NULL;
-
-    (void)pkey;
-    (void)pklen;
-    if (a->count == a->limit) {
-        a->more = 1;
-        return 1;
-    }
-    if (json_parse(val, vlen, 16, &doc, &jerr) != 0)
-        return 0;
+    (void)arg;
     cJSON_DeleteItemFromObjectCaseSensitive(doc, "secret");
-    cJSON_AddItemToArray(a->items, doc);
-    a->count++;
-    if (klen == UUID_LEN) {
-        memcpy(a->last, key, UUID_LEN);
-        a->last[UUID_LEN] = '\0';
-    }
-    return 0;
-}
-
-static int list_fn(struct store_txn *t, void *arg)
-{
-    struct list_arg *a = arg;
-    char start[UUID_LEN + 1];
-
-    cJSON_Delete(a->items);
-    a->items = cJSON_CreateArray();
-    a->count = a->more = 0;
-    if (a->cursor[0] == '\0')
-        return store_scan(t, STORE_DB_APIKEYS, NULL, 0, 0, list_cb, a);
-    memcpy(start, a->cursor, UUID_LEN);
-    start[UUID_LEN] = '\0';
-    return store_scan(t, STORE_DB_APIKEYS, start, UUID_LEN + 1, 0, list_cb, a);
+    return doc;
 }
 
 int apikey_list(struct store *s, const char *cursor, int limit, cJSON **items, char next[64])
 {
-    char key[UUID_LEN + 1] = "";
-    struct list_arg a = {key, limit, 0, 0, NULL, ""};
-    int rc;
-
-    *items = NULL;
-    next[0] = '\0';
-    if (cursor && *cursor && uuid_parse(cursor, strlen(cursor), key) != 0)
+    int rc = docstore_list(s, STORE_DB_APIKEYS, cursor, limit, public_item, NULL, items, next);
+    if (rc == STORE_NOTFOUND)
         return APIKEY_INVALID;
-    rc = store_txn_run(s, list_fn, &a);
-    if (rc != STORE_OK) {
-        cJSON_Delete(a.items);
-        return APIKEY_STORE;
-    }
-    if (a.more)
-        snprintf(next, 64, "%s", a.last);
-    *items = a.items;
-    return APIKEY_OK;
+    return rc == STORE_OK ? APIKEY_OK : APIKEY_STORE;
 }

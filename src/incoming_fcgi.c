@@ -6,6 +6,7 @@
 #include "http.h"
 #include "log.h"
 #include "router.h"
+#include "run.h"
 #include "spawn.h"
 #include "store.h"
 
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
     struct router_ctx ctx;
     FCGX_Request fcgx;
     enum log_level lvl;
-    time_t last_try = 0, last_check;
+    time_t last_try = 0, last_check, last_due_check = 0;
     char err[1024];
 
     (void)argc;
@@ -105,7 +106,15 @@ int main(int argc, char **argv)
         else
             router_dispatch(&req, &ctx, &res);
         FCGX_Finish_r(&fcgx);
-        if (res.ingest.accepted && slots.count > 0 && spawn_slot_free(&slots))
+        /* Work waits: the accepted event, a retry or replay, or (looked at
+         * once a second) runs whose retry time has come. */
+        if (!res.ingest.accepted && !res.wake_runner && store != NULL &&
+            time(NULL) != last_due_check) {
+            last_due_check = time(NULL);
+            res.wake_runner = run_any_due(store, req.now_ms);
+        }
+        if ((res.ingest.accepted || res.wake_runner) && slots.count > 0 &&
+            spawn_slot_free(&slots))
             spawn_runner(cfg.runner_path, cfg.path, res.ingest.event_id);
         if (store != NULL && time(NULL) - last_check >= 10) {
             last_check = time(NULL);

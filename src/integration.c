@@ -3,6 +3,7 @@
 
 #include "apikey.h"
 #include "buf.h"
+#include "docstore.h"
 #include "hmac_auth.h"
 #include "json.h"
 #include "log.h"
@@ -541,82 +542,19 @@ cJSON *integration_public(const cJSON *doc, const struct config *cfg)
     return pub;
 }
 
-struct list_arg {
-    const struct config *cfg;
-    const char *cursor; /* "" for the first page */
-    int limit;
-    int count;
-    int more;
-    cJSON *items;
-    char last[UUID_LEN + 1];
-};
-
-static int list_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
-                   size_t vlen, void *arg)
+static cJSON *public_item(cJSON *doc, void *arg)
 {
-    struct list_arg *a = arg;
-    struct json_error jerr;
-    cJSON *doc = NULL, *pub;
-
-    (void)pkey;
-    (void)pklen;
-    if (a->count == a->limit) {
-        a->more = 1;
-        return 1;
-    }
-    if (json_parse(val, vlen, 64, &doc, &jerr) != 0)
-        return 0; /* skip a damaged record; verify reports it */
-    pub = integration_public(doc, a->cfg);
+    cJSON *pub = integration_public(doc, arg);
     cJSON_Delete(doc);
-    if (pub == NULL || !cJSON_AddItemToArray(a->items, pub)) {
-        cJSON_Delete(pub);
-        return STORE_NOMEM;
-    }
-    a->count++;
-    if (klen == UUID_LEN) {
-        memcpy(a->last, key, klen);
-        a->last[klen] = '\0';
-    }
-    return 0;
-}
-
-static int list_fn(struct store_txn *t, void *arg)
-{
-    struct list_arg *a = arg;
-    char start[UUID_LEN + 1];
-
-    cJSON_Delete(a->items);
-    a->items = cJSON_CreateArray();
-    a->count = 0;
-    a->more = 0;
-    if (a->items == NULL)
-        return STORE_NOMEM;
-    if (a->cursor[0] == '\0')
-        return store_scan(t, STORE_DB_INTEGRATIONS, NULL, 0, 0, list_cb, a);
-    /* The smallest key after the cursor is the cursor followed by a NUL. */
-    memcpy(start, a->cursor, UUID_LEN);
-    start[UUID_LEN] = '\0';
-    return store_scan(t, STORE_DB_INTEGRATIONS, start, UUID_LEN + 1, 0, list_cb, a);
+    return pub;
 }
 
 int integration_list(struct store *s, const struct config *cfg, const char *cursor, int limit,
                      cJSON **items, char next[64])
 {
-    char key[UUID_LEN + 1] = "";
-    struct list_arg a = {cfg, key, limit, 0, 0, NULL, ""};
-    int rc;
-
-    *items = NULL;
-    next[0] = '\0';
-    if (cursor && *cursor && uuid_parse(cursor, strlen(cursor), key) != 0)
+    int rc = docstore_list(s, STORE_DB_INTEGRATIONS, cursor, limit, public_item, (void *)cfg,
+                           items, next);
+    if (rc == STORE_NOTFOUND)
         return INTEGRATION_INVALID;
-    rc = store_txn_run(s, list_fn, &a);
-    if (rc != STORE_OK) {
-        cJSON_Delete(a.items);
-        return INTEGRATION_STORE;
-    }
-    if (a.more)
-        snprintf(next, 64, "%s", a.last);
-    *items = a.items;
-    return INTEGRATION_OK;
+    return rc == STORE_OK ? INTEGRATION_OK : INTEGRATION_STORE;
 }

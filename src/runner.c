@@ -1,28 +1,59 @@
-/* runner: queue draining. At this stage an event's processing is marking
- * it processed; workflows (issue 6) run inside process_fn. */
+/* runner: queue draining and run execution. Each queued event becomes its
+ * runs (runexec_plan) in the transaction that takes it off the queue; due
+ * runs are then claimed one at a time and executed. */
 #include "runner.h"
 
+#include "json.h"
 #include "log.h"
+#include "run.h"
+#include "runexec.h"
 
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
 
 struct process_arg {
     const struct config *cfg;
     char event_id[37];
+    int runs;
 };
 
 static int process_fn(struct store_txn *t, void *arg)
 {
     struct process_arg *a = arg;
+    struct store_event ev;
+    struct json_error jerr;
+    cJSON *envelope = NULL;
+    struct buf rec;
     int rc = store_queue_pop(t, a->event_id);
+
     if (rc != STORE_OK)
         return rc;
-    rc = store_event_set_state(t, a->event_id, STORE_EVENT_PROCESSED);
+    buf_init(&rec, 256u << 20);
+    rc = store_event_get(t, a->event_id, &ev, &rec);
     if (rc == STORE_NOTFOUND) {
-        /* Purged or never stored whole: drop the queue entry, keep going. */
+        /* Purged before it ran: drop the queue entry, keep going. */
         LOG_WARN("queued event %s has no record; dropped from the queue", a->event_id);
-        rc = STORE_OK;
+        buf_free(&rec);
+        return STORE_OK;
     }
+    if (rc == STORE_OK && json_parse(ev.envelope, ev.envelope_len, 600, &envelope, &jerr) != 0) {
+        LOG_ERR("event %s: stored envelope does not parse: %s", a->event_id, jerr.message);
+        rc = STORE_OK; /* nothing can ever run it; keep it for inspection */
+    } else if (rc == STORE_OK) {
+        rc = runexec_plan(t, a->event_id, ev.integration_id, envelope, now_ms(), &a->runs);
+    }
+    if (rc == STORE_OK)
+        rc = store_event_set_state(t, a->event_id, STORE_EVENT_PROCESSED);
+    cJSON_Delete(envelope);
+    buf_free(&rec);
     return rc;
 }
 
@@ -39,20 +70,33 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
     return rc;
 }
 
+/* Plans every queued event, then executes due runs, until neither is left. */
 static int drain_while_held(struct store *s, const struct config *cfg, struct runner_stats *st)
 {
     char id[37];
     for (;;) {
+        cJSON *run = NULL;
         int rc = runner_process_one(s, cfg, id);
-        if (rc == STORE_NOTFOUND)
-            return 0;
-        if (rc != STORE_OK) {
+        if (rc == STORE_OK) {
+            st->processed++;
+            continue;
+        }
+        if (rc != STORE_NOTFOUND) {
             LOG_ERR("cannot process the queue: %s", store_strerror(rc));
             st->failed++;
             return -1;
         }
-        LOG_DEBUG("event %s processed", id);
-        st->processed++;
+        (void)run_reap(s, now_ms());
+        rc = run_claim(s, now_ms(), getpid(), now_ms() + cfg->outgoing_timeout_ms + 30000, &run);
+        if (rc == STORE_NOTFOUND)
+            return 0;
+        if (rc != STORE_OK) {
+            LOG_ERR("cannot claim a run: %s", store_strerror(rc));
+            return -1;
+        }
+        if (runexec_run(s, cfg, run) != STORE_OK)
+            st->failed++;
+        st->runs++;
     }
 }
 
@@ -70,7 +114,8 @@ int runner_drain(struct store *s, const struct config *cfg, struct spawn_slots *
         spawn_slot_release(slots);
         /* A responder that committed while we held the slot may have seen
          * every slot busy; look again now that ours is free. */
-        if (store_queue_count(s, &queued) != STORE_OK || queued == 0)
+        if (store_queue_count(s, &queued) != STORE_OK ||
+            (queued == 0 && !run_any_due(s, now_ms())))
             return 0;
     }
 }

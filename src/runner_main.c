@@ -3,19 +3,43 @@
  * goes to <data_dir>/runner.log, since it has no web server stderr. */
 #include "config.h"
 #include "log.h"
+#include "outgoing.h"
+#include "numparse.h"
 #include "runner.h"
 #include "spawn.h"
 #include "store.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void usage(void)
 {
     fprintf(stderr, "usage: incoming-runner [--conf FILE] [--event ID] [--foreground]\n"
                     "Drains the work queue of the data directory named in FILE, then exits.\n");
+}
+
+/* Test hook for tests/integration/test_runner.py: with
+ * INCOMING_RUNNER_TEST_LINGER_MS set (0..60000), the runner waits that long
+ * while it holds its slot and has the store open, so a test can look at its
+ * descriptors and count concurrent runners. Not for production use. */
+static void test_linger(void)
+{
+    const char *v = getenv("INCOMING_RUNNER_TEST_LINGER_MS");
+    const char *errstr;
+    long long ms;
+    struct timespec ts;
+
+    if (v == NULL || num_parse_ll(v, 0, 60000, &ms, &errstr) != 0 || ms == 0)
+        return;
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }
 
 int main(int argc, char **argv)
@@ -25,7 +49,7 @@ int main(int argc, char **argv)
     struct config cfg;
     struct store *s = NULL;
     struct spawn_slots slots;
-    struct runner_stats st = {0, 0};
+    struct runner_stats st = {0, 0, 0};
     enum log_level lvl;
     char err[1024];
     int rc;
@@ -71,10 +95,17 @@ int main(int argc, char **argv)
         spawn_slots_close(&slots);
         return 1;
     }
+    test_linger();
+    if (outgoing_global_init() != 0) {
+        LOG_ERR("cannot initialise libcurl");
+        store_close(s);
+        spawn_slots_close(&slots);
+        return 1;
+    }
     rc = runner_drain(s, &cfg, &slots, &st);
     (void)store_checkpoint(s);
-    if (st.processed > 0)
-        LOG_INFO("processed %ld event(s)", st.processed);
+    if (st.processed > 0 || st.runs > 0)
+        LOG_INFO("planned %ld event(s), executed %ld run(s)", st.processed, st.runs);
     store_close(s);
     spawn_slots_close(&slots);
     return rc == 0 ? 0 : 1;

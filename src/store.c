@@ -40,6 +40,12 @@ static const struct db_def db_defs[STORE_DB_COUNT] = {
     [STORE_DB_DEDUP] = {"dedup.db", DB_BTREE},
     [STORE_DB_RATE] = {"rate.db", DB_BTREE},
     [STORE_DB_CAPTURES] = {"captures.db", DB_BTREE},
+    [STORE_DB_WORKFLOWS] = {"workflows.db", DB_BTREE},
+    [STORE_DB_RUNS] = {"runs.db", DB_BTREE},
+    [STORE_DB_RUNS_DUE] = {"runs_due.db", DB_BTREE},
+    [STORE_DB_RUNS_LEASES] = {"runs_leases.db", DB_BTREE},
+    [STORE_DB_RUNS_BY_EVENT] = {"runs_by_event.db", DB_BTREE},
+    [STORE_DB_RUNS_BY_TIME] = {"runs_by_time.db", DB_BTREE},
 };
 
 const char *store_strerror(int status)
@@ -518,6 +524,31 @@ int store_scan(struct store_txn *t, enum store_db db, const void *start, size_t 
     }
     if (ret != 0 && ret != DB_NOTFOUND)
         rc = store_map(t->s, ret, "cursor walk");
+    ret = c->close(c);
+    if (ret != 0 && rc == STORE_OK)
+        rc = store_map(t->s, ret, "cursor close");
+    return rc;
+}
+
+int store_first(struct store_txn *t, enum store_db db, struct buf *key, int rmw)
+{
+    DBC *c = NULL;
+    DBT k, d;
+    int ret, rc;
+
+    ret = t->s->dbs[db]->cursor(t->s->dbs[db], t->txn, &c, 0);
+    if (ret != 0)
+        return store_map(t->s, ret, "cursor");
+    memset(&k, 0, sizeof(k));
+    memset(&d, 0, sizeof(d));
+    d.flags = DB_DBT_PARTIAL; /* the key is enough */
+    ret = c->get(c, &k, &d, DB_FIRST | (rmw ? DB_RMW : 0));
+    rc = store_map(t->s, ret, "cursor first");
+    if (rc == STORE_OK) {
+        buf_reset(key);
+        if (buf_append(key, k.data, k.size) != BUF_OK)
+            rc = STORE_NOMEM;
+    }
     ret = c->close(c);
     if (ret != 0 && rc == STORE_OK)
         rc = store_map(t->s, ret, "cursor close");

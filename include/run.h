@@ -1,0 +1,57 @@
+/* run: the run log (SPEC section 8) and the scheduling state around it.
+ * A run is a JSON document {id, workflowId, eventId, name, state, attempts,
+ * nodes, nextAttemptAt, createdAt, updatedAt}. Besides it:
+ *   - a due entry (time|id) while the run waits to start or to retry;
+ *   - a lease (id -> "pid until") while a runner executes it; a lease whose
+ *     process is gone or whose time has passed is turned back into a due
+ *     entry, so a killed runner's run is resumed (at least once delivery);
+ *   - index entries by event and by creation time for the lists. */
+#ifndef INCOMING_RUN_H
+#define INCOMING_RUN_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "store.h"
+
+enum run_status { RUN_OK = 0, RUN_INVALID = -60, RUN_NOTFOUND = -61, RUN_STORE = -62,
+                  RUN_CONFLICT = -63 };
+
+/* Creates a run in state (queued: also due now; skipped: final). */
+int run_create(struct store_txn *t, const char *workflow_id, const char *event_id,
+               const char *name, const char *state, long long now_ms, char run_id[37]);
+int run_get(struct store_txn *t, const char *id, int rmw, cJSON **out);
+/* run_get in its own transaction. */
+int run_load(struct store *s, const char *id, cJSON **out);
+/* Writes the run document (updatedAt set). */
+int run_put(struct store_txn *t, cJSON *run, long long now_ms);
+
+/* Takes the earliest due run (due <= now): removes its due entry, sets it
+ * running with a lease for pid until lease_until, and returns it.
+ * STORE_NOTFOUND when nothing is due. */
+int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until, cJSON **run);
+/* Extends this runner's lease on run id. */
+int run_renew(struct store_txn *t, const char *id, pid_t pid, long long lease_until);
+/* Ends the lease of a run and, when due_at > 0, makes it due then. */
+int run_release(struct store_txn *t, const char *id, long long due_at);
+/* Turns leases of dead processes or past their time into due entries.
+ * Returns the number resumed, or a negative store status. */
+int run_reap(struct store *s, long long now_ms);
+
+/* Counts of due entries (queued or retrying runs). */
+int run_due_count(struct store *s, long *out);
+/* 1 when some run is due at or before now (cheap: one cursor step). */
+int run_any_due(struct store *s, long long now_ms);
+
+/* Lists runs newest first, optionally filtered by state, workflowId and
+ * eventId (NULL: any). cursor: "" or an earlier page's next. */
+int run_list(struct store *s, const char *state, const char *workflow_id, const char *event_id,
+             const char *cursor, int limit, cJSON **items, char next[128]);
+/* The runs of one event (oldest first), for GET /api/v1/events/{id}. */
+int run_list_event(struct store *s, const char *event_id, cJSON **items);
+/* Queues a failed, succeeded or skipped run again from its first
+ * unfinished node (retry). *out: the updated run. */
+int run_retry(struct store *s, const char *id, long long now_ms, cJSON **out);
+
+#endif

@@ -1,0 +1,48 @@
+/* workflow: workflow documents (SPEC section 8): validation, storage and
+ * states (draft, published, unpublished). A workflow is a connected acyclic
+ * graph from one business_event trigger through outgoing_integration nodes
+ * to end nodes. Validation names the node at fault. */
+#ifndef INCOMING_WORKFLOW_H
+#define INCOMING_WORKFLOW_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "store.h"
+
+enum workflow_status {
+    WORKFLOW_OK = 0,
+    WORKFLOW_INVALID = -50,
+    WORKFLOW_NOTFOUND = -51,
+    WORKFLOW_STORE = -52
+};
+
+#define WORKFLOW_MAX_NODES 50
+
+/* Checks doc (see SPEC 8): "nodes.send: url: line 1, column 9: ...". */
+int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errlen);
+/* Creates from doc (its id, if any, is ignored; state "draft" unless doc
+ * says "published"/"unpublished"). *out: the stored document. */
+int workflow_create(struct store *s, const cJSON *doc, cJSON **out, char *err, size_t errlen);
+/* Replaces workflow id's definition (PUT); its state is kept unless doc
+ * names one. */
+int workflow_replace(struct store *s, const char *id, const cJSON *doc, cJSON **out, char *err,
+                     size_t errlen);
+int workflow_delete(struct store *s, const char *id);
+/* "published" or "unpublished". */
+int workflow_set_state(struct store *s, const char *id, const char *state, cJSON **out);
+int workflow_load(struct store *s, const char *id, cJSON **out);
+int workflow_list(struct store *s, const char *cursor, int limit, cJSON **items, char next[64]);
+
+/* Every published workflow whose trigger names integration_id, as an array
+ * (caller frees). Read inside t. */
+int workflow_matching(struct store_txn *t, const char *integration_id, cJSON **out);
+
+/* Helpers on a validated document (borrowed). */
+const cJSON *workflow_node(const cJSON *doc, const char *id);
+const cJSON *workflow_trigger(const cJSON *doc);
+/* The node ids in execution order (a topological order from the trigger),
+ * at most WORKFLOW_MAX_NODES. Returns the count, or -1. */
+int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES]);
+
+#endif

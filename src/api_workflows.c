@@ -1,0 +1,91 @@
+/* api_workflows: /api/v1/workflows (SPEC sections 7 and 8). */
+#include "api.h"
+
+#include "uuid.h"
+#include "workflow.h"
+
+#include <string.h>
+
+static void workflow_error(struct api_call *c, int rc, const char *err)
+{
+    if (rc == WORKFLOW_INVALID)
+        api_error(c, 400, "invalid_workflow", "%s", err);
+    else if (rc == WORKFLOW_NOTFOUND || rc == STORE_NOTFOUND)
+        api_error(c, 404, "not_found", "no such workflow");
+    else
+        api_store_error(c, STORE_UNAVAILABLE, "workflow");
+}
+
+void api_workflows(struct api_call *c)
+{
+    char cursor[64], next[64], err[512], id[UUID_LEN + 1];
+    cJSON *items = NULL, *doc = NULL;
+    int limit, rc;
+
+    if (c->nseg == 1) {
+        if (api_is(c, "GET")) {
+            if (api_page_params(c, &limit, cursor, sizeof(cursor)) != 0)
+                return;
+            rc = workflow_list(c->req->store, cursor, limit, &items, next);
+            if (rc == WORKFLOW_INVALID)
+                api_error(c, 400, "invalid_request", "cursor: not a cursor from this list");
+            else if (rc != WORKFLOW_OK)
+                workflow_error(c, rc, "");
+            else
+                api_send(c, 200, api_page(items, next));
+        } else if (api_is(c, "POST")) {
+            rc = workflow_create(c->req->store, c->body, &doc, err, sizeof(err));
+            if (rc != WORKFLOW_OK)
+                workflow_error(c, rc, err);
+            else
+                api_send(c, 201, doc);
+        } else {
+            api_method_not_allowed(c, "GET, POST");
+        }
+        return;
+    }
+    if (uuid_parse(c->seg[1], strlen(c->seg[1]), id) != 0 || c->nseg > 3) {
+        api_error(c, 404, "not_found", "no such workflow");
+        return;
+    }
+    if (c->nseg == 3) {
+        const char *state = strcmp(c->seg[2], "publish") == 0     ? "published"
+                            : strcmp(c->seg[2], "unpublish") == 0 ? "unpublished"
+                                                                  : NULL;
+        if (state == NULL) {
+            api_error(c, 404, "not_found", "no such route");
+            return;
+        }
+        if (!api_is(c, "POST")) {
+            api_method_not_allowed(c, "POST");
+            return;
+        }
+        rc = workflow_set_state(c->req->store, id, state, &doc);
+        if (rc != WORKFLOW_OK)
+            workflow_error(c, rc, "");
+        else
+            api_send(c, 200, doc);
+        return;
+    }
+    if (api_is(c, "GET")) {
+        rc = workflow_load(c->req->store, id, &doc);
+        if (rc != STORE_OK)
+            api_store_error(c, rc, "workflow");
+        else
+            api_send(c, 200, doc);
+    } else if (api_is(c, "PUT")) {
+        rc = workflow_replace(c->req->store, id, c->body, &doc, err, sizeof(err));
+        if (rc != WORKFLOW_OK)
+            workflow_error(c, rc, err);
+        else
+            api_send(c, 200, doc);
+    } else if (api_is(c, "DELETE")) {
+        rc = workflow_delete(c->req->store, id);
+        if (rc != WORKFLOW_OK)
+            workflow_error(c, rc, "");
+        else
+            api_send(c, 204, NULL);
+    } else {
+        api_method_not_allowed(c, "GET, PUT, DELETE");
+    }
+}

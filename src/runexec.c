@@ -1,0 +1,497 @@
+/* runexec: one run of a workflow. */
+#include "runexec.h"
+
+#include "auth_token.h"
+#include "b64.h"
+#include "buf.h"
+#include "docstore.h"
+#include "filter.h"
+#include "json.h"
+#include "log.h"
+#include "outgoing.h"
+#include "run.h"
+#include "template.h"
+#include "workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define EXCERPT_MAX 2048
+#define NODE_BODY_MAX (64 * 1024)
+#define MAX_HEADERS 64
+
+static long long now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+int runexec_plan(struct store_txn *t, const char *event_id, const char *integration_id,
+                 const cJSON *envelope, long long now, int *created)
+{
+    cJSON *wfs = NULL;
+    const cJSON *wf;
+    int rc;
+
+    *created = 0;
+    rc = workflow_matching(t, integration_id, &wfs);
+    if (rc != STORE_OK)
+        return rc;
+    cJSON_ArrayForEach(wf, wfs)
+    {
+        const cJSON *trigger = workflow_trigger(wf);
+        const cJSON *filter = json_get(trigger, "filter");
+        const char *name = NULL;
+        const cJSON *n;
+        char run_id[37], err[200];
+        struct filter *f = NULL;
+        int match;
+
+        /* A filter that no longer compiles (it was valid when saved) skips. */
+        match = filter_compile(filter, "filter", &f, err, sizeof(err)) == 0 &&
+                filter_match(f, envelope) == 1;
+        filter_free(f);
+
+        /* The run is named after the first action it will perform. */
+        cJSON_ArrayForEach(n, json_get(wf, "nodes"))
+        {
+            if (json_get_string(n, "action") && !name)
+                name = json_get_string(n, "action");
+        }
+        rc = run_create(t, json_get_string(wf, "id"), event_id,
+                        name ? name : json_get_string(wf, "name"), match ? "queued" : "skipped",
+                        now, run_id);
+        if (rc != STORE_OK)
+            break;
+        (*created)++;
+    }
+    cJSON_Delete(wfs);
+    return rc;
+}
+
+/* What one attempt produced, before it is written into the run. */
+struct attempt {
+    cJSON *rec;       /* the attempt record */
+    int ok;           /* 2xx */
+    int retryable;
+    long retry_after; /* -1 when none */
+    cJSON *result;    /* nodes.<id> on success */
+};
+
+static int is_json_type(const char *ct)
+{
+    return ct && (strncasecmp(ct, "application/json", 16) == 0 ||
+                  (strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "+json") != NULL));
+}
+
+static cJSON *excerpt(const char *p, size_t len)
+{
+    struct buf b;
+    cJSON *s;
+    buf_init(&b, EXCERPT_MAX * 4);
+    json_print_string(p, len > EXCERPT_MAX ? EXCERPT_MAX : len, &b);
+    /* json_print_string quotes; strip them back into a plain string value. */
+    s = NULL;
+    {
+        struct json_error jerr;
+        if (json_parse(b.data, b.len, 2, &s, &jerr) != 0)
+            s = cJSON_CreateString("");
+    }
+    buf_free(&b);
+    return s;
+}
+
+static void add_warnings(cJSON *list, const struct template_warnings *w)
+{
+    for (int i = 0; i < w->count && cJSON_GetArraySize(list) < 32; i++)
+        cJSON_AddItemToArray(list, cJSON_CreateString(w->msg[i]));
+}
+
+/* Renders one template field. Returns 0, or -1 with err filled. */
+static int render(const char *src, const cJSON *ctx, enum template_mode mode, struct buf *out,
+                  cJSON *warnings, const char *what, char *err, size_t errlen)
+{
+    struct template *t = NULL;
+    struct template_error terr;
+    struct template_warnings w;
+    int rc;
+
+    buf_reset(out);
+    if (template_compile(src, strlen(src), &t, &terr) != TEMPLATE_OK) {
+        snprintf(err, errlen, "%s: %s", what, terr.message);
+        return -1;
+    }
+    rc = template_render(t, ctx, mode, NULL, out, &w, &terr);
+    template_free(t);
+    if (rc != TEMPLATE_OK) {
+        snprintf(err, errlen, "%s: %s", what, terr.message);
+        return -1;
+    }
+    add_warnings(warnings, &w);
+    return 0;
+}
+
+/* Adds the node's authentication header. secret_names collects header
+ * names to redact in the run log. */
+static int auth_header(const struct config *cfg, const cJSON *auth, char *line, size_t len,
+                       char *err, size_t errlen)
+{
+    const char *type = json_get_string(auth, "type");
+
+    line[0] = '\0';
+    if (type == NULL || strcmp(type, "none") == 0)
+        return 0;
+    if (strcmp(type, "basic") == 0) {
+        char pair[600], enc[900];
+        snprintf(pair, sizeof(pair), "%s:%s", json_get_string(auth, "username"),
+                 json_get_string(auth, "password"));
+        if (b64_encode(B64_STD, pair, strlen(pair), enc, sizeof(enc)) != 0) {
+            snprintf(err, errlen, "auth: basic credentials are too long");
+            return -1;
+        }
+        snprintf(line, len, "Authorization: Basic %s", enc);
+        memset(pair, 0, sizeof(pair));
+    } else if (strcmp(type, "bearer") == 0) {
+        snprintf(line, len, "Authorization: Bearer %s", json_get_string(auth, "token"));
+    } else if (strcmp(type, "header") == 0) {
+        snprintf(line, len, "%s: %s", json_get_string(auth, "name"),
+                 json_get_string(auth, "value"));
+    } else if (strcmp(type, "api_key") == 0) {
+        char *token = NULL;
+        if (auth_token_issue_for(cfg, json_get_string(auth, "apiKeyId"), &token) != 0) {
+            snprintf(err, errlen, "auth: cannot issue a token for the API key");
+            return -1;
+        }
+        snprintf(line, len, "Authorization: Bearer %s", token);
+        free(token);
+    }
+    return 0;
+}
+
+static const char *auth_header_name(const cJSON *auth)
+{
+    const char *type = json_get_string(auth, "type");
+    if (type && strcmp(type, "header") == 0)
+        return json_get_string(auth, "name");
+    if (type && strcmp(type, "none") != 0)
+        return "Authorization";
+    return NULL;
+}
+
+/* Builds and sends the node's request; fills a. */
+static void attempt_node(const struct config *cfg, const cJSON *node, const cJSON *ctx,
+                         const char *run_id, const char *event_id, struct attempt *a)
+{
+    const cJSON *h, *headers = json_get(node, "headers"), *auth = json_get(node, "auth");
+    const char *method = json_get_string(node, "method"), *secret_name = auth_header_name(auth);
+    const char *lines[MAX_HEADERS + 4];
+    char *owned[MAX_HEADERS + 4];
+    int nlines = 0, json_body = 0;
+    struct buf url, val, body;
+    struct outgoing_request req;
+    struct outgoing_response resp;
+    cJSON *rq = cJSON_CreateObject(), *rh = cJSON_CreateObject(), *warnings = cJSON_CreateArray();
+    char err[512] = "", authline[2048];
+    const char *id = json_get_string(node, "id");
+
+    memset(&resp, 0, sizeof(resp));
+    buf_init(&url, 8192);
+    buf_init(&val, 8192);
+    buf_init(&body, 1u << 20);
+    a->rec = cJSON_CreateObject();
+    a->retry_after = -1;
+    cJSON_AddStringToObject(a->rec, "node", id);
+    cJSON_AddItemToObject(a->rec, "at", json_number_from_ll(now_ms()));
+    if (render(json_get_string(node, "url"), ctx, TEMPLATE_URL, &url, warnings, "url", err,
+               sizeof(err)) != 0)
+        goto done;
+    cJSON_ArrayForEach(h, headers)
+    {
+        char what[100], *line;
+        snprintf(what, sizeof(what), "headers.%.60s", h->string);
+        if (nlines == MAX_HEADERS || render(h->valuestring, ctx, TEMPLATE_HEADER, &val, warnings,
+                                            what, err, sizeof(err)) != 0) {
+            if (!err[0])
+                snprintf(err, sizeof(err), "headers: more than %d", MAX_HEADERS);
+            goto done;
+        }
+        if (strcasecmp(h->string, "Content-Type") == 0 && is_json_type(buf_str(&val)))
+            json_body = 1;
+        if (asprintf(&line, "%s: %s", h->string, buf_str(&val)) < 0)
+            goto done;
+        owned[nlines] = line;
+        lines[nlines++] = line;
+        cJSON_AddStringToObject(rh, h->string,
+                                secret_name && strcasecmp(secret_name, h->string) == 0
+                                    ? "[redacted]"
+                                    : buf_str(&val));
+    }
+    if (json_get_string(node, "body") &&
+        render(json_get_string(node, "body"), ctx, json_body ? TEMPLATE_JSON : TEMPLATE_TEXT,
+               &body, warnings, "body", err, sizeof(err)) != 0)
+        goto done;
+    if (json_body && body.len > 0) {
+        struct json_error jerr;
+        cJSON *tmp = NULL;
+        if (json_parse(body.data, body.len, 128, &tmp, &jerr) != 0) {
+            snprintf(err, sizeof(err), "body: the rendered JSON does not parse: %s", jerr.message);
+            goto done;
+        }
+        cJSON_Delete(tmp);
+    }
+    if (auth_header(cfg, auth, authline, sizeof(authline), err, sizeof(err)) != 0)
+        goto done;
+    if (authline[0]) {
+        owned[nlines] = strdup(authline);
+        lines[nlines] = owned[nlines];
+        nlines++;
+        cJSON_AddStringToObject(rh, secret_name, "[redacted]");
+        memset(authline, 0, sizeof(authline));
+    }
+    {
+        char *l1 = NULL, *l2 = NULL;
+        if (asprintf(&l1, "Idempotency-Key: %s.%s", run_id, id) < 0 ||
+            asprintf(&l2, "X-Incoming-Event-Id: %s", event_id) < 0)
+            goto done;
+        owned[nlines] = l1;
+        lines[nlines++] = l1;
+        owned[nlines] = l2;
+        lines[nlines++] = l2;
+        cJSON_AddStringToObject(rh, "Idempotency-Key", l1 + 17);
+        cJSON_AddStringToObject(rh, "X-Incoming-Event-Id", event_id);
+    }
+    lines[nlines] = NULL;
+    memset(&req, 0, sizeof(req));
+    req.method = method;
+    req.url = buf_str(&url);
+    req.headers = lines;
+    req.body = strcmp(method, "GET") == 0 ? NULL : buf_str(&body);
+    req.body_len = body.len;
+    req.timeout_ms = (long)json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms);
+    req.allow_private = cfg->outgoing_allow_private;
+    if (outgoing_send(&req, &resp) != 0) {
+        snprintf(err, sizeof(err), "%s", resp.error);
+        a->retryable = resp.retryable;
+    } else {
+        cJSON *r = cJSON_CreateObject();
+        a->ok = resp.status >= 200 && resp.status < 300;
+        a->retryable = resp.retryable;
+        a->retry_after = resp.retry_after_s;
+        cJSON_AddItemToObject(r, "status", json_number_from_ll(resp.status));
+        cJSON_AddItemToObject(r, "bodyExcerpt", excerpt(buf_str(&resp.body), resp.body.len));
+        cJSON_AddItemToObject(a->rec, "response", r);
+        if (!a->ok)
+            snprintf(err, sizeof(err), "HTTP %d", resp.status);
+        else {
+            struct json_error jerr;
+            cJSON *parsed = NULL;
+            a->result = cJSON_CreateObject();
+            cJSON_AddItemToObject(a->result, "status", json_number_from_ll(resp.status));
+            cJSON_AddItemToObject(a->result, "headers", cJSON_Duplicate(resp.headers, 1));
+            if (is_json_type(json_get_string(resp.headers, "Content-Type")) &&
+                json_parse(buf_str(&resp.body), resp.body.len, 64, &parsed, &jerr) == 0)
+                cJSON_AddItemToObject(a->result, "body", parsed);
+            else
+                cJSON_AddItemToObject(a->result, "body",
+                                      excerpt(buf_str(&resp.body), resp.body.len > NODE_BODY_MAX
+                                                                       ? NODE_BODY_MAX
+                                                                       : resp.body.len));
+        }
+    }
+    cJSON_AddItemToObject(a->rec, "durationMs", json_number_from_ll(resp.duration_ms));
+done:
+    cJSON_AddStringToObject(rq, "method", method ? method : "");
+    cJSON_AddStringToObject(rq, "url", buf_str(&url));
+    cJSON_AddItemToObject(rq, "headers", rh);
+    cJSON_AddItemToObject(rq, "bodyExcerpt", excerpt(buf_str(&body), body.len));
+    cJSON_AddItemToObject(a->rec, "request", rq);
+    if (err[0])
+        cJSON_AddStringToObject(a->rec, "error", err);
+    if (cJSON_GetArraySize(warnings) > 0)
+        cJSON_AddItemToObject(a->rec, "warnings", warnings);
+    else
+        cJSON_Delete(warnings);
+    for (int i = 0; i < nlines; i++)
+        free(owned[i]);
+    outgoing_response_free(&resp);
+    buf_free(&url);
+    buf_free(&val);
+    buf_free(&body);
+}
+
+/* Attempts of node since the run was last (re)queued. */
+static int attempts_of(const cJSON *run, const char *node)
+{
+    const cJSON *a;
+    int i = 0, n = 0, base = (int)json_get_ll(run, "retryBase", 0);
+    cJSON_ArrayForEach(a, json_get(run, "attempts"))
+    {
+        const char *nid = json_get_string(a, "node");
+        if (i++ >= base && nid && strcmp(nid, node) == 0)
+            n++;
+    }
+    return n;
+}
+
+static long long backoff_ms(int attempt, long retry_after)
+{
+    unsigned r = 0;
+    long long base = 1000LL << (attempt - 1 < 12 ? attempt - 1 : 12); /* 1 s .. ~68 min */
+    long long d;
+    if (base > 3600000)
+        base = 3600000;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+        r = (unsigned)getpid();
+    d = base * 8 / 10 + (long long)(r % (unsigned)(base * 4 / 10 + 1)); /* +-20% */
+    if (retry_after >= 0 && retry_after * 1000 > d)
+        d = retry_after * 1000;
+    return d;
+}
+
+struct save_arg {
+    cJSON *run;
+    long long due_at;  /* > 0: release the lease and make the run due then */
+    int release;       /* 1: release the lease (final states) */
+    long long lease_until;
+};
+
+static int save_fn(struct store_txn *t, void *arg)
+{
+    struct save_arg *a = arg;
+    const char *id = json_get_string(a->run, "id");
+    int rc = run_put(t, a->run, now_ms());
+    if (rc == STORE_OK && a->release)
+        rc = run_release(t, id, a->due_at);
+    else if (rc == STORE_OK)
+        rc = run_renew(t, id, getpid(), a->lease_until);
+    return rc;
+}
+
+static int save(struct store *s, cJSON *run, int release, long long due_at, long long lease)
+{
+    struct save_arg a = {run, due_at, release, lease};
+    int rc = store_txn_run(s, save_fn, &a);
+    if (rc != STORE_OK)
+        LOG_ERR("run %s: cannot save progress: %s", json_get_string(run, "id"), store_strerror(rc));
+    return rc;
+}
+
+static void set_state(cJSON *run, const char *state)
+{
+    cJSON_ReplaceItemInObjectCaseSensitive(run, "state", cJSON_CreateString(state));
+}
+
+struct event_arg {
+    const char *id;
+    struct buf rec;
+    struct store_event ev;
+};
+
+static int event_fn(struct store_txn *t, void *arg)
+{
+    struct event_arg *a = arg;
+    return store_event_get(t, a->id, &a->ev, &a->rec);
+}
+
+/* Loads the workflow and the event's envelope into a template context. */
+static int load_context(struct store *s, cJSON *run, cJSON **wf, cJSON **ctx, char *err,
+                        size_t errlen)
+{
+    struct event_arg ea;
+    struct json_error jerr;
+    cJSON *env = NULL;
+    int rc;
+
+    *wf = NULL;
+    *ctx = NULL;
+    rc = workflow_load(s, json_get_string(run, "workflowId"), wf);
+    if (rc != STORE_OK) {
+        snprintf(err, errlen, "the workflow %s", rc == STORE_NOTFOUND ? "was deleted" : "cannot be read");
+        return rc;
+    }
+    ea.id = json_get_string(run, "eventId");
+    buf_init(&ea.rec, 256u << 20);
+    rc = store_txn_run(s, event_fn, &ea);
+    if (rc == STORE_OK && json_parse(ea.ev.envelope, ea.ev.envelope_len, 600, &env, &jerr) != 0)
+        rc = STORE_ERROR;
+    buf_free(&ea.rec);
+    if (rc != STORE_OK) {
+        snprintf(err, errlen, "the event %s", rc == STORE_NOTFOUND ? "was purged" : "cannot be read");
+        return rc;
+    }
+    *ctx = cJSON_CreateObject();
+    cJSON_AddItemToObject(*ctx, "request", env);
+    cJSON_AddItemToObject(*ctx, "event", cJSON_Duplicate(env, 1));
+    cJSON_AddItemToObject(*ctx, "nodes", cJSON_Duplicate(json_get(run, "nodes"), 1));
+    cJSON_AddItemToObject(*ctx, "now", json_number_from_ll(now_ms()));
+    return STORE_OK;
+}
+
+int runexec_run(struct store *s, const struct config *cfg, cJSON *run)
+{
+    const char *order[WORKFLOW_MAX_NODES];
+    cJSON *wf = NULL, *ctx = NULL;
+    char err[256];
+    int n, rc = 0;
+
+    if (load_context(s, run, &wf, &ctx, err, sizeof(err)) != STORE_OK) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddItemToObject(a, "at", json_number_from_ll(now_ms()));
+        cJSON_AddStringToObject(a, "error", err);
+        cJSON_AddItemToArray(json_get(run, "attempts"), a);
+        set_state(run, "failed");
+        rc = save(s, run, 1, 0, 0);
+        goto out;
+    }
+    n = workflow_order(wf, order);
+    for (int i = 0; i < n; i++) {
+        const cJSON *node = workflow_node(wf, order[i]);
+        const char *type = json_get_string(node, "type");
+        struct attempt a;
+        int max, tries;
+
+        if (strcmp(type, "outgoing_integration") != 0 || json_get(json_get(run, "nodes"), order[i]))
+            continue;
+        memset(&a, 0, sizeof(a));
+        /* The lease covers this request: its timeout plus 30 s. */
+        rc = save(s, run, 0, 0,
+                  now_ms() + json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms) + 30000);
+        if (rc != STORE_OK)
+            goto out;
+        attempt_node(cfg, node, ctx, json_get_string(run, "id"), json_get_string(run, "eventId"),
+                     &a);
+        cJSON_AddItemToArray(json_get(run, "attempts"), a.rec);
+        if (a.ok) {
+            cJSON_AddItemToObject(json_get(run, "nodes"), order[i], cJSON_Duplicate(a.result, 1));
+            cJSON_AddItemToObject(json_get(ctx, "nodes"), order[i], a.result);
+            continue;
+        }
+        max = (int)json_get_ll(json_get(node, "retry"), "maxAttempts", cfg->retry_max_attempts);
+        tries = attempts_of(run, order[i]);
+        cJSON_DeleteItemFromObjectCaseSensitive(run, "nextAttemptAt");
+        if (a.retryable && tries < max) {
+            long long due = now_ms() + backoff_ms(tries, a.retry_after);
+            set_state(run, "retrying");
+            cJSON_AddItemToObject(run, "nextAttemptAt", json_number_from_ll(due));
+            rc = save(s, run, 1, due, 0);
+        } else {
+            set_state(run, "failed");
+            rc = save(s, run, 1, 0, 0);
+        }
+        goto out;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(run, "nextAttemptAt");
+    set_state(run, "succeeded");
+    rc = save(s, run, 1, 0, 0);
+out:
+    cJSON_Delete(wf);
+    cJSON_Delete(ctx);
+    cJSON_Delete(run);
+    return rc;
+}
