@@ -35,6 +35,9 @@ const char *http_header(const struct http_request *req, const char *name);
  * each ending in "\r\n". */
 int http_send_json(struct http_request *req, int status, const char *extra_headers,
                    const char *body, size_t len);
+/* Answers with any content type (the other senders go through this). */
+int http_send(struct http_request *req, int status, const char *content_type,
+              const char *extra_headers, const char *body, size_t len);
 /* Answers with SPEC section 4's error body. message may be NULL (then the
  * reason phrase is used). */
 int http_send_error(struct http_request *req, int status, const char *code, const char *message,

@@ -49,6 +49,11 @@ enum store_db {
     STORE_DB_RUNS_LEASES,    /* run id -> "pid lease_until_ms" : runs being executed */
     STORE_DB_RUNS_BY_EVENT,  /* event id | run id -> "" */
     STORE_DB_RUNS_BY_TIME,   /* created (8 bytes BE) | run id -> "" : newest-first lists */
+    STORE_DB_SESSIONS,       /* SHA-256 hex of a UI session id -> session JSON */
+    STORE_DB_PROFILES,       /* profile id -> profile JSON (identifiers, counts) */
+    STORE_DB_PROFILE_IDENTS, /* "e:"lower(email) | "c:"customId | "u:"uuid | "i:"id -> profile id */
+    STORE_DB_PROFILE_EVENTS, /* profile id | time ms (8 bytes BE) | event id -> event JSON */
+    STORE_DB_PROFILE_SALTS,  /* profile id | action NUL eventSalt -> profile event key */
     STORE_DB_COUNT
 };
 

@@ -6,6 +6,7 @@
 #include "json.h"
 #include "log.h"
 #include "numparse.h"
+#include "session.h"
 #include "store.h"
 
 #include <ctype.h>
@@ -123,13 +124,21 @@ cJSON *api_page(cJSON *items, const char *next)
     return page;
 }
 
-/* Admin token from "Authorization: Bearer <token>". Returns 0 when valid. */
+/* Admin token from "Authorization: Bearer <token>", or the UI's session
+ * cookie. Returns 0 when valid; otherwise it answered. */
 static int authenticate(struct api_call *c)
 {
     const char *auth = http_header(c->req, "Authorization");
     char id[37];
     int rc;
 
+    if (auth == NULL) {
+        rc = session_authenticate(c);
+        if (rc == 1)
+            return 0;
+        if (rc < 0)
+            return -1;
+    }
     if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
         http_send_error(c->req, 401, "unauthorized", "an admin token is required",
                         "WWW-Authenticate: Bearer realm=\"incoming-admin\"\r\n");
@@ -212,6 +221,11 @@ void api_handle(struct http_request *req, const char *rest, struct router_result
     if (split(&c, rest) != 0 || c.nseg == 0) {
         http_send_error(req, 404, "not_found", "no such route", NULL);
         return;
+    }
+    if (strcmp(c.seg[0], "session") == 0 && c.nseg == 1) {
+        if (read_body(&c) == 0)
+            session_handle(&c);
+        goto out;
     }
     if (authenticate(&c) != 0 || read_body(&c) != 0)
         goto out;

@@ -15,6 +15,7 @@ const char *http_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 301: return "Moved Permanently";
     case 201: return "Created";
     case 202: return "Accepted";
     case 204: return "No Content";
@@ -100,14 +101,20 @@ int http_request_init(struct http_request *req, FCGX_Request *fcgx, const struct
 int http_send_json(struct http_request *req, int status, const char *extra_headers,
                    const char *body, size_t len)
 {
-    char head[256];
+    return http_send(req, status, "application/json; charset=utf-8", extra_headers, body, len);
+}
+
+int http_send(struct http_request *req, int status, const char *content_type,
+              const char *extra_headers, const char *body, size_t len)
+{
+    char head[512];
     int n;
 
     n = snprintf(head, sizeof(head),
-                 "Status: %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+                 "Status: %d %s\r\nContent-Type: %s\r\n"
                  "Content-Length: %zu\r\nCache-Control: no-store\r\n"
                  "X-Content-Type-Options: nosniff\r\n",
-                 status, http_reason(status), len);
+                 status, http_reason(status), content_type, len);
     req->responded = 1;
     if (FCGX_PutStr(head, n, req->fcgx->out) < 0)
         return -1;

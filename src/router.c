@@ -6,6 +6,7 @@
 #include "auth_token.h"
 #include "log.h"
 #include "store.h"
+#include "ui.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -70,11 +71,33 @@ static void route_api(struct http_request *req, const char *rest, struct router_
     api_handle(req, rest, res);
 }
 
+static void route_ui(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                     struct router_result *res)
+{
+    (void)ctx;
+    (void)res;
+    ui_handle(req, rest);
+}
+
+static void route_ui_root(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                          struct router_result *res)
+{
+    char hdr[400];
+    (void)rest;
+    (void)ctx;
+    (void)res;
+    snprintf(hdr, sizeof(hdr), "Location: %s/ui/\r\n", req->cfg->base_path);
+    http_send(req, 301, "text/plain; charset=utf-8", hdr, "", 0);
+}
+
 static const struct route routes[] = {
     {"/incoming/", route_incoming},
     {"/healthz", route_healthz},
     {"/auth/token", route_auth_token},
     {"/api/v1/", route_api},
+    {"/ui/", route_ui},
+    {"/ui", route_ui_root},
+    {"/", route_ui_root},
 };
 
 void router_dispatch(struct http_request *req, struct router_ctx *ctx, struct router_result *res)

@@ -46,6 +46,11 @@ static const struct db_def db_defs[STORE_DB_COUNT] = {
     [STORE_DB_RUNS_LEASES] = {"runs_leases.db", DB_BTREE},
     [STORE_DB_RUNS_BY_EVENT] = {"runs_by_event.db", DB_BTREE},
     [STORE_DB_RUNS_BY_TIME] = {"runs_by_time.db", DB_BTREE},
+    [STORE_DB_SESSIONS] = {"sessions.db", DB_BTREE},
+    [STORE_DB_PROFILES] = {"profiles.db", DB_BTREE},
+    [STORE_DB_PROFILE_IDENTS] = {"profile_idents.db", DB_BTREE},
+    [STORE_DB_PROFILE_EVENTS] = {"profile_events.db", DB_BTREE},
+    [STORE_DB_PROFILE_SALTS] = {"profile_salts.db", DB_BTREE},
 };
 
 const char *store_strerror(int status)

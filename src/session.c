@@ -1,0 +1,190 @@
+/* session: UI sessions stored as {tokenId, csrf, expiresAt} by hash. */
+#include "session.h"
+
+#include "admin_token.h"
+#include "b64.h"
+#include "docstore.h"
+#include "json.h"
+#include "secret.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* The value of cookie name in the Cookie header, copied into out. */
+static int cookie_value(const char *cookies, const char *name, char *out, size_t outlen)
+{
+    size_t nlen = strlen(name);
+    const char *p = cookies;
+
+    while (p && *p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            const char *v = p + nlen + 1, *e = strchr(v, ';');
+            size_t len = e ? (size_t)(e - v) : strlen(v);
+            if (len >= outlen)
+                return 0;
+            memcpy(out, v, len);
+            out[len] = '\0';
+            return 1;
+        }
+        p = strchr(p, ';');
+    }
+    return 0;
+}
+
+struct sess_arg {
+    char hash[65];
+    const char *json; /* for put */
+    cJSON *doc;       /* for get */
+    int del;
+};
+
+static int sess_fn(struct store_txn *t, void *arg)
+{
+    struct sess_arg *a = arg;
+    struct json_error jerr;
+    struct buf v;
+    int rc;
+
+    if (a->json)
+        return store_put(t, STORE_DB_SESSIONS, a->hash, 64, a->json, strlen(a->json), 0);
+    if (a->del) {
+        rc = store_del(t, STORE_DB_SESSIONS, a->hash, 64);
+        return rc == STORE_NOTFOUND ? STORE_OK : rc;
+    }
+    cJSON_Delete(a->doc);
+    a->doc = NULL;
+    buf_init(&v, 4096);
+    rc = store_get(t, STORE_DB_SESSIONS, a->hash, 64, &v);
+    if (rc == STORE_OK && json_parse(v.data, v.len, 8, &a->doc, &jerr) != 0)
+        rc = STORE_ERROR;
+    buf_free(&v);
+    return rc;
+}
+
+static void cookie_header(struct api_call *c, const char *value, long max_age, char *out,
+                          size_t len)
+{
+    const struct config *cfg = c->req->cfg;
+    snprintf(out, len,
+             "Set-Cookie: %s=%s; Path=%s/; Max-Age=%ld; HttpOnly; SameSite=Strict%s\r\n",
+             SESSION_COOKIE, value, cfg->base_path, max_age,
+             strncmp(cfg->public_base_url, "https:", 6) == 0 ? "; Secure" : "");
+}
+
+static void sign_in(struct api_call *c)
+{
+    const char *token = json_get_string(c->body, "token");
+    unsigned char raw[32];
+    char sid[65], csrf[65], tid[37], hdr[512], body[256], json[512];
+    struct sess_arg a;
+    long long expires = c->req->now_ms + SESSION_TTL_SECONDS * 1000LL;
+    int rc;
+
+    if (token == NULL) {
+        api_error(c, 400, "invalid_request", "token: required, an admin token");
+        return;
+    }
+    rc = admin_token_verify(c->req->store, token, tid);
+    if (rc == ADMIN_TOKEN_STORE) {
+        api_store_error(c, STORE_UNAVAILABLE, "session");
+        return;
+    }
+    if (rc != ADMIN_TOKEN_OK) {
+        http_send_error(c->req, 401, "unauthorized", "unknown or revoked admin token", NULL);
+        return;
+    }
+    if (secret_random(raw, sizeof(raw)) != 0 || b64_hex_encode(raw, 32, sid, sizeof(sid)) != 0 ||
+        secret_random(raw, sizeof(raw)) != 0 || b64_hex_encode(raw, 32, csrf, sizeof(csrf)) != 0) {
+        api_store_error(c, STORE_UNAVAILABLE, "session");
+        return;
+    }
+    memset(&a, 0, sizeof(a));
+    secret_sha256_hex(sid, 64, a.hash);
+    snprintf(json, sizeof(json), "{\"tokenId\": \"%s\", \"csrf\": \"%s\", \"expiresAt\": %lld}",
+             tid, csrf, expires);
+    a.json = json;
+    rc = store_txn_run(c->req->store, sess_fn, &a);
+    if (rc != STORE_OK) {
+        api_store_error(c, rc, "session");
+        return;
+    }
+    cookie_header(c, sid, SESSION_TTL_SECONDS, hdr, sizeof(hdr));
+    rc = snprintf(body, sizeof(body), "{\"csrfToken\": \"%s\", \"expiresAt\": %lld}", csrf,
+                  expires);
+    http_send_json(c->req, 200, hdr, body, (size_t)rc);
+}
+
+static void sign_out(struct api_call *c)
+{
+    const char *cookies = http_header(c->req, "Cookie");
+    struct sess_arg a;
+    char sid[80], hdr[512];
+
+    memset(&a, 0, sizeof(a));
+    if (cookies && cookie_value(cookies, SESSION_COOKIE, sid, sizeof(sid))) {
+        secret_sha256_hex(sid, strlen(sid), a.hash);
+        a.del = 1;
+        (void)store_txn_run(c->req->store, sess_fn, &a);
+    }
+    cookie_header(c, "", 0, hdr, sizeof(hdr));
+    http_send_json(c->req, 204, hdr, "", 0);
+}
+
+void session_handle(struct api_call *c)
+{
+    if (api_is(c, "POST"))
+        sign_in(c);
+    else if (api_is(c, "DELETE"))
+        sign_out(c);
+    else
+        api_method_not_allowed(c, "POST, DELETE");
+}
+
+/* 1 when the admin token tid still exists and is active. */
+static int token_active(struct store *s, const char *tid)
+{
+    cJSON *doc = NULL;
+    const char *state;
+    int ok = docstore_load(s, STORE_DB_ADMIN_TOKENS, tid, &doc) == STORE_OK;
+    state = ok ? json_get_string(doc, "state") : NULL;
+    ok = state && strcmp(state, "active") == 0;
+    cJSON_Delete(doc);
+    return ok;
+}
+
+int session_authenticate(struct api_call *c)
+{
+    const char *cookies = http_header(c->req, "Cookie"), *csrf, *sent;
+    struct sess_arg a;
+    char sid[80];
+    int rc, mutating = !api_is(c, "GET") && !api_is(c, "HEAD");
+
+    if (cookies == NULL || !cookie_value(cookies, SESSION_COOKIE, sid, sizeof(sid)) || !sid[0])
+        return 0;
+    memset(&a, 0, sizeof(a));
+    secret_sha256_hex(sid, strlen(sid), a.hash);
+    rc = store_txn_run(c->req->store, sess_fn, &a);
+    if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+        api_store_error(c, rc, "session");
+        return -2;
+    }
+    if (rc == STORE_NOTFOUND || json_get_ll(a.doc, "expiresAt", 0) < c->req->now_ms ||
+        !token_active(c->req->store, json_get_string(a.doc, "tokenId"))) {
+        cJSON_Delete(a.doc);
+        http_send_error(c->req, 401, "unauthorized", "the session has ended; sign in again", NULL);
+        return -1;
+    }
+    csrf = json_get_string(a.doc, "csrf");
+    sent = http_header(c->req, "X-CSRF-Token");
+    if (mutating && (sent == NULL || csrf == NULL || !secret_streq(sent, csrf))) {
+        cJSON_Delete(a.doc);
+        http_send_error(c->req, 403, "forbidden", "X-CSRF-Token is missing or wrong", NULL);
+        return -1;
+    }
+    cJSON_Delete(a.doc);
+    return 1;
+}
