@@ -52,5 +52,6 @@ void api_apikeys(struct api_call *c);
 void api_events(struct api_call *c);
 void api_workflows(struct api_call *c);
 void api_runs(struct api_call *c);
+void api_templates(struct api_call *c);
 
 #endif

@@ -239,6 +239,8 @@ void api_handle(struct http_request *req, const char *rest, struct router_result
         api_workflows(&c);
     else if (strcmp(c.seg[0], "runs") == 0)
         api_runs(&c);
+    else if (strcmp(c.seg[0], "templates") == 0)
+        api_templates(&c);
     else
         http_send_error(req, 404, "not_found", "no such route", NULL);
 out:
