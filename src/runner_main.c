@@ -4,6 +4,7 @@
 #include "config.h"
 #include "log.h"
 #include "outgoing.h"
+#include "purge.h"
 #include "numparse.h"
 #include "runner.h"
 #include "spawn.h"
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
         return 1;
     }
     rc = runner_drain(s, &cfg, &slots, &st);
+    (void)purge_maybe(s, &cfg, (long long)time(NULL) * 1000);
     (void)store_checkpoint(s);
     if (st.processed > 0 || st.runs > 0)
         LOG_INFO("planned %ld event(s), executed %ld run(s)", st.processed, st.runs);
