@@ -63,6 +63,8 @@ const char *integration_auth(const cJSON *doc);
 
 /* 1 when name is one of the built-in icon names. */
 int integration_icon_builtin(const char *name);
+#define INTEGRATION_ICON_MAX (64 * 1024) /* characters of a data URL */
+
 /* 1 when icon is acceptable: a built-in name, or a PNG/JPEG data URL of at
  * most 64 KiB whose bytes start with the format's magic. */
 int integration_icon_ok(const char *icon);
