@@ -65,6 +65,9 @@ cJSON *json_get(const cJSON *object, const char *name);
 const char *json_get_string(const cJSON *object, const char *name);
 long long json_get_ll(const cJSON *object, const char *name, long long def);
 
+/* Length (1..4) of the valid UTF-8 sequence at the start of s[0..len), 0
+ * when there is none (overlong, surrogate, above U+10FFFF, truncated). */
+size_t json_utf8_seq(const char *s, size_t len);
 /* 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 int json_utf8_valid(const char *s, size_t len);
 
