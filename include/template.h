@@ -39,7 +39,10 @@ enum template_status {
     TEMPLATE_ENOMEM = -4
 };
 
-/* Defaults: 1 MiB output, 100000 loop iterations (all loops together),
+/* Compiling refuses tags and expressions nested (or chained: a.b.c, x|f|g,
+ * 1+2+3) deeper than 4 * TEMPLATE_MAX_DEPTH levels, which bounds the stack
+ * both compile and render use (well under 1 MiB).
+ * Defaults: 1 MiB output, 100000 loop iterations (all loops together),
  * nesting depth 64, 64 MiB of values created over one render (counted
  * cumulatively, so it bounds work as well as memory). */
 #define TEMPLATE_MAX_OUTPUT (1024 * 1024)
@@ -50,7 +53,7 @@ enum template_status {
 struct template_limits {
     size_t max_output;   /* bytes; also capped by the out buffer's own limit */
     long max_iterations; /* loop iterations over the whole render */
-    int max_depth;       /* nesting of tags/expressions at compile time, of values at render */
+    int max_depth;       /* values nested deeper than 8 * max_depth are refused */
     size_t max_memory;   /* bytes of strings, lists and dicts created (cumulative) */
 };
 

@@ -47,7 +47,7 @@ int template_compile(const char *src, size_t len, struct template **out, struct 
         return tpl_fail_at(err, 0, 0, TEMPLATE_ENOMEM, "out of memory");
     rc = tpl_lex(src, len, &t->arena, &toks, err);
     if (rc == 0)
-        rc = tpl_parse(&toks, &t->arena, TEMPLATE_MAX_DEPTH * 2, &t->root, err);
+        rc = tpl_parse(&toks, &t->arena, TEMPLATE_MAX_DEPTH * 4, &t->root, err);
     free(toks.v);
     if (rc != 0) {
         if (rc == TEMPLATE_ENOMEM)

@@ -75,7 +75,7 @@ void tpl_warn_undefined(struct tpl_render *r, const struct tpl_node *src)
 {
     struct buf b;
     int k;
-    if (r->warn == NULL)
+    if (r->warn == NULL || src == NULL)
         return;
     buf_init(&b, 150);
     buf_puts(&b, "undefined: ");
@@ -587,8 +587,7 @@ int tpl_eval(struct tpl_render *r, const struct tpl_node *n, struct tval *out)
             return tpl_eval(r, n->b, out);
         if (n->c != NULL)
             return tpl_eval(r, n->c, out);
-        out->src = n->b;
-        return 0;
+        return 0; /* "x if c" without else: undefined, silently */
     default:
         return tpl_fail(r, n, TEMPLATE_ERENDER, "not an expression");
     }

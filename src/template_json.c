@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define VALUE_DEPTH 512
-
 static int put(struct tpl_render *r, const struct tpl_node *at, struct buf *out, const char *s,
                size_t n)
 {
@@ -69,7 +67,7 @@ static int write_json_container(struct tpl_render *r, const struct tpl_node *at,
     int dict = cJSON_IsObject(j), rc;
     const cJSON *c;
     struct tval item;
-    if (depth > VALUE_DEPTH)
+    if (depth > r->max_depth * 8)
         return tpl_fail(r, at, TEMPLATE_ELIMIT, "value nested too deeply");
     rc = put(r, at, out, dict ? "{" : "[", 1);
     for (c = j->child; rc == 0 && c != NULL; c = c->next) {

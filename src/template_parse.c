@@ -356,12 +356,16 @@ static int parse_subscript(struct parser *p, struct tpl_node *base, struct tpl_n
     return expect_op(p, "]");
 }
 
-static int parse_postfix(struct parser *p, struct tpl_node **node)
+static int chain(struct parser *p, int *links);
+
+static int parse_postfix_links(struct parser *p, struct tpl_node **node, int *links)
 {
     for (;;) {
         const struct tpl_token *t = cur(p);
         struct tpl_node *n;
         int rc;
+        if ((is_op(t, ".") || is_op(t, "[") || is_op(t, "(")) && (rc = chain(p, links)) != 0)
+            return rc;
         if (is_op(t, ".")) {
             const struct tpl_token *name = &p->t[p->pos + 1];
             p->pos += 2;
@@ -392,6 +396,21 @@ static int parse_postfix(struct parser *p, struct tpl_node **node)
             return 0;
         }
     }
+}
+
+/* Each link of a chain (a.b.c, x|f|g, 1+2+3) nests the tree one level
+ * deeper, so it counts against the depth limit like a parenthesis. */
+static int chain(struct parser *p, int *links)
+{
+    (*links)++;
+    return enter(p);
+}
+
+static int parse_postfix(struct parser *p, struct tpl_node **node)
+{
+    int links = 0, rc = parse_postfix_links(p, node, &links);
+    p->depth -= links;
+    return rc;
 }
 
 static int parse_filter_or_test(struct parser *p, struct tpl_node **node, int test)
@@ -437,7 +456,7 @@ static int parse_filter_or_test(struct parser *p, struct tpl_node **node, int te
 static int parse_unary(struct parser *p, int with_filter, struct tpl_node **out)
 {
     const struct tpl_token *t = cur(p);
-    int rc = enter(p);
+    int rc = enter(p), links = 0;
     if (rc != 0)
         return rc;
     if (is_op(t, "-") || is_op(t, "+")) {
@@ -452,6 +471,9 @@ static int parse_unary(struct parser *p, int with_filter, struct tpl_node **out)
     if (rc == 0)
         rc = parse_postfix(p, out);
     while (rc == 0 && with_filter) {
+        if ((is_op(cur(p), "|") || is_name(cur(p), "is") || is_op(cur(p), "(")) &&
+            (rc = chain(p, &links)) != 0)
+            break;
         if (is_op(cur(p), "|"))
             rc = parse_filter_or_test(p, out, 0);
         else if (is_name(cur(p), "is"))
@@ -465,7 +487,7 @@ static int parse_unary(struct parser *p, int with_filter, struct tpl_node **out)
         } else
             break;
     }
-    p->depth--;
+    p->depth -= 1 + links;
     return rc;
 }
 
@@ -476,12 +498,14 @@ static int parse_binary(struct parser *p, int level, struct tpl_node **out)
         {"+", "-", NULL}, {"~", NULL}, {"*", "/", "//", "%", NULL}, {"**", NULL}};
     static const int codes[4][4] = {
         {OP_ADD, OP_SUB}, {0}, {OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD}, {OP_POW}};
-    int rc = level == 3 ? parse_unary(p, 1, out) : parse_binary(p, level + 1, out);
+    int rc = level == 3 ? parse_unary(p, 1, out) : parse_binary(p, level + 1, out), links = 0;
     for (int k = 0; rc == 0 && lv[level][k] != NULL; k++) {
         const struct tpl_token *t = cur(p);
         struct tpl_node *n;
         if (!is_op(t, lv[level][k]))
             continue;
+        if ((rc = chain(p, &links)) != 0)
+            break;
         p->pos++;
         NEW(n, level == 1 ? N_CONCAT : N_BINOP, t);
         n->op = codes[level][k];
@@ -490,6 +514,7 @@ static int parse_binary(struct parser *p, int level, struct tpl_node **out)
         rc = level == 3 ? parse_unary(p, 1, &n->b) : parse_binary(p, level + 1, &n->b);
         k = -1; /* look for another operator of this level */
     }
+    p->depth -= links;
     return rc;
 }
 
@@ -553,15 +578,18 @@ static int parse_not(struct parser *p, struct tpl_node **out)
 
 static int parse_andor(struct parser *p, int is_or, struct tpl_node **out)
 {
-    int rc = is_or ? parse_andor(p, 0, out) : parse_not(p, out);
+    int rc = is_or ? parse_andor(p, 0, out) : parse_not(p, out), links = 0;
     while (rc == 0 && is_name(cur(p), is_or ? "or" : "and")) {
         struct tpl_node *n;
+        if ((rc = chain(p, &links)) != 0)
+            break;
         NEW(n, is_or ? N_OR : N_AND, cur(p));
         p->pos++;
         n->a = *out;
         *out = n;
         rc = is_or ? parse_andor(p, 0, &n->b) : parse_not(p, &n->b);
     }
+    p->depth -= links;
     return rc;
 }
 
@@ -652,7 +680,10 @@ static int parse_if(struct parser *p, struct tpl_node *n)
         rc = parse_body(p, ends, &n->body, &found);
     if (rc == 0 && strcmp(found, "elif") == 0) {
         NEW(n->else_body, N_IF, &p->t[p->pos - 1]);
-        return parse_if(p, n->else_body);
+        if ((rc = enter(p)) == 0) /* each elif nests one level deeper */
+            rc = parse_if(p, n->else_body);
+        p->depth--;
+        return rc;
     }
     if (rc == 0 && strcmp(found, "else") == 0) {
         rc = expect_type(p, TK_BLOCK_END, "end of statement block");

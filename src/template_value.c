@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define VALUE_DEPTH 512
+#define VALUE_DEPTH 512 /* count_nodes only: deeper parts are not counted */
 
 void tv_free(struct tval *v)
 {
@@ -317,7 +317,7 @@ static int write_container(struct tpl_render *r, const struct tpl_node *at, cons
     int dict = cJSON_IsObject(j), rc;
     const cJSON *c;
     struct tval item;
-    if (depth > VALUE_DEPTH)
+    if (depth > r->max_depth * 8)
         return tpl_fail(r, at, TEMPLATE_ELIMIT, "value nested too deeply");
     rc = put(r, at, out, dict ? "{" : "[", 1);
     for (c = j->child; rc == 0 && c != NULL; c = c->next) {
@@ -389,7 +389,7 @@ static int equal_d(struct tpl_render *r, const struct tpl_node *at, const struct
     const cJSON *x, *y;
     int rc = 0;
     *eq = 0;
-    if (depth > VALUE_DEPTH)
+    if (depth > r->max_depth * 8)
         return tpl_fail(r, at, TEMPLATE_ELIMIT, "value nested too deeply");
     if (is_num(a) && is_num(b)) {
         *eq = a->kind != TV_FLOAT && b->kind != TV_FLOAT ? a->i == b->i : num_d(a) == num_d(b);
@@ -453,7 +453,7 @@ static int cmp_str(const char *a, size_t al, const char *b, size_t bl, int icase
 static int compare_d(struct tpl_render *r, const struct tpl_node *at, const struct tval *a,
                      const struct tval *b, int icase, int depth, int *cmp)
 {
-    if (depth > VALUE_DEPTH)
+    if (depth > r->max_depth * 8)
         return tpl_fail(r, at, TEMPLATE_ELIMIT, "value nested too deeply");
     if (is_num(a) && is_num(b)) {
         if (a->kind != TV_FLOAT && b->kind != TV_FLOAT)

@@ -135,7 +135,7 @@ static void template_should_report_errors_with_line_and_column(void)
 static void template_should_stop_at_its_limits(void)
 {
     struct template_limits lim;
-    char *deep = malloc(8192);
+    char *deep = malloc(16384);
     template_limits_default(&lim);
     CU_ASSERT_EQUAL(run("{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}"
                         "{% endfor %}",
@@ -162,6 +162,16 @@ static void template_should_stop_at_its_limits(void)
     for (int k = 0; k < 500; k++)
         strcat(deep, ")");
     strcat(deep, " }}");
+    CU_ASSERT_EQUAL(run(deep, TEMPLATE_TEXT), TEMPLATE_ESYNTAX);
+    strcpy(deep, "{{ 1");
+    for (int k = 0; k < 1000; k++)
+        strcat(deep, "+1");
+    strcat(deep, " }}");
+    CU_ASSERT_EQUAL(run(deep, TEMPLATE_TEXT), TEMPLATE_ESYNTAX); /* a chain nests too */
+    strcpy(deep, "{% if 0 %}");
+    for (int k = 0; k < 500; k++)
+        strcat(deep, "{% elif 0 %}");
+    strcat(deep, "{% endif %}");
     CU_ASSERT_EQUAL(run(deep, TEMPLATE_TEXT), TEMPLATE_ESYNTAX);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "nested too deeply"));
     lim.max_output = 5;
