@@ -50,6 +50,7 @@ int api_is(const struct api_call *c, const char *m);
 void api_integrations(struct api_call *c);
 void api_apikeys(struct api_call *c);
 void api_events(struct api_call *c);
+void api_profiles(struct api_call *c); /* api_profiles.c */
 void api_workflows(struct api_call *c);
 void api_runs(struct api_call *c);
 void api_templates(struct api_call *c);

@@ -59,6 +59,16 @@ int jwt_auth_issue(const unsigned char *key, size_t key_len, const char *key_id,
 int jwt_auth_check(const struct jwt_auth_params *p, const char *api_key_id,
                    const char *authorization, char *desc, size_t desclen);
 
+/* Verifies a token issued by POST /auth/token (for POST /v4/events/custom):
+ * "Bearer <token>", HS256 with p->server_key, no kid header, iss
+ * "incoming", exp required, nbf/iat and lifetime as jwt_auth_check, and a
+ * sub of at most JWT_AUTH_KEY_ID_MAX characters, copied into sub (subsize
+ * bytes; JWT_AUTH_KEY_ID_MAX + 1 is enough). p->lookup is not used: the
+ * caller checks the named key's state and permissions. Returns OK, MISSING,
+ * INVALID (desc set, sub "") or UNAVAILABLE (no server key). */
+int jwt_auth_verify_issued(const struct jwt_auth_params *p, const char *authorization, char *sub,
+                           size_t subsize, char *desc, size_t desclen);
+
 /* Writes the WWW-Authenticate value for a result of jwt_auth_check:
  *   MISSING:   Bearer realm="incoming"
  *   INVALID:   Bearer realm="incoming", error="invalid_token", error_description="..."

@@ -235,6 +235,8 @@ void api_handle(struct http_request *req, const char *rest, struct router_result
         api_apikeys(&c);
     else if (strcmp(c.seg[0], "events") == 0)
         api_events(&c);
+    else if (strcmp(c.seg[0], "profiles") == 0)
+        api_profiles(&c);
     else if (strcmp(c.seg[0], "workflows") == 0)
         api_workflows(&c);
     else if (strcmp(c.seg[0], "runs") == 0)

@@ -4,6 +4,7 @@
 
 #include "api.h"
 #include "auth_token.h"
+#include "custom_event.h"
 #include "log.h"
 #include "store.h"
 #include "ui.h"
@@ -90,10 +91,20 @@ static void route_ui_root(struct http_request *req, const char *rest, struct rou
     http_send(req, 301, "text/plain; charset=utf-8", hdr, "", 0);
 }
 
+static void route_custom_event(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                               struct router_result *res)
+{
+    (void)rest;
+    (void)ctx;
+    (void)res;
+    custom_event_handle(req);
+}
+
 static const struct route routes[] = {
     {"/incoming/", route_incoming},
     {"/healthz", route_healthz},
     {"/auth/token", route_auth_token},
+    {"/v4/events/custom", route_custom_event},
     {"/api/v1/", route_api},
     {"/ui/", route_ui},
     {"/ui", route_ui_root},

@@ -586,6 +586,48 @@ static void issue_should_make_tokens_pyjwt_accepts(void)
     free(t);
 }
 
+/* jwt_auth_verify_issued: server tokens only (no kid), sub copied out, no
+ * key lookup; every other rule as jwt_auth_check. */
+static void verify_issued_should_accept_only_server_tokens(void)
+{
+    struct jwt_auth_params p = {server_key, sizeof server_key, LEEWAY, (time_t)NOW, lookup, NULL};
+    char sub[JWT_AUTH_KEY_ID_MAX + 1], desc[JWT_AUTH_DESC_MAX];
+    const char *srv = "{\"iss\":\"incoming\",\"sub\":\"" N "\"," EXP_OK "}";
+
+    lookups = 0;
+    CU_ASSERT_EQUAL(jwt_auth_verify_issued(&p, tok(SRV_HDR, srv, srv_key_str()), sub, sizeof sub,
+                                           desc, sizeof desc),
+                    JWT_AUTH_OK);
+    CU_ASSERT_STRING_EQUAL(sub, N);
+    CU_ASSERT_EQUAL(lookups, 0);
+    CU_ASSERT_EQUAL(jwt_auth_verify_issued(&p, NULL, sub, sizeof sub, desc, sizeof desc),
+                    JWT_AUTH_MISSING);
+    CU_ASSERT_EQUAL(jwt_auth_verify_issued(&p, tok(KID_HDR, "{" EXP_OK "}", K_SECRET), sub,
+                                           sizeof sub, desc, sizeof desc),
+                    JWT_AUTH_INVALID);
+    CU_ASSERT_STRING_EQUAL(desc, "not a token from /auth/token");
+    CU_ASSERT_STRING_EQUAL(sub, "");
+    CU_ASSERT_EQUAL(jwt_auth_verify_issued(&p, tok(SRV_HDR, srv, "another key"), sub, sizeof sub,
+                                           desc, sizeof desc),
+                    JWT_AUTH_INVALID);
+    CU_ASSERT_STRING_EQUAL(desc, "invalid signature");
+    CU_ASSERT_EQUAL(
+        jwt_auth_verify_issued(
+            &p, tok(SRV_HDR, "{\"iss\":\"other\",\"sub\":\"" N "\"," EXP_OK "}", srv_key_str()),
+            sub, sizeof sub, desc, sizeof desc),
+        JWT_AUTH_INVALID);
+    CU_ASSERT_EQUAL(jwt_auth_verify_issued(
+                        &p,
+                        tok(SRV_HDR, "{\"iss\":\"incoming\",\"sub\":\"" N "\",\"exp\":1699999000}",
+                            srv_key_str()),
+                        sub, sizeof sub, desc, sizeof desc),
+                    JWT_AUTH_INVALID);
+    CU_ASSERT_STRING_EQUAL(desc, "token expired");
+    CU_ASSERT_EQUAL(jwt_auth_verify_issued(&p, tok("{\"alg\":\"none\"}", srv, NULL), sub,
+                                           sizeof sub, desc, sizeof desc),
+                    JWT_AUTH_INVALID);
+}
+
 static int init_suite(void)
 {
     size_t n = 0;
@@ -629,6 +671,7 @@ int main(void)
     CU_ADD_TEST(s, www_authenticate_should_format_each_result);
     CU_ADD_TEST(s, check_should_agree_with_pyjwt_tokens);
     CU_ADD_TEST(s, issue_should_make_tokens_pyjwt_accepts);
+    CU_ADD_TEST(s, verify_issued_should_accept_only_server_tokens);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

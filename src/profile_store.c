@@ -1,0 +1,394 @@
+/* profile_store: profiles, their identifier index and their events in the
+ * store (see include/profile.h for the rules). Keys:
+ *   PROFILE_IDENTS  "e:a@example.com"              -> profile id (36 bytes)
+ *   PROFILES        profile id                     -> profile JSON
+ *   PROFILE_EVENTS  profile id | time BE64 | event id (80 bytes) -> event JSON
+ *   PROFILE_SALTS   profile id | action NUL salt   -> event key (80 bytes)
+ * Every read that precedes a write takes a write lock (store_get_rmw), so
+ * two requests for the same new identifier serialise on its index key; a
+ * put that still finds the key taken restarts the transaction. */
+#include "profile.h"
+
+#include "isotime.h"
+#include "json.h"
+#include "log.h"
+#include "profile_internal.h"
+#include "uuid.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVKEY_LEN (UUID_LEN + 8 + UUID_LEN)
+#define SALTKEY_MAX (UUID_LEN + PROFILE_ACTION_MAX + 1 + PROFILE_SALT_MAX * 4)
+#define DOC_MAX (64u * 1024u)
+#define EVENT_MAX (PROFILE_BODY_MAX + 4096u)
+
+struct add_ctx {
+    const struct profile_event *ev;
+    char profile_id[UUID_LEN + 1];
+    char event_id[UUID_LEN + 1];
+    long long count;
+    struct buf val;
+};
+
+static void event_key(const char *pid, long long time_ms, const char *eid, unsigned char *k)
+{
+    uint64_t t = (uint64_t)time_ms;
+
+    memcpy(k, pid, UUID_LEN);
+    for (int i = 0; i < 8; i++)
+        k[UUID_LEN + i] = (unsigned char)(t >> (56 - 8 * i));
+    memcpy(k + UUID_LEN + 8, eid, UUID_LEN);
+}
+
+static size_t salt_key(const char *pid, const struct profile_event *ev, unsigned char *k)
+{
+    size_t a = strlen(ev->action), s = strlen(ev->salt);
+
+    memcpy(k, pid, UUID_LEN);
+    memcpy(k + UUID_LEN, ev->action, a);
+    k[UUID_LEN + a] = '\0';
+    memcpy(k + UUID_LEN + a + 1, ev->salt, s);
+    return UUID_LEN + a + 1 + s;
+}
+
+static int parse_doc(const struct buf *b, cJSON **out)
+{
+    return json_parse(b->data, b->len, 16, out, NULL) == 0 && cJSON_IsObject(*out) ? STORE_OK
+                                                                                   : STORE_ERROR;
+}
+
+/* Finds the profile by the first known identifier, or starts a new one. */
+static int find_profile(struct store_txn *t, struct add_ctx *a, cJSON **doc)
+{
+    int rc = STORE_NOTFOUND;
+
+    for (int i = 0; i < PROFILE_IDENTS && rc == STORE_NOTFOUND; i++) {
+        const char *k = a->ev->key[i];
+        if (k[0] == '\0')
+            continue;
+        rc = store_get_rmw(t, STORE_DB_PROFILE_IDENTS, k, strlen(k), &a->val);
+        if (rc == STORE_OK && a->val.len != UUID_LEN)
+            rc = STORE_ERROR;
+        if (rc == STORE_OK)
+            memcpy(a->profile_id, a->val.data, UUID_LEN + 1);
+    }
+    if (rc == STORE_OK) {
+        rc = store_get_rmw(t, STORE_DB_PROFILES, a->profile_id, UUID_LEN, &a->val);
+        if (rc == STORE_OK)
+            return parse_doc(&a->val, doc);
+        if (rc != STORE_NOTFOUND)
+            return rc;
+        LOG_WARN("profile %s is indexed but missing; recreating it", a->profile_id);
+    } else if (rc != STORE_NOTFOUND) {
+        return rc;
+    } else if (uuid_generate(a->profile_id) != 0) {
+        return STORE_ERROR;
+    }
+    *doc = cJSON_CreateObject();
+    if (*doc == NULL || !cJSON_AddStringToObject(*doc, "id", a->profile_id) ||
+        !cJSON_AddObjectToObject(*doc, "identifiers") ||
+        !cJSON_AddItemToObject(*doc, "createdAt", json_number_from_ll(a->ev->received_ms)))
+        return STORE_NOMEM;
+    return STORE_OK;
+}
+
+/* The identifier as the profile shows it: email and customId as first
+ * given, uuid lower-cased, id as sent (number or string). */
+static cJSON *ident_value(const struct profile_event *ev, int i)
+{
+    if (i == PROFILE_UUID)
+        return cJSON_CreateString(ev->key[i] + 2);
+    return cJSON_Duplicate(ev->ident[i], 0);
+}
+
+/* Attaches each given identifier the profile lacks and nobody holds. */
+static int attach_idents(struct store_txn *t, struct add_ctx *a, cJSON *doc)
+{
+    cJSON *ids = json_get(doc, "identifiers");
+
+    if (!cJSON_IsObject(ids))
+        return STORE_ERROR;
+    for (int i = 0; i < PROFILE_IDENTS; i++) {
+        const char *k = a->ev->key[i], *name = profile_ident_name((enum profile_ident)i);
+        cJSON *v;
+        int rc;
+        if (k[0] == '\0' || json_get(ids, name) != NULL)
+            continue;
+        rc = store_get_rmw(t, STORE_DB_PROFILE_IDENTS, k, strlen(k), &a->val);
+        if (rc == STORE_OK &&
+            (a->val.len != UUID_LEN || memcmp(a->val.data, a->profile_id, UUID_LEN) != 0))
+            continue; /* another profile's */
+        if (rc == STORE_NOTFOUND) {
+            rc = store_put(t, STORE_DB_PROFILE_IDENTS, k, strlen(k), a->profile_id, UUID_LEN,
+                           STORE_NOOVERWRITE);
+            if (rc == STORE_EXISTS)
+                return STORE_RETRY;
+        }
+        if (rc != STORE_OK)
+            return rc;
+        v = ident_value(a->ev, i);
+        if (v == NULL || !cJSON_AddItemToObject(ids, name, v)) {
+            cJSON_Delete(v);
+            return STORE_NOMEM;
+        }
+    }
+    return STORE_OK;
+}
+
+/* The stored event: {eventId, action, label?, params, time, receivedAt,
+ * eventSalt?} as JSON text in a->val. */
+static int event_text(struct add_ctx *a, const char *eid)
+{
+    const struct profile_event *ev = a->ev;
+    char when[ISOTIME_LEN + 1];
+    int rc;
+
+    if (isotime_format(ev->time_ms, when, sizeof(when)) != 0)
+        return STORE_ERROR;
+    buf_reset(&a->val);
+    rc = buf_puts(&a->val, "{\"eventId\":\"");
+    rc = rc ? rc : buf_puts(&a->val, eid);
+    rc = rc ? rc : buf_puts(&a->val, "\",\"action\":");
+    rc = rc ? rc : json_print_string(ev->action, strlen(ev->action), &a->val);
+    if (ev->label) {
+        rc = rc ? rc : buf_puts(&a->val, ",\"label\":");
+        rc = rc ? rc : json_print_string(ev->label, strlen(ev->label), &a->val);
+    }
+    rc = rc ? rc : buf_puts(&a->val, ",\"params\":");
+    rc = rc ? rc : (ev->params ? json_print(ev->params, &a->val) : buf_puts(&a->val, "{}"));
+    rc = rc ? rc
+            : buf_printf(&a->val, ",\"time\":\"%s\",\"receivedAt\":%lld", when, ev->received_ms);
+    if (ev->salt) {
+        rc = rc ? rc : buf_puts(&a->val, ",\"eventSalt\":");
+        rc = rc ? rc : json_print_string(ev->salt, strlen(ev->salt), &a->val);
+    }
+    rc = rc ? rc : buf_putc(&a->val, '}');
+    return rc == BUF_OK ? STORE_OK : STORE_NOMEM;
+}
+
+struct oldest {
+    const char *pid;
+    unsigned char key[EVKEY_LEN];
+    int found;
+    struct buf *val;
+};
+
+static int oldest_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
+                     size_t vlen, void *arg)
+{
+    struct oldest *o = arg;
+
+    (void)pkey;
+    (void)pklen;
+    if (klen != EVKEY_LEN || memcmp(key, o->pid, UUID_LEN) != 0)
+        return 1;
+    memcpy(o->key, key, EVKEY_LEN);
+    buf_reset(o->val);
+    if (buf_append(o->val, val, vlen) != BUF_OK)
+        return STORE_NOMEM;
+    o->found = 1;
+    return 1;
+}
+
+/* Drops the profile's oldest event and the salt entry that names it. */
+static int drop_oldest(struct store_txn *t, struct add_ctx *a)
+{
+    struct oldest o = {a->profile_id, {0}, 0, &a->val};
+    unsigned char sk[SALTKEY_MAX];
+    struct profile_event ev;
+    cJSON *doc = NULL;
+    int rc = store_scan(t, STORE_DB_PROFILE_EVENTS, a->profile_id, UUID_LEN, 0, oldest_cb, &o);
+
+    if (rc != STORE_OK || !o.found)
+        return rc != STORE_OK ? rc : STORE_ERROR;
+    memset(&ev, 0, sizeof(ev));
+    if (parse_doc(&a->val, &doc) == STORE_OK) {
+        ev.action = json_get_string(doc, "action");
+        ev.salt = json_get_string(doc, "eventSalt");
+    }
+    if (ev.action && ev.salt && strlen(ev.action) <= PROFILE_ACTION_MAX &&
+        strlen(ev.salt) <= PROFILE_SALT_MAX * 4) {
+        size_t n = salt_key(a->profile_id, &ev, sk);
+        rc = store_get_rmw(t, STORE_DB_PROFILE_SALTS, sk, n, &a->val);
+        if (rc == STORE_OK && a->val.len == EVKEY_LEN && memcmp(a->val.data, o.key, EVKEY_LEN) == 0)
+            rc = store_del(t, STORE_DB_PROFILE_SALTS, sk, n);
+        rc = rc == STORE_NOTFOUND ? STORE_OK : rc;
+    }
+    cJSON_Delete(doc);
+    if (rc == STORE_OK)
+        rc = store_del(t, STORE_DB_PROFILE_EVENTS, o.key, EVKEY_LEN);
+    if (rc == STORE_OK)
+        a->count--;
+    return rc;
+}
+
+/* The event under a salt already used for this profile and action, if
+ * any: deletes it and takes over its id. */
+static int take_salted(struct store_txn *t, struct add_ctx *a, unsigned char *sk, size_t *sklen)
+{
+    int rc;
+
+    *sklen = salt_key(a->profile_id, a->ev, sk);
+    rc = store_get_rmw(t, STORE_DB_PROFILE_SALTS, sk, *sklen, &a->val);
+    if (rc != STORE_OK || a->val.len != EVKEY_LEN)
+        return rc == STORE_OK ? STORE_NOTFOUND : rc;
+    memcpy(a->event_id, a->val.data + UUID_LEN + 8, UUID_LEN);
+    a->event_id[UUID_LEN] = '\0';
+    return store_del(t, STORE_DB_PROFILE_EVENTS, a->val.data, EVKEY_LEN);
+}
+
+static int put_event(struct store_txn *t, struct add_ctx *a)
+{
+    unsigned char ek[EVKEY_LEN], sk[SALTKEY_MAX];
+    size_t sklen = 0;
+    int rc = STORE_NOTFOUND;
+
+    if (a->ev->salt)
+        rc = take_salted(t, a, sk, &sklen);
+    if (rc == STORE_NOTFOUND) {
+        if (uuid_generate(a->event_id) != 0)
+            return STORE_ERROR;
+        a->count++;
+    } else if (rc != STORE_OK) {
+        return rc;
+    }
+    event_key(a->profile_id, a->ev->time_ms, a->event_id, ek);
+    rc = event_text(a, a->event_id);
+    if (rc == STORE_OK)
+        rc = store_put(t, STORE_DB_PROFILE_EVENTS, ek, EVKEY_LEN, a->val.data, a->val.len, 0);
+    if (rc == STORE_OK && a->ev->salt)
+        rc = store_put(t, STORE_DB_PROFILE_SALTS, sk, sklen, ek, EVKEY_LEN, 0);
+    while (rc == STORE_OK && a->count > PROFILE_EVENTS_MAX)
+        rc = drop_oldest(t, a);
+    return rc;
+}
+
+static int put_doc(struct store_txn *t, struct add_ctx *a, cJSON *doc)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "updatedAt");
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "eventCount");
+    if (!cJSON_AddItemToObject(doc, "updatedAt", json_number_from_ll(a->ev->received_ms)) ||
+        !cJSON_AddItemToObject(doc, "eventCount", json_number_from_ll(a->count)))
+        return STORE_NOMEM;
+    buf_reset(&a->val);
+    if (json_print(doc, &a->val) != BUF_OK)
+        return STORE_NOMEM;
+    return store_put(t, STORE_DB_PROFILES, a->profile_id, UUID_LEN, a->val.data, a->val.len, 0);
+}
+
+static int add_txn(struct store_txn *t, void *arg)
+{
+    struct add_ctx *a = arg;
+    cJSON *doc = NULL;
+    int rc;
+
+    a->profile_id[0] = '\0';
+    a->event_id[0] = '\0';
+    rc = find_profile(t, a, &doc);
+    if (rc == STORE_OK)
+        rc = attach_idents(t, a, doc);
+    if (rc == STORE_OK) {
+        a->count = json_get_ll(doc, "eventCount", 0);
+        rc = put_event(t, a);
+    }
+    if (rc == STORE_OK)
+        rc = put_doc(t, a, doc);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int profile_add_event(struct store *s, const struct profile_event *ev, char event_id[37],
+                      char profile_id[37])
+{
+    struct add_ctx a;
+    int rc;
+
+    memset(&a, 0, sizeof(a));
+    a.ev = ev;
+    buf_init(&a.val, EVENT_MAX + DOC_MAX);
+    rc = store_txn_run(s, add_txn, &a);
+    buf_free(&a.val);
+    if (rc != STORE_OK) {
+        LOG_ERR("cannot store a custom event: %s", store_strerror(rc));
+        return rc == STORE_NOMEM ? PROFILE_NOMEM : PROFILE_STORE;
+    }
+    memcpy(event_id, a.event_id, UUID_LEN + 1);
+    memcpy(profile_id, a.profile_id, UUID_LEN + 1);
+    return PROFILE_OK;
+}
+
+struct lookup_ctx {
+    const char *key;
+    char pid[UUID_LEN + 1];
+    cJSON *doc, *events;
+    struct buf val;
+};
+
+static int events_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
+                     size_t vlen, void *arg)
+{
+    struct lookup_ctx *l = arg;
+    cJSON *ev = NULL;
+
+    (void)pkey;
+    (void)pklen;
+    if (klen != EVKEY_LEN || memcmp(key, l->pid, UUID_LEN) != 0)
+        return 1;
+    if (json_parse(val, vlen, 1024, &ev, NULL) != 0)
+        return STORE_ERROR;
+    cJSON_AddItemToArray(l->events, ev);
+    return 0;
+}
+
+static int lookup_txn(struct store_txn *t, void *arg)
+{
+    struct lookup_ctx *l = arg;
+    unsigned char start[EVKEY_LEN];
+    int rc;
+
+    cJSON_Delete(l->doc);
+    l->doc = NULL;
+    rc = store_get(t, STORE_DB_PROFILE_IDENTS, l->key, strlen(l->key), &l->val);
+    if (rc == STORE_OK && l->val.len != UUID_LEN)
+        rc = STORE_ERROR;
+    if (rc != STORE_OK)
+        return rc;
+    memcpy(l->pid, l->val.data, UUID_LEN + 1);
+    rc = store_get(t, STORE_DB_PROFILES, l->pid, UUID_LEN, &l->val);
+    if (rc == STORE_OK)
+        rc = parse_doc(&l->val, &l->doc);
+    if (rc != STORE_OK)
+        return rc;
+    l->events = cJSON_AddArrayToObject(l->doc, "events");
+    if (l->events == NULL)
+        return STORE_NOMEM;
+    memcpy(start, l->pid, UUID_LEN);
+    memset(start + UUID_LEN, 0xff, EVKEY_LEN - UUID_LEN);
+    return store_scan(t, STORE_DB_PROFILE_EVENTS, start, EVKEY_LEN, 1, events_cb, l);
+}
+
+int profile_lookup(struct store *s, enum profile_ident kind, const char *value, cJSON **out)
+{
+    char key[PROFILE_KEY_MAX];
+    struct lookup_ctx l;
+    int rc;
+
+    *out = NULL;
+    if (profile_ident_key(kind, value, key) != 0)
+        return PROFILE_NOTFOUND;
+    memset(&l, 0, sizeof(l));
+    l.key = key;
+    buf_init(&l.val, EVENT_MAX + DOC_MAX);
+    rc = store_txn_run(s, lookup_txn, &l);
+    buf_free(&l.val);
+    if (rc != STORE_OK) {
+        cJSON_Delete(l.doc);
+        return rc == STORE_NOTFOUND ? PROFILE_NOTFOUND
+               : rc == STORE_NOMEM  ? PROFILE_NOMEM
+                                    : PROFILE_STORE;
+    }
+    *out = l.doc;
+    return PROFILE_OK;
+}
