@@ -41,6 +41,10 @@ int run_reap(struct store *s, long long now_ms);
 
 /* Counts of due entries (queued or retrying runs). */
 int run_due_count(struct store *s, long *out);
+/* Splits the due entries at now: *ready (due now: new runs, retries whose
+ * time has come, resumed runs) and *waiting (retries waiting out a backoff),
+ * for GET /healthz. */
+int run_due_counts(struct store *s, long long now_ms, long *ready, long *waiting);
 /* 1 when some run is due at or before now (cheap: one cursor step). */
 int run_any_due(struct store *s, long long now_ms);
 

@@ -250,6 +250,41 @@ int run_due_count(struct store *s, long *out)
     return store_txn_run(s, count_fn, out);
 }
 
+struct split_arg {
+    long long now;
+    long ready, waiting;
+};
+
+static int split_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
+                    size_t vlen, void *arg)
+{
+    struct split_arg *a = arg;
+    (void)pkey, (void)pklen, (void)val, (void)vlen;
+    if (klen != DUE_KEY_LEN)
+        return 0;
+    if (key_time(key) <= a->now)
+        a->ready++;
+    else
+        a->waiting++;
+    return 0;
+}
+
+static int split_fn(struct store_txn *t, void *arg)
+{
+    struct split_arg *a = arg;
+    a->ready = a->waiting = 0;
+    return store_scan(t, STORE_DB_RUNS_DUE, NULL, 0, 0, split_cb, a);
+}
+
+int run_due_counts(struct store *s, long long now_ms, long *ready, long *waiting)
+{
+    struct split_arg a = {now_ms, 0, 0};
+    int rc = store_txn_run(s, split_fn, &a);
+    *ready = a.ready;
+    *waiting = a.waiting;
+    return rc;
+}
+
 struct due_arg {
     long long now;
     int due;

@@ -315,7 +315,11 @@ int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errle
             return -1;
         }
         if (strcmp(type, "business_event") == 0) {
-            triggers++;
+            if (++triggers > 1) {
+                snprintf(err, errlen,
+                         "nodes.%s: a second business_event trigger (exactly one is allowed)", id);
+                return -1;
+            }
             if (check_trigger(s, n, id, err, errlen) != 0)
                 return -1;
         } else if (strcmp(type, "outgoing_integration") == 0) {
