@@ -1,0 +1,48 @@
+/* admin_token: the bearer tokens of the admin API (SPEC section 7), made by
+ * `incomingctl admin-token create`. A token is shown once and stored only as
+ * its SHA-256: STORE_DB_ADMIN_TOKENS maps the token id to
+ * {id, name, createdAt, hash, state[, revokedAt]}. The token text carries
+ * its id ("iat_<id>_<64 hex>"), so verifying is one lookup and one
+ * constant-time comparison of hashes, with no scan and no second mapping. */
+#ifndef INCOMING_ADMIN_TOKEN_H
+#define INCOMING_ADMIN_TOKEN_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "store.h"
+
+#define ADMIN_TOKEN_PREFIX "iat_"
+/* "iat_" + 36-character id + "_" + 64 hex digits of 32 random bytes. */
+#define ADMIN_TOKEN_LEN (4 + 36 + 1 + 64)
+#define ADMIN_TOKEN_NAME_MAX 100
+
+enum admin_token_status {
+    ADMIN_TOKEN_OK = 0,
+    ADMIN_TOKEN_INVALID = -40,  /* bad name or id; err says which */
+    ADMIN_TOKEN_NOTFOUND = -41, /* no token with that id */
+    ADMIN_TOKEN_DENIED = -42,   /* verify: unknown, malformed or revoked token */
+    ADMIN_TOKEN_STORE = -43     /* storage or randomness failed */
+};
+
+/* Creates an active token named name (NULL or "" gives "admin"). Writes
+ * its id and the token text (both NUL-terminated) into id and token; the
+ * text exists nowhere else afterwards. *out (may be NULL; caller frees)
+ * gets the public object {id, name, createdAt, state}. */
+int admin_token_create(struct store *s, const char *name, char id[37],
+                       char token[ADMIN_TOKEN_LEN + 1], cJSON **out, char *err, size_t errlen);
+
+/* Every token, in id order, as public objects without hashes. *items:
+ * caller frees. */
+int admin_token_list(struct store *s, cJSON **items, char *err, size_t errlen);
+
+/* Marks the token revoked (revoking twice is not an error). *out (may be
+ * NULL; caller frees) gets the public object. */
+int admin_token_revoke(struct store *s, const char *id, cJSON **out, char *err, size_t errlen);
+
+/* Checks a token taken from a request. ADMIN_TOKEN_OK and id (37 bytes)
+ * when it is active; ADMIN_TOKEN_DENIED otherwise; ADMIN_TOKEN_STORE when
+ * storage failed. The token is never logged. */
+int admin_token_verify(struct store *s, const char *token, char id[37]);
+
+#endif

@@ -1,0 +1,71 @@
+/* ctl: what the files of incomingctl share: the run context, option
+ * parsing, exit codes and output helpers. Commands live in src/ctl_*.c,
+ * each `int ctl_cmd_NAME(struct ctl *c, int argc, char **argv)` taking the
+ * words after its command name and returning an exit code. Part of the
+ * incomingctl program only, not of libincoming. */
+#ifndef INCOMING_CTL_H
+#define INCOMING_CTL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "store.h"
+
+/* Exit codes (SPEC section 11). A usage error is anything the command line
+ * alone shows to be wrong: an unknown command or option, a missing or extra
+ * argument, a value that is not a UUID or not a number in range. */
+enum ctl_exit { CTL_OK = 0, CTL_USER = 1, CTL_USAGE = 2 };
+
+struct ctl {
+    struct config cfg;
+    const char *conf_path; /* --conf, or NULL for the default path */
+    int json;              /* --json: one JSON document on stdout */
+    struct store *store;   /* opened by ctl_store, closed by main */
+};
+
+/* One option of a command: "--name VALUE" (or "--name=VALUE") when value
+ * is set, a flag when flag is set. "--json" is always accepted. */
+struct ctl_opt {
+    const char *name;
+    const char **value;
+    int *flag;
+};
+
+/* Splits argv into options and positionals (at most maxpos, borrowed into
+ * pos). Returns CTL_OK, or prints the problem and returns CTL_USAGE. */
+int ctl_parse(struct ctl *c, const char *cmd, int argc, char **argv, const struct ctl_opt *opts,
+              char **pos, int minpos, int maxpos, int *npos);
+
+/* Prints "incomingctl: MESSAGE" on stderr and returns CTL_USER. */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "incomingctl: MESSAGE" and a hint to `incomingctl help`, returns
+ * CTL_USAGE. */
+int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Checks that arg is a UUID (what names the argument in the message) and
+ * writes its lower-case form. Returns CTL_OK or CTL_USAGE. */
+int ctl_parse_id(const char *what, const char *arg, char out[37]);
+/* Parses a number option with numparse. Returns CTL_OK or CTL_USAGE. */
+int ctl_parse_num(const char *what, const char *arg, long long min, long long max, long long *out);
+
+/* Opens the environment of cfg.data_dir once (create for init). Returns
+ * CTL_OK, or prints why and returns CTL_USER. */
+int ctl_store(struct ctl *c, int create);
+
+/* Prints doc (pretty, then a newline) on stdout. Returns CTL_OK or CTL_USER
+ * when it cannot be printed. doc is borrowed. */
+int ctl_print_json(const cJSON *doc);
+/* Prints {"items": items[, "next": next]} (next omitted when NULL or ""). */
+int ctl_print_page(cJSON *items, const char *next);
+/* Writes milliseconds since the epoch as "2024-05-01T12:00:00.123Z". */
+void ctl_format_time(long long ms, char *out, size_t outlen);
+
+int ctl_cmd_init(struct ctl *c, int argc, char **argv);
+int ctl_cmd_admin_token(struct ctl *c, int argc, char **argv);
+int ctl_cmd_integration(struct ctl *c, int argc, char **argv);
+int ctl_cmd_events(struct ctl *c, int argc, char **argv);
+int ctl_cmd_verify(struct ctl *c, int argc, char **argv);
+int ctl_cmd_backup(struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,46 @@
+/* events: read-only queries over stored events for incomingctl and the admin
+ * API (SPEC section 7). Listing walks the events-by-integration index
+ * backwards, so pages come newest first; a cursor is the hex text of the
+ * index key of the last item returned (opaque to callers). Listing every
+ * integration at once merges the per-integration walks (cheap while there
+ * are few integrations; each page costs one short walk per integration). */
+#ifndef INCOMING_EVENTS_H
+#define INCOMING_EVENTS_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "store.h"
+
+#define EVENTS_LIMIT_DEFAULT 50
+#define EVENTS_LIMIT_MAX 500
+/* Room for a cursor and its NUL (hex of the 80-byte index key). */
+#define EVENTS_CURSOR_LEN 161
+
+enum events_status {
+    EVENTS_OK = 0,
+    EVENTS_INVALID = -30,  /* bad id, cursor or limit; err says which */
+    EVENTS_NOTFOUND = -31, /* no such event */
+    EVENTS_STORE = -32     /* storage failed or a record is damaged */
+};
+
+/* One page of events, newest first. integration_id may be NULL for every
+ * integration. cursor is NULL or "" for the first page, else a value from
+ * an earlier page's next. limit 0 means EVENTS_LIMIT_DEFAULT; more than
+ * EVENTS_LIMIT_MAX is EVENTS_INVALID. On success *items (caller frees with
+ * cJSON_Delete) is an array of {eventId, time, flattened, raw} and next is
+ * the cursor of the following page, or "" when no more remain. err gets one
+ * sentence ("cursor: not a cursor from this list"). */
+int events_list(struct store *s, const char *integration_id, const char *cursor, int limit,
+                cJSON **items, char next[EVENTS_CURSOR_LEN], char *err, size_t errlen);
+
+/* One event as the API returns it: {"event": <envelope>, "flattened":
+ * [{key, type, value}], "runs": []}. *out: caller frees. */
+int events_get(struct store *s, const char *event_id, cJSON **out, char *err, size_t errlen);
+
+/* The list item of one stored record (as store_event_decode gives it):
+ * {eventId, time, flattened, raw}. Caller frees; NULL when the envelope
+ * does not parse or on OOM. */
+cJSON *events_item(const struct store_event *ev);
+
+#endif

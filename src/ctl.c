@@ -1,0 +1,169 @@
+/* ctl: option parsing, exit codes and output helpers shared by the
+ * commands of incomingctl (see include/ctl.h). */
+#include "ctl.h"
+
+#include "buf.h"
+#include "json.h"
+#include "numparse.h"
+#include "uuid.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int ctl_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("incomingctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CTL_USER;
+}
+
+int ctl_usage(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("incomingctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see 'incomingctl help')\n", stderr);
+    return CTL_USAGE;
+}
+
+/* Finds the option called name (without "--"); its text may end at '='. */
+static const struct ctl_opt *find_opt(const struct ctl_opt *opts, const char *arg, size_t len)
+{
+    for (; opts && opts->name; opts++)
+        if (strlen(opts->name) == len && strncmp(opts->name, arg, len) == 0)
+            return opts;
+    return NULL;
+}
+
+int ctl_parse(struct ctl *c, const char *cmd, int argc, char **argv, const struct ctl_opt *opts,
+              char **pos, int minpos, int maxpos, int *npos)
+{
+    int only_pos = 0;
+
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const struct ctl_opt *o;
+        const char *eq;
+
+        if (only_pos || a[0] != '-' || a[1] == '\0') {
+            if (*npos == maxpos)
+                return ctl_usage("%s: unexpected argument '%s'", cmd, a);
+            pos[(*npos)++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        if (strcmp(a, "--json") == 0) {
+            c->json = 1;
+            continue;
+        }
+        eq = strchr(a, '=');
+        o = strncmp(a, "--", 2) == 0
+                ? find_opt(opts, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2))
+                : NULL;
+        if (o == NULL)
+            return ctl_usage("%s: unknown option '%s'", cmd, a);
+        if (o->flag) {
+            if (eq)
+                return ctl_usage("%s: option --%s takes no value", cmd, o->name);
+            *o->flag = 1;
+        } else if (eq) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            return ctl_usage("%s: option --%s needs a value", cmd, o->name);
+        }
+    }
+    if (*npos < minpos)
+        return ctl_usage("%s: missing argument", cmd);
+    return CTL_OK;
+}
+
+int ctl_parse_id(const char *what, const char *arg, char out[37])
+{
+    if (uuid_parse(arg, strlen(arg), out) != 0)
+        return ctl_usage("%s '%.60s' is not a UUID", what, arg);
+    return CTL_OK;
+}
+
+int ctl_parse_num(const char *what, const char *arg, long long min, long long max, long long *out)
+{
+    const char *errstr = NULL;
+
+    if (num_parse_ll(arg, min, max, out, &errstr) != 0)
+        return ctl_usage("%s '%.40s': %s (expected %lld..%lld)", what, arg, errstr, min, max);
+    return CTL_OK;
+}
+
+int ctl_store(struct ctl *c, int create)
+{
+    char err[1024];
+    int rc;
+
+    if (c->store)
+        return CTL_OK;
+    rc = store_open(&c->cfg, create ? STORE_CREATE : 0, &c->store, err, sizeof(err));
+    if (rc != STORE_OK)
+        return ctl_fail("%s", err);
+    return CTL_OK;
+}
+
+int ctl_print_json(const cJSON *doc)
+{
+    struct buf out;
+    int rc;
+
+    buf_init(&out, (size_t)1 << 30);
+    rc = json_print_pretty(doc, &out);
+    if (rc == BUF_OK) {
+        fwrite(out.data, 1, out.len, stdout);
+        fputc('\n', stdout);
+    }
+    buf_free(&out);
+    if (rc != BUF_OK)
+        return ctl_fail("cannot print the result: out of memory");
+    return fflush(stdout) == 0 ? CTL_OK : ctl_fail("cannot write the result");
+}
+
+int ctl_print_page(cJSON *items, const char *next)
+{
+    cJSON *page = cJSON_CreateObject();
+    int rc;
+
+    if (page == NULL)
+        return ctl_fail("out of memory");
+    cJSON_AddItemReferenceToObject(page, "items", items);
+    if (next && *next)
+        cJSON_AddStringToObject(page, "next", next);
+    rc = ctl_print_json(page);
+    cJSON_Delete(page);
+    return rc;
+}
+
+void ctl_format_time(long long ms, char *out, size_t outlen)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    char day[32];
+
+    if (ms < 0 || gmtime_r(&secs, &tm) == NULL) {
+        snprintf(out, outlen, "%lld", ms);
+        return;
+    }
+    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, outlen, "%s.%03dZ", day, (int)(ms % 1000));
+}

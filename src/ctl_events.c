@@ -1,0 +1,134 @@
+/* ctl_events: `incomingctl events list|show`, on top of the events module.
+ * The human forms: a table of events with an excerpt of each body, and for
+ * one event its envelope pretty-printed and a key/type/value table. */
+#include "ctl.h"
+
+#include "buf.h"
+#include "events.h"
+#include "json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define EXCERPT_LEN 60
+#define VALUE_MAX 200 /* longer values are cut in the human table */
+
+static void print_event_row(const cJSON *item)
+{
+    const char *id = json_get_string(item, "eventId");
+    char when[40], *raw = json_to_string(json_get(item, "raw"));
+    size_t len = raw ? strlen(raw) : 0;
+
+    ctl_format_time(json_get_ll(item, "time", 0), when, sizeof(when));
+    printf("%-36s  %-24s  %.*s%s\n", id ? id : "?", when, EXCERPT_LEN, raw ? raw : "",
+           len > EXCERPT_LEN ? "..." : "");
+    cJSON_free(raw);
+}
+
+static int list(struct ctl *c, int argc, char **argv)
+{
+    const char *integ = NULL, *limit_s = NULL, *cursor = NULL;
+    const struct ctl_opt opts[] = {{"integration", &integ, NULL},
+                                   {"limit", &limit_s, NULL},
+                                   {"cursor", &cursor, NULL},
+                                   {NULL, NULL, NULL}};
+    char *pos[1], id[37], next[EVENTS_CURSOR_LEN], err[256];
+    long long limit = EVENTS_LIMIT_DEFAULT;
+    cJSON *items = NULL, *it;
+    int n, rc;
+
+    rc = ctl_parse(c, "events list", argc, argv, opts, pos, 0, 0, &n);
+    if (rc == CTL_OK && integ)
+        rc = ctl_parse_id("--integration", integ, id);
+    if (rc == CTL_OK && limit_s)
+        rc = ctl_parse_num("--limit", limit_s, 1, EVENTS_LIMIT_MAX, &limit);
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc != CTL_OK)
+        return rc;
+    rc = events_list(c->store, integ ? id : NULL, cursor, (int)limit, &items, next, err,
+                     sizeof(err));
+    if (rc == EVENTS_INVALID)
+        return ctl_usage("events list: %s", err);
+    if (rc != EVENTS_OK)
+        return ctl_fail("events list: %s", err);
+    if (c->json) {
+        rc = ctl_print_page(items, next);
+    } else {
+        printf("%-36s  %-24s  %s\n", "EVENT ID", "TIME", "BODY");
+        cJSON_ArrayForEach(it, items) print_event_row(it);
+        if (next[0])
+            printf("more: --cursor %s\n", next);
+    }
+    cJSON_Delete(items);
+    return rc;
+}
+
+/* Prints the flattened list as aligned KEY TYPE VALUE columns. */
+static void print_flat_table(const cJSON *flat)
+{
+    const cJSON *it;
+    int width = 3;
+
+    cJSON_ArrayForEach(it, flat)
+    {
+        const char *key = json_get_string(it, "key");
+        int len = key ? (int)strlen(key) : 0;
+        if (len > width)
+            width = len > 60 ? 60 : len;
+    }
+    printf("%-*s  %-7s  %s\n", width, "KEY", "TYPE", "VALUE");
+    cJSON_ArrayForEach(it, flat)
+    {
+        const char *key = json_get_string(it, "key"), *type = json_get_string(it, "type");
+        char *value = json_to_string(json_get(it, "value"));
+        size_t len = value ? strlen(value) : 0;
+        printf("%-*s  %-7s  %.*s%s\n", width, key ? key : "", type ? type : "", VALUE_MAX,
+               value ? value : "", len > VALUE_MAX ? "..." : "");
+        cJSON_free(value);
+    }
+}
+
+static int show(struct ctl *c, int argc, char **argv)
+{
+    char *pos[1], id[37], err[256];
+    cJSON *doc = NULL;
+    struct buf pretty;
+    int n, rc;
+
+    rc = ctl_parse(c, "events show", argc, argv, NULL, pos, 1, 1, &n);
+    if (rc == CTL_OK)
+        rc = ctl_parse_id("event id", pos[0], id);
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc != CTL_OK)
+        return rc;
+    if (events_get(c->store, id, &doc, err, sizeof(err)) != EVENTS_OK)
+        return ctl_fail("events show: %s", err);
+    if (c->json) {
+        rc = ctl_print_json(doc);
+        cJSON_Delete(doc);
+        return rc;
+    }
+    buf_init(&pretty, (size_t)1 << 30);
+    if (json_print_pretty(json_get(doc, "event"), &pretty) != BUF_OK) {
+        rc = ctl_fail("out of memory");
+    } else {
+        printf("Event %s\n%s\n\nFlattened parameters:\n", id, buf_str(&pretty));
+        print_flat_table(json_get(doc, "flattened"));
+    }
+    buf_free(&pretty);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int ctl_cmd_events(struct ctl *c, int argc, char **argv)
+{
+    if (argc < 1)
+        return ctl_usage("events: expected list or show");
+    if (strcmp(argv[0], "list") == 0)
+        return list(c, argc - 1, argv + 1);
+    if (strcmp(argv[0], "show") == 0)
+        return show(c, argc - 1, argv + 1);
+    return ctl_usage("events: unknown subcommand '%s'", argv[0]);
+}

@@ -1,0 +1,230 @@
+/* ctl_integration: `incomingctl integration create|list|show|publish|
+ * unpublish|delete`, on top of the integration module. */
+#include "ctl.h"
+
+#include "buf.h"
+#include "integration.h"
+#include "json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PAGE_MAX 500
+
+static const char *str(const cJSON *doc, const char *name)
+{
+    const char *s = json_get_string(doc, name);
+    return s ? s : "";
+}
+
+/* Prints one integration for people: one "key: value" line per member. */
+static void print_integration(const cJSON *pub)
+{
+    const cJSON *it;
+
+    cJSON_ArrayForEach(it, pub)
+    {
+        char when[40];
+        if (cJSON_IsString(it)) {
+            printf("%-12s %s\n", it->string, it->valuestring);
+        } else if (cJSON_IsNumber(it) &&
+                   (strcmp(it->string, "createdAt") == 0 || strcmp(it->string, "updatedAt") == 0)) {
+            ctl_format_time(json_get_ll(pub, it->string, 0), when, sizeof(when));
+            printf("%-12s %s\n", it->string, when);
+        } else {
+            char *text = json_to_string(it);
+            printf("%-12s %s\n", it->string, text ? text : "?");
+            cJSON_free(text);
+        }
+    }
+}
+
+/* Prints pub (borrowed) as --json or for people. */
+static int show_public(const struct ctl *c, const cJSON *pub)
+{
+    if (c->json)
+        return ctl_print_json(pub);
+    print_integration(pub);
+    return CTL_OK;
+}
+
+static int create(struct ctl *c, int argc, char **argv)
+{
+    const char *name = NULL, *auth = NULL, *icon = NULL;
+    const struct ctl_opt opts[] = {
+        {"name", &name, NULL}, {"auth", &auth, NULL}, {"icon", &icon, NULL}, {NULL, NULL, NULL}};
+    char *pos[1], err[256];
+    cJSON *req = NULL, *doc = NULL, *pub = NULL;
+    int n, rc;
+
+    rc = ctl_parse(c, "integration create", argc, argv, opts, pos, 0, 0, &n);
+    if (rc == CTL_OK && name == NULL)
+        rc = ctl_usage("integration create: --name is required");
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc != CTL_OK)
+        return rc;
+    req = cJSON_CreateObject();
+    if (req == NULL || !cJSON_AddStringToObject(req, "name", name) ||
+        (auth && !cJSON_AddStringToObject(req, "auth", auth)) ||
+        (icon && !cJSON_AddStringToObject(req, "icon", icon))) {
+        rc = ctl_fail("out of memory");
+        goto out;
+    }
+    if (integration_create(c->store, req, &doc, err, sizeof(err)) != INTEGRATION_OK) {
+        rc = ctl_fail("integration create: %s", err);
+        goto out;
+    }
+    pub = integration_public(doc, &c->cfg);
+    if (pub == NULL) {
+        rc = ctl_fail("out of memory");
+    } else if (c->json) {
+        rc = ctl_print_json(pub);
+    } else {
+        printf("created integration %s (state draft; publish it to accept requests)\n",
+               str(pub, "id"));
+        printf("endpoint URL: %s\n", str(pub, "endpointUrl"));
+    }
+out:
+    cJSON_Delete(pub);
+    cJSON_Delete(doc);
+    cJSON_Delete(req);
+    return rc;
+}
+
+static void print_row(const cJSON *pub)
+{
+    printf("%-36s  %-11s  %-4s  %-30s  %s\n", str(pub, "id"), str(pub, "state"), str(pub, "auth"),
+           str(pub, "name"), str(pub, "endpointUrl"));
+}
+
+/* Appends one page after cursor to all; next gets the following cursor. */
+static int list_page(struct ctl *c, const char *cursor, int limit, cJSON *all, char next[64])
+{
+    cJSON *items = NULL;
+
+    if (integration_list(c->store, &c->cfg, cursor, limit, &items, next) != INTEGRATION_OK)
+        return ctl_fail("integration list: cannot read integrations");
+    while (cJSON_GetArraySize(items) > 0)
+        cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(items, 0));
+    cJSON_Delete(items);
+    return CTL_OK;
+}
+
+static int list(struct ctl *c, int argc, char **argv)
+{
+    const char *limit_s = NULL, *cursor = NULL;
+    const struct ctl_opt opts[] = {
+        {"limit", &limit_s, NULL}, {"cursor", &cursor, NULL}, {NULL, NULL, NULL}};
+    char *pos[1], next[64] = "", key[37];
+    long long limit = PAGE_MAX;
+    cJSON *all = NULL, *it;
+    int n, rc;
+
+    rc = ctl_parse(c, "integration list", argc, argv, opts, pos, 0, 0, &n);
+    if (rc == CTL_OK && limit_s)
+        rc = ctl_parse_num("--limit", limit_s, 1, PAGE_MAX, &limit);
+    if (rc == CTL_OK && cursor && *cursor)
+        rc = ctl_parse_id("--cursor", cursor, key);
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc != CTL_OK)
+        return rc;
+    all = cJSON_CreateArray();
+    if (all == NULL)
+        return ctl_fail("out of memory");
+    /* Without --limit every page is fetched, so the result is complete. */
+    do {
+        rc = list_page(c, next[0] ? next : cursor, (int)limit, all, next);
+    } while (rc == CTL_OK && limit_s == NULL && next[0]);
+    if (rc == CTL_OK && c->json) {
+        rc = ctl_print_page(all, next);
+    } else if (rc == CTL_OK) {
+        printf("%-36s  %-11s  %-4s  %-30s  %s\n", "ID", "STATE", "AUTH", "NAME", "ENDPOINT URL");
+        cJSON_ArrayForEach(it, all) print_row(it);
+        if (next[0])
+            printf("more: --cursor %s\n", next);
+    }
+    cJSON_Delete(all);
+    return rc;
+}
+
+static int show(struct ctl *c, const char *id)
+{
+    cJSON *doc = NULL, *pub;
+    int rc = integration_load(c->store, id, &doc);
+
+    if (rc == STORE_NOTFOUND)
+        return ctl_fail("no integration with id %s", id);
+    if (rc != STORE_OK)
+        return ctl_fail("cannot read integration %s: %s", id, store_strerror(rc));
+    pub = integration_public(doc, &c->cfg);
+    cJSON_Delete(doc);
+    if (pub == NULL)
+        return ctl_fail("out of memory");
+    rc = show_public(c, pub);
+    cJSON_Delete(pub);
+    return rc;
+}
+
+static int set_state(struct ctl *c, const char *id, const char *state)
+{
+    char err[256];
+    cJSON *doc = NULL, *pub;
+    int rc;
+
+    if (integration_set_state(c->store, id, state, &doc, err, sizeof(err)) != INTEGRATION_OK)
+        return ctl_fail("%s", err);
+    if (!c->json) {
+        printf("integration %s is now %s\n", id, state);
+        cJSON_Delete(doc);
+        return CTL_OK;
+    }
+    pub = integration_public(doc, &c->cfg);
+    cJSON_Delete(doc);
+    if (pub == NULL)
+        return ctl_fail("out of memory");
+    rc = ctl_print_json(pub);
+    cJSON_Delete(pub);
+    return rc;
+}
+
+/* show, publish, unpublish and delete take exactly one id. */
+static int by_id(struct ctl *c, const char *sub, int argc, char **argv)
+{
+    char *pos[1], id[37], cmd[40];
+    int n, rc;
+
+    snprintf(cmd, sizeof(cmd), "integration %s", sub);
+    rc = ctl_parse(c, cmd, argc, argv, NULL, pos, 1, 1, &n);
+    if (rc == CTL_OK)
+        rc = ctl_parse_id("integration id", pos[0], id);
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc != CTL_OK)
+        return rc;
+    if (strcmp(sub, "show") == 0)
+        return show(c, id);
+    if (strcmp(sub, "publish") == 0)
+        return set_state(c, id, "published");
+    if (strcmp(sub, "unpublish") == 0)
+        return set_state(c, id, "unpublished");
+    return set_state(c, id, "deleted");
+}
+
+int ctl_cmd_integration(struct ctl *c, int argc, char **argv)
+{
+    static const char *const with_id[] = {"show", "publish", "unpublish", "delete"};
+
+    if (argc < 1)
+        return ctl_usage("integration: expected create, list, show, publish, unpublish or "
+                         "delete");
+    if (strcmp(argv[0], "create") == 0)
+        return create(c, argc - 1, argv + 1);
+    if (strcmp(argv[0], "list") == 0)
+        return list(c, argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(with_id) / sizeof(with_id[0]); i++)
+        if (strcmp(argv[0], with_id[i]) == 0)
+            return by_id(c, with_id[i], argc - 1, argv + 1);
+    return ctl_usage("integration: unknown subcommand '%s'", argv[0]);
+}

@@ -1,0 +1,284 @@
+/* Tests of the events module over a real store: list items and their
+ * shape, newest-first paging with cursors, listing every integration, one
+ * event as the API shows it, and refusal of bad ids, cursors and limits. */
+#include "events.h"
+
+#include "integration.h"
+#include "json.h"
+
+#include <CUnit/Basic.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char tmpdir[64];
+static struct config cfg;
+static struct store *st;
+static char integ_a[37], integ_b[37], integ_empty[37];
+static char ids[8][37]; /* ids[i] has time 1000 + i; 0..4 in a, 5..7 in b */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Suite setup helpers return -1 on failure (no CUnit asserts outside tests). */
+static int make_integration(char id[37])
+{
+    char err[256];
+    cJSON *req = cJSON_Parse("{\"name\": \"test\"}"), *doc = NULL;
+    int rc = integration_create(st, req, &doc, err, sizeof(err)) == INTEGRATION_OK ? 0 : -1;
+    if (rc == 0)
+        snprintf(id, 37, "%s", json_get_string(doc, "id"));
+    cJSON_Delete(doc);
+    cJSON_Delete(req);
+    return rc;
+}
+
+static int put_fn(struct store_txn *t, void *arg)
+{
+    return store_event_put(t, arg);
+}
+
+/* Stores an envelope the way the responder does, with body {"n": i, ...}. */
+static int put_event(int i, const char *integ, long long time_ms)
+{
+    char env[512], body[128];
+    struct store_event ev;
+    const char *p;
+
+    snprintf(ids[i], 37, "00000000-0000-4000-8000-%012d", 100 + i);
+    snprintf(body, sizeof(body), "{\"n\": %d, \"big\": 9007199254740993, \"a-b\": [0.1]}", i);
+    snprintf(env, sizeof(env),
+             "{\"body\": %s, \"businessProfileId\": 1, \"endpointId\": "
+             "\"eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee\", \"eventId\": \"%s\", \"headers\": "
+             "{\"X-Request-Id\": \"r%d\"}, \"query\": {}, \"method\": \"POST\", \"time\": %lld}",
+             body, ids[i], i, time_ms);
+    memset(&ev, 0, sizeof(ev));
+    snprintf(ev.event_id, sizeof(ev.event_id), "%s", ids[i]);
+    snprintf(ev.integration_id, sizeof(ev.integration_id), "%s", integ);
+    snprintf(ev.endpoint_id, sizeof(ev.endpoint_id), "eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee");
+    ev.time_ms = time_ms;
+    ev.envelope = env;
+    ev.envelope_len = strlen(env);
+    p = strstr(env, body);
+    ev.body_off = (uint32_t)(p - env);
+    ev.body_len = (uint32_t)strlen(body);
+    return store_txn_run(st, put_fn, &ev) == STORE_OK ? 0 : -1;
+}
+
+static int setup(void)
+{
+    char err[512];
+
+    strcpy(tmpdir, "/tmp/test_events_XXXXXX");
+    if (mkdtemp(tmpdir) == NULL)
+        return 1;
+    config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", tmpdir);
+    if (store_open(&cfg, STORE_CREATE, &st, err, sizeof(err)) != STORE_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    /* Interleaved times; events 3 and 4 share a time (ties go by id). */
+    if (make_integration(integ_a) != 0 || make_integration(integ_b) != 0 ||
+        make_integration(integ_empty) != 0 || put_event(0, integ_a, 1000) != 0 ||
+        put_event(1, integ_a, 1001) != 0 || put_event(2, integ_a, 1002) != 0 ||
+        put_event(3, integ_a, 1004) != 0 || put_event(4, integ_a, 1004) != 0 ||
+        put_event(5, integ_b, 1003) != 0 || put_event(6, integ_b, 1005) != 0 ||
+        put_event(7, integ_b, 999) != 0)
+        return 1;
+    return 0;
+}
+
+static int teardown(void)
+{
+    store_close(st);
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
+
+/* Walks every page of a list and writes the event numbers in order. */
+static void walk(const char *integ, int limit, char *order, size_t len, int *pages)
+{
+    char next[EVENTS_CURSOR_LEN] = "", cursor[EVENTS_CURSOR_LEN] = "", err[256];
+    size_t n = 0;
+
+    *pages = 0;
+    do {
+        cJSON *items = NULL, *it;
+        snprintf(cursor, sizeof(cursor), "%s", next);
+        CU_ASSERT_EQUAL_FATAL(events_list(st, integ, cursor, limit, &items, next, err, sizeof(err)),
+                              EVENTS_OK);
+        CU_ASSERT(cJSON_GetArraySize(items) <= (limit ? limit : EVENTS_LIMIT_DEFAULT));
+        cJSON_ArrayForEach(it, items)
+        {
+            const char *id = json_get_string(it, "eventId");
+            if (id && n + 1 < len)
+                order[n++] = (char)('0' + atoi(id + 24) - 100);
+        }
+        cJSON_Delete(items);
+        (*pages)++;
+    } while (next[0] && *pages < 20);
+    order[n] = '\0';
+}
+
+static void events_list_should_page_newest_first(void)
+{
+    char order[16];
+    int pages;
+
+    walk(integ_a, 0, order, sizeof(order), &pages);
+    CU_ASSERT_STRING_EQUAL(order, "43210");
+    CU_ASSERT_EQUAL(pages, 1);
+    walk(integ_a, 2, order, sizeof(order), &pages);
+    CU_ASSERT_STRING_EQUAL(order, "43210");
+    CU_ASSERT_EQUAL(pages, 3);
+    walk(integ_a, 5, order, sizeof(order), &pages);
+    CU_ASSERT_STRING_EQUAL(order, "43210");
+    CU_ASSERT_EQUAL(pages, 1); /* exactly limit items: no empty last page */
+    walk(integ_b, 1, order, sizeof(order), &pages);
+    CU_ASSERT_STRING_EQUAL(order, "657");
+}
+
+static void events_list_should_merge_every_integration(void)
+{
+    char order[16];
+    int pages;
+
+    walk(NULL, 0, order, sizeof(order), &pages);
+    CU_ASSERT_STRING_EQUAL(order, "64352107");
+    walk(NULL, 3, order, sizeof(order), &pages);
+    CU_ASSERT_STRING_EQUAL(order, "64352107");
+    CU_ASSERT_EQUAL(pages, 3);
+}
+
+static void events_list_items_should_hold_id_time_flattened_and_raw(void)
+{
+    char next[EVENTS_CURSOR_LEN], err[256];
+    cJSON *items = NULL, *first, *raw, *flat, *it;
+    char *text;
+    int found = 0;
+
+    CU_ASSERT_EQUAL_FATAL(events_list(st, integ_a, NULL, 1, &items, next, err, sizeof(err)),
+                          EVENTS_OK);
+    CU_ASSERT_EQUAL(strlen(next), 2 * 80);
+    first = cJSON_GetArrayItem(items, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+    CU_ASSERT_STRING_EQUAL(json_get_string(first, "eventId"), ids[4]);
+    CU_ASSERT_EQUAL(json_get_ll(first, "time", 0), 1004);
+    raw = json_get(first, "raw");
+    text = json_to_string(raw);
+    CU_ASSERT_STRING_EQUAL(text, "{\"n\":4,\"big\":9007199254740993,\"a-b\":[0.1]}");
+    cJSON_free(text);
+    flat = json_get(first, "flattened");
+    CU_ASSERT(cJSON_IsArray(flat));
+    cJSON_ArrayForEach(it, flat)
+    {
+        const char *key = json_get_string(it, "key");
+        if (key && strcmp(key, "body.big") == 0) {
+            char tmp[32];
+            CU_ASSERT_STRING_EQUAL(json_get_string(it, "type"), "number");
+            CU_ASSERT_STRING_EQUAL(json_number_text(json_get(it, "value"), tmp, sizeof(tmp)),
+                                   "9007199254740993");
+            found |= 1;
+        }
+        if (key && strcmp(key, "headers[\"X-Request-Id\"]") == 0)
+            found |= 2;
+        if (key && strcmp(key, "body[\"a-b\"][0]") == 0)
+            found |= 4;
+    }
+    CU_ASSERT_EQUAL(found, 7);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(first), 4);
+    cJSON_Delete(items);
+}
+
+static void events_get_should_return_envelope_flattened_and_runs(void)
+{
+    char err[256];
+    cJSON *doc = NULL;
+    const cJSON *env;
+
+    CU_ASSERT_EQUAL_FATAL(events_get(st, ids[2], &doc, err, sizeof(err)), EVENTS_OK);
+    env = json_get(doc, "event");
+    CU_ASSERT_STRING_EQUAL(json_get_string(env, "eventId"), ids[2]);
+    CU_ASSERT_STRING_EQUAL(json_get_string(env, "method"), "POST");
+    CU_ASSERT_EQUAL(json_get_ll(json_get(env, "body"), "n", -1), 2);
+    CU_ASSERT(cJSON_GetArraySize(json_get(doc, "flattened")) > 5);
+    CU_ASSERT(cJSON_IsArray(json_get(doc, "runs")));
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(json_get(doc, "runs")), 0);
+    cJSON_Delete(doc);
+}
+
+static void events_list_should_be_empty_for_an_integration_without_events(void)
+{
+    char next[EVENTS_CURSOR_LEN] = "x", err[256];
+    cJSON *items = NULL;
+
+    CU_ASSERT_EQUAL_FATAL(events_list(st, integ_empty, NULL, 0, &items, next, err, sizeof(err)),
+                          EVENTS_OK);
+    CU_ASSERT(cJSON_IsArray(items));
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(items), 0);
+    CU_ASSERT_STRING_EQUAL(next, "");
+    cJSON_Delete(items);
+}
+
+static void events_should_refuse_bad_ids_cursors_and_limits(void)
+{
+    char next[EVENTS_CURSOR_LEN], other[EVENTS_CURSOR_LEN], err[256];
+    cJSON *items = NULL, *doc = NULL;
+
+    CU_ASSERT_EQUAL(events_get(st, "nope", &doc, err, sizeof(err)), EVENTS_INVALID);
+    CU_ASSERT_EQUAL(events_get(st, "00000000-0000-4000-8000-999999999999", &doc, err, sizeof(err)),
+                    EVENTS_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no event"));
+    CU_ASSERT_EQUAL(events_list(st, integ_a, NULL, 501, &items, next, err, sizeof(err)),
+                    EVENTS_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "limit"));
+    CU_ASSERT_EQUAL(events_list(st, integ_a, NULL, -1, &items, next, err, sizeof(err)),
+                    EVENTS_INVALID);
+    CU_ASSERT_EQUAL(events_list(st, "x", NULL, 10, &items, next, err, sizeof(err)), EVENTS_INVALID);
+    CU_ASSERT_EQUAL(events_list(st, "00000000-0000-4000-8000-999999999999", NULL, 10, &items, next,
+                                err, sizeof(err)),
+                    EVENTS_NOTFOUND);
+    CU_ASSERT_EQUAL(events_list(st, integ_a, "abc", 10, &items, next, err, sizeof(err)),
+                    EVENTS_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "cursor"));
+    /* A cursor of integration b is refused by a's list. */
+    CU_ASSERT_EQUAL_FATAL(events_list(st, integ_b, NULL, 1, &items, other, err, sizeof(err)),
+                          EVENTS_OK);
+    cJSON_Delete(items);
+    items = NULL;
+    CU_ASSERT_EQUAL(events_list(st, integ_a, other, 10, &items, next, err, sizeof(err)),
+                    EVENTS_INVALID);
+    CU_ASSERT_PTR_NULL(items);
+}
+
+int main(void)
+{
+    CU_pSuite s;
+    unsigned failed;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("events", setup, teardown);
+    CU_add_test(s, "list pages newest first", events_list_should_page_newest_first);
+    CU_add_test(s, "list merges every integration", events_list_should_merge_every_integration);
+    CU_add_test(s, "items hold eventId, time, flattened, raw",
+                events_list_items_should_hold_id_time_flattened_and_raw);
+    CU_add_test(s, "get returns event, flattened, runs",
+                events_get_should_return_envelope_flattened_and_runs);
+    CU_add_test(s, "list is empty for an integration without events",
+                events_list_should_be_empty_for_an_integration_without_events);
+    CU_add_test(s, "bad ids, cursors and limits are refused",
+                events_should_refuse_bad_ids_cursors_and_limits);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,580 @@
+/* Tests of the store module against a real Berkeley DB environment in a
+ * temporary directory: creation and modes, the schema record, key/value
+ * operations, scans, the queue, event records and their index, deadlock
+ * retry between processes, and recovery after a process killed mid-write. */
+#include "store.h"
+
+#include "store_internal.h"
+
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char tmpdir[64];
+static struct config cfg;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Each test starts with a fresh config whose data_dir does not exist yet. */
+static void fresh_dir(void)
+{
+    if (tmpdir[0])
+        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    strcpy(tmpdir, "/tmp/test_store_XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
+    config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", tmpdir);
+}
+
+static struct store *open_new(void)
+{
+    struct store *s = NULL;
+    char err[512] = "";
+    fresh_dir();
+    CU_ASSERT_EQUAL_FATAL(store_open(&cfg, STORE_CREATE, &s, err, sizeof(err)), STORE_OK);
+    return s;
+}
+
+static struct store *reopen(void)
+{
+    struct store *s = NULL;
+    char err[512] = "";
+    int rc = store_open(&cfg, 0, &s, err, sizeof(err));
+    if (rc != STORE_OK)
+        fprintf(stderr, "reopen: %s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, STORE_OK);
+    return s;
+}
+
+/* A key/value operation run as its own transaction. */
+struct kv {
+    const char *key;
+    const char *val;
+    int flags;
+    struct buf out;
+};
+
+static int put_fn(struct store_txn *t, void *arg)
+{
+    struct kv *a = arg;
+    return store_put(t, STORE_DB_META, a->key, strlen(a->key), a->val, strlen(a->val), a->flags);
+}
+
+static int get_fn(struct store_txn *t, void *arg)
+{
+    struct kv *a = arg;
+    return store_get(t, STORE_DB_META, a->key, strlen(a->key), &a->out);
+}
+
+static int del_fn(struct store_txn *t, void *arg)
+{
+    struct kv *a = arg;
+    return store_del(t, STORE_DB_META, a->key, strlen(a->key));
+}
+
+static int put(struct store *s, const char *k, const char *v, int flags)
+{
+    struct kv a = {k, v, flags, {0}};
+    return store_txn_run(s, put_fn, &a);
+}
+
+/* Returns the status; on success the value is copied into val. */
+static int get(struct store *s, const char *k, char *val, size_t len)
+{
+    struct kv a = {k, NULL, 0, {0}};
+    int rc;
+    buf_init(&a.out, 1 << 20);
+    rc = store_txn_run(s, get_fn, &a);
+    snprintf(val, len, "%s", buf_str(&a.out));
+    buf_free(&a.out);
+    return rc;
+}
+
+static void store_init_should_make_dir_0700_and_files_0600(void)
+{
+    struct store *s = open_new();
+    struct dirent *e;
+    struct stat st;
+    DIR *d;
+    int files = 0;
+
+    CU_ASSERT_EQUAL(put(s, "k", "v", 0), STORE_OK);
+    store_close(s);
+    CU_ASSERT_EQUAL_FATAL(stat(cfg.data_dir, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0700);
+    d = opendir(cfg.data_dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    while ((e = readdir(d)) != NULL) {
+        char p[1024];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(p, sizeof(p), "%s/%s", cfg.data_dir, e->d_name);
+        CU_ASSERT_EQUAL(stat(p, &st), 0);
+        if ((st.st_mode & 0777) != 0600)
+            fprintf(stderr, "%s has mode %o\n", e->d_name, st.st_mode & 0777);
+        CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+        files++;
+    }
+    closedir(d);
+    CU_ASSERT(files >= STORE_DB_COUNT);
+}
+
+static void store_open_should_refuse_an_uninitialised_dir(void)
+{
+    struct store *s = NULL;
+    char err[512] = "";
+
+    fresh_dir();
+    CU_ASSERT_EQUAL(store_open(&cfg, 0, &s, err, sizeof(err)), STORE_UNAVAILABLE);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "init"));
+}
+
+static void store_open_should_refuse_another_schema_version(void)
+{
+    struct store *s = open_new();
+    char err[512] = "", v[16];
+
+    CU_ASSERT_EQUAL(get(s, "schema", v, sizeof(v)), STORE_OK);
+    CU_ASSERT_EQUAL(atoi(v), STORE_SCHEMA_VERSION);
+    CU_ASSERT_EQUAL(put(s, "schema", "999", 0), STORE_OK);
+    store_close(s);
+    s = NULL;
+    CU_ASSERT_EQUAL(store_open(&cfg, 0, &s, err, sizeof(err)), STORE_SCHEMA);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "999"));
+}
+
+static void store_should_put_get_and_delete(void)
+{
+    struct store *s = open_new();
+    struct kv del = {"a", NULL, 0, {0}};
+    char v[64];
+
+    CU_ASSERT_EQUAL(get(s, "a", v, sizeof(v)), STORE_NOTFOUND);
+    CU_ASSERT_EQUAL(put(s, "a", "one", 0), STORE_OK);
+    CU_ASSERT_EQUAL(get(s, "a", v, sizeof(v)), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(v, "one");
+    CU_ASSERT_EQUAL(put(s, "a", "two", 0), STORE_OK);
+    CU_ASSERT_EQUAL(put(s, "a", "three", STORE_NOOVERWRITE), STORE_EXISTS);
+    CU_ASSERT_EQUAL(get(s, "a", v, sizeof(v)), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(v, "two");
+    CU_ASSERT_EQUAL(store_txn_run(s, del_fn, &del), STORE_OK);
+    CU_ASSERT_EQUAL(get(s, "a", v, sizeof(v)), STORE_NOTFOUND);
+    CU_ASSERT_EQUAL(store_txn_run(s, del_fn, &del), STORE_NOTFOUND);
+    /* Values survive closing and reopening. */
+    CU_ASSERT_EQUAL(put(s, "b", "kept", 0), STORE_OK);
+    store_close(s);
+    s = reopen();
+    CU_ASSERT_EQUAL(get(s, "b", v, sizeof(v)), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(v, "kept");
+    store_close(s);
+}
+
+struct scan_arg {
+    const char *start;
+    int reverse;
+    int stop_after;
+    char seen[64];
+};
+
+static int scan_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
+                   size_t vlen, void *arg)
+{
+    struct scan_arg *a = arg;
+    size_t n = strlen(a->seen);
+
+    (void)pkey;
+    (void)pklen;
+    (void)val;
+    (void)vlen;
+    if (klen != 2 || ((const char *)key)[0] != 'k')
+        return 0; /* the schema record */
+    if (n + 1 < sizeof(a->seen)) {
+        a->seen[n] = ((const char *)key)[1];
+        a->seen[n + 1] = '\0';
+    }
+    return a->stop_after && (int)strlen(a->seen) == a->stop_after ? 1 : 0;
+}
+
+static int scan_fn(struct store_txn *t, void *arg)
+{
+    struct scan_arg *a = arg;
+    a->seen[0] = '\0';
+    return store_scan(t, STORE_DB_META, a->start, a->start ? strlen(a->start) : 0, a->reverse,
+                      scan_cb, a);
+}
+
+static const char *scan(struct store *s, const char *start, int reverse, int stop_after,
+                        struct scan_arg *a)
+{
+    a->start = start;
+    a->reverse = reverse;
+    a->stop_after = stop_after;
+    CU_ASSERT_EQUAL(store_txn_run(s, scan_fn, a), STORE_OK);
+    return a->seen;
+}
+
+static void store_scan_should_walk_forward_reverse_and_from_a_key(void)
+{
+    struct store *s = open_new();
+    struct scan_arg a;
+
+    CU_ASSERT_EQUAL(put(s, "kd", "4", 0), STORE_OK);
+    CU_ASSERT_EQUAL(put(s, "kb", "2", 0), STORE_OK);
+    CU_ASSERT_EQUAL(put(s, "ka", "1", 0), STORE_OK);
+    CU_ASSERT_EQUAL(put(s, "kc", "3", 0), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(scan(s, NULL, 0, 0, &a), "abcd");
+    CU_ASSERT_STRING_EQUAL(scan(s, NULL, 1, 0, &a), "dcba");
+    CU_ASSERT_STRING_EQUAL(scan(s, "kb", 0, 0, &a), "bcd");
+    CU_ASSERT_STRING_EQUAL(scan(s, "kbz", 0, 0, &a), "cd");
+    CU_ASSERT_STRING_EQUAL(scan(s, "kc", 1, 0, &a), "cba");
+    CU_ASSERT_STRING_EQUAL(scan(s, "kbz", 1, 0, &a), "ba");
+    CU_ASSERT_STRING_EQUAL(scan(s, "kz", 1, 0, &a), "dcba");
+    CU_ASSERT_STRING_EQUAL(scan(s, "kz", 0, 0, &a), "");
+    CU_ASSERT_STRING_EQUAL(scan(s, NULL, 0, 2, &a), "ab");
+    store_close(s);
+}
+
+struct queue_arg {
+    const char *push[3];
+    char got[37];
+};
+
+static int push_fn(struct store_txn *t, void *arg)
+{
+    struct queue_arg *a = arg;
+    for (int i = 0; i < 3; i++) {
+        int rc = store_queue_push(t, a->push[i]);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    return STORE_OK;
+}
+
+static int pop_fn(struct store_txn *t, void *arg)
+{
+    struct queue_arg *a = arg;
+    return store_queue_pop(t, a->got);
+}
+
+static void store_queue_should_pop_in_push_order_then_report_empty(void)
+{
+    struct store *s = open_new();
+    struct queue_arg a = {{"11111111-1111-4111-8111-111111111111",
+                           "22222222-2222-4222-8222-222222222222",
+                           "33333333-3333-4333-8333-333333333333"},
+                          ""};
+    long count = -1;
+
+    CU_ASSERT_EQUAL(store_txn_run(s, pop_fn, &a), STORE_NOTFOUND);
+    CU_ASSERT_EQUAL(store_txn_run(s, push_fn, &a), STORE_OK);
+    CU_ASSERT_EQUAL(store_queue_count(s, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 3);
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(store_txn_run(s, pop_fn, &a), STORE_OK);
+        CU_ASSERT_STRING_EQUAL(a.got, a.push[i]);
+    }
+    CU_ASSERT_EQUAL(store_txn_run(s, pop_fn, &a), STORE_NOTFOUND);
+    store_close(s);
+}
+
+#define INTEG_A "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
+#define INTEG_B "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
+#define ENDPOINT "eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee"
+
+struct ev_arg {
+    struct store_event ev;
+    struct buf rec;
+    char order[8][37];
+    int n;
+};
+
+static void make_event(struct store_event *ev, const char *id, const char *integ, int64_t t,
+                       const char *envelope)
+{
+    memset(ev, 0, sizeof(*ev));
+    snprintf(ev->event_id, sizeof(ev->event_id), "%s", id);
+    snprintf(ev->integration_id, sizeof(ev->integration_id), "%s", integ);
+    snprintf(ev->endpoint_id, sizeof(ev->endpoint_id), "%s", ENDPOINT);
+    ev->time_ms = t;
+    ev->state = STORE_EVENT_QUEUED;
+    ev->envelope = envelope;
+    ev->envelope_len = strlen(envelope);
+    ev->body_off = 9; /* {"body": <here> */
+    ev->body_len = 2;
+}
+
+static int ev_put_fn(struct store_txn *t, void *arg)
+{
+    return store_event_put(t, &((struct ev_arg *)arg)->ev);
+}
+
+static int ev_get_fn(struct store_txn *t, void *arg)
+{
+    struct ev_arg *a = arg;
+    return store_event_get(t, a->ev.event_id, &a->ev, &a->rec);
+}
+
+static int ev_done_fn(struct store_txn *t, void *arg)
+{
+    return store_event_set_state(t, ((struct ev_arg *)arg)->ev.event_id, STORE_EVENT_PROCESSED);
+}
+
+static int index_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
+                    size_t vlen, void *arg)
+{
+    struct ev_arg *a = arg;
+    struct store_event ev;
+
+    if (klen != STORE_EVKEY_LEN || memcmp(key, INTEG_A, 36) != 0)
+        return 1;
+    CU_ASSERT_EQUAL(pklen, 36);
+    CU_ASSERT_EQUAL(store_event_decode(val, vlen, &ev), STORE_OK);
+    CU_ASSERT_EQUAL(memcmp(pkey, ev.event_id, 36), 0);
+    if (a->n < 8)
+        snprintf(a->order[a->n++], 37, "%s", ev.event_id);
+    return 0;
+}
+
+static int index_fn(struct store_txn *t, void *arg)
+{
+    unsigned char start[STORE_EVKEY_LEN];
+    struct ev_arg *a = arg;
+
+    a->n = 0;
+    memcpy(start, INTEG_A, 36);
+    memset(start + 36, 0xff, STORE_EVKEY_LEN - 36);
+    return store_scan(t, STORE_DB_EVENTS_BY_INTEGRATION, start, sizeof(start), 1, index_cb, a);
+}
+
+static void store_events_should_round_trip_and_index_newest_first(void)
+{
+    static const char *const ids[] = {
+        "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002",
+        "00000000-0000-4000-8000-000000000003", "00000000-0000-4000-8000-000000000004"};
+    const char *env = "{\"body\": {}, \"method\": \"POST\"}";
+    struct store *s = open_new();
+    struct ev_arg a;
+
+    memset(&a, 0, sizeof(a));
+    buf_init(&a.rec, 1 << 20);
+    make_event(&a.ev, ids[0], INTEG_A, 1000, env);
+    CU_ASSERT_EQUAL(store_txn_run(s, ev_put_fn, &a), STORE_OK);
+    CU_ASSERT_EQUAL(store_txn_run(s, ev_put_fn, &a), STORE_EXISTS);
+    make_event(&a.ev, ids[1], INTEG_A, 3000, env);
+    CU_ASSERT_EQUAL(store_txn_run(s, ev_put_fn, &a), STORE_OK);
+    make_event(&a.ev, ids[2], INTEG_A, 2000, env);
+    CU_ASSERT_EQUAL(store_txn_run(s, ev_put_fn, &a), STORE_OK);
+    make_event(&a.ev, ids[3], INTEG_B, 9000, env);
+    CU_ASSERT_EQUAL(store_txn_run(s, ev_put_fn, &a), STORE_OK);
+
+    memset(&a.ev, 0, sizeof(a.ev));
+    snprintf(a.ev.event_id, sizeof(a.ev.event_id), "%s", ids[2]);
+    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, ev_get_fn, &a), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(a.ev.integration_id, INTEG_A);
+    CU_ASSERT_STRING_EQUAL(a.ev.endpoint_id, ENDPOINT);
+    CU_ASSERT_EQUAL(a.ev.time_ms, 2000);
+    CU_ASSERT_EQUAL(a.ev.state, STORE_EVENT_QUEUED);
+    CU_ASSERT_EQUAL(a.ev.envelope_len, strlen(env));
+    CU_ASSERT_EQUAL(memcmp(a.ev.envelope + a.ev.body_off, "{}", a.ev.body_len), 0);
+    CU_ASSERT_EQUAL(store_txn_run(s, ev_done_fn, &a), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, ev_get_fn, &a), STORE_OK);
+    CU_ASSERT_EQUAL(a.ev.state, STORE_EVENT_PROCESSED);
+    CU_ASSERT_EQUAL(memcmp(a.ev.envelope, env, strlen(env)), 0);
+    CU_ASSERT_EQUAL(store_event_decode("EV1", 4, &a.ev), STORE_ERROR);
+
+    CU_ASSERT_EQUAL(store_txn_run(s, index_fn, &a), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(a.n, 3);
+    CU_ASSERT_STRING_EQUAL(a.order[0], ids[1]);
+    CU_ASSERT_STRING_EQUAL(a.order[1], ids[2]);
+    CU_ASSERT_STRING_EQUAL(a.order[2], ids[0]);
+    buf_free(&a.rec);
+    store_close(s);
+}
+
+/* Adds 1 to both counters, in the order given, reading before writing so
+ * that two processes going opposite ways deadlock on upgrades. */
+struct incr_arg {
+    const char *first, *second;
+};
+
+static int read_num(struct store_txn *t, const char *key, long *out)
+{
+    struct buf v;
+    int rc;
+    buf_init(&v, 64);
+    rc = store_get(t, STORE_DB_META, key, strlen(key), &v);
+    *out = rc == STORE_OK ? atol(buf_str(&v)) : 0;
+    buf_free(&v);
+    return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+static int write_num(struct store_txn *t, const char *key, long n)
+{
+    char txt[32];
+    int len = snprintf(txt, sizeof(txt), "%ld", n);
+    return store_put(t, STORE_DB_META, key, strlen(key), txt, (size_t)len, 0);
+}
+
+static int incr_fn(struct store_txn *t, void *arg)
+{
+    struct incr_arg *a = arg;
+    long x, y;
+    int rc = read_num(t, a->first, &x);
+    if (rc == STORE_OK)
+        rc = read_num(t, a->second, &y);
+    if (rc == STORE_OK)
+        rc = write_num(t, a->first, x + 1);
+    if (rc == STORE_OK)
+        rc = write_num(t, a->second, y + 1);
+    return rc;
+}
+
+#define ROUNDS 300
+
+static void increment_in_child(const char *first, const char *second)
+{
+    struct incr_arg a = {first, second};
+    struct store *s = NULL;
+    char err[512];
+
+    if (store_open(&cfg, 0, &s, err, sizeof(err)) != STORE_OK)
+        _exit(10);
+    for (int i = 0; i < ROUNDS; i++)
+        if (store_txn_run(s, incr_fn, &a) != STORE_OK)
+            _exit(11);
+    store_close(s);
+    _exit(0);
+}
+
+static void store_txn_should_retry_deadlocks_between_processes(void)
+{
+    struct store *s = open_new();
+    pid_t p1, p2;
+    int st1 = -1, st2 = -1;
+    char v[32];
+
+    store_close(s); /* no handle may cross fork() */
+    p1 = fork();
+    if (p1 == 0)
+        increment_in_child("x", "y");
+    p2 = fork();
+    if (p2 == 0)
+        increment_in_child("y", "x");
+    CU_ASSERT_FATAL(p1 > 0 && p2 > 0);
+    waitpid(p1, &st1, 0);
+    waitpid(p2, &st2, 0);
+    CU_ASSERT(WIFEXITED(st1) && WEXITSTATUS(st1) == 0);
+    CU_ASSERT(WIFEXITED(st2) && WEXITSTATUS(st2) == 0);
+    s = reopen();
+    CU_ASSERT_EQUAL(get(s, "x", v, sizeof(v)), STORE_OK);
+    CU_ASSERT_EQUAL(atol(v), 2 * ROUNDS);
+    CU_ASSERT_EQUAL(get(s, "y", v, sizeof(v)), STORE_OK);
+    CU_ASSERT_EQUAL(atol(v), 2 * ROUNDS);
+    store_close(s);
+}
+
+/* Writes the key, tells the parent, and waits to be killed. */
+static int hang_fn(struct store_txn *t, void *arg)
+{
+    int fd = *(int *)arg;
+    int rc = store_put(t, STORE_DB_META, "locked", 6, "child", 5, 0);
+    if (rc == STORE_OK && write(fd, "w", 1) == 1)
+        for (;;)
+            pause();
+    return rc;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void store_should_not_wedge_after_a_writer_is_killed(void)
+{
+    struct store *s = open_new();
+    int fds[2], status;
+    char c = 0, v[32];
+    double t0;
+    pid_t pid;
+
+    store_close(s);
+    CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+    pid = fork();
+    if (pid == 0) {
+        struct store *cs = NULL;
+        char err[512];
+        close(fds[0]);
+        if (store_open(&cfg, 0, &cs, err, sizeof(err)) != STORE_OK)
+            _exit(10);
+        store_txn_run(cs, hang_fn, &fds[1]);
+        _exit(11);
+    }
+    close(fds[1]);
+    CU_ASSERT_EQUAL_FATAL(read(fds[0], &c, 1), 1);
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    CU_ASSERT(WIFSIGNALED(status));
+
+    t0 = now_s();
+    s = reopen();
+    CU_ASSERT_EQUAL(store_failchk(s), STORE_OK);
+    CU_ASSERT_EQUAL(put(s, "locked", "parent", 0), STORE_OK);
+    CU_ASSERT(now_s() - t0 < 5.0);
+    fprintf(stderr, "recovered and wrote in %.3f s\n", now_s() - t0);
+    CU_ASSERT_EQUAL(get(s, "locked", v, sizeof(v)), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(v, "parent");
+    store_close(s);
+}
+
+int main(void)
+{
+    CU_pSuite s;
+    unsigned failed;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("store", NULL, NULL);
+    CU_add_test(s, "init makes dir 0700 and files 0600",
+                store_init_should_make_dir_0700_and_files_0600);
+    CU_add_test(s, "open refuses an uninitialised dir",
+                store_open_should_refuse_an_uninitialised_dir);
+    CU_add_test(s, "open refuses another schema version",
+                store_open_should_refuse_another_schema_version);
+    CU_add_test(s, "put, get, delete, no-overwrite", store_should_put_get_and_delete);
+    CU_add_test(s, "scan forward, reverse, from a key",
+                store_scan_should_walk_forward_reverse_and_from_a_key);
+    CU_add_test(s, "queue pops in push order, then empty",
+                store_queue_should_pop_in_push_order_then_report_empty);
+    CU_add_test(s, "events round-trip, index newest first",
+                store_events_should_round_trip_and_index_newest_first);
+    CU_add_test(s, "deadlocks between processes are retried",
+                store_txn_should_retry_deadlocks_between_processes);
+    CU_add_test(s, "a killed writer does not wedge the next opener",
+                store_should_not_wedge_after_a_writer_is_killed);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    if (tmpdir[0])
+        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return failed ? 1 : 0;
+}
