@@ -6,6 +6,7 @@
 #include "auth_token.h"
 #include "custom_event.h"
 #include "log.h"
+#include "run.h"
 #include "store.h"
 #include "ui.h"
 
@@ -35,7 +36,7 @@ static void route_healthz(struct http_request *req, const char *rest, struct rou
                           struct router_result *res)
 {
     char body[256];
-    long queued = 0;
+    long queued = 0, ready = 0, waiting = 0;
     int n;
 
     (void)rest;
@@ -45,14 +46,17 @@ static void route_healthz(struct http_request *req, const char *rest, struct rou
                         "Allow: GET\r\n");
         return;
     }
-    if (req->store == NULL || store_queue_count(req->store, &queued) != STORE_OK) {
+    /* queued: events not yet planned and runs ready to start; retrying:
+     * runs waiting out a retry backoff. */
+    if (req->store == NULL || store_queue_count(req->store, &queued) != STORE_OK ||
+        run_due_counts(req->store, req->now_ms, &ready, &waiting) != STORE_OK) {
         http_send_error(req, 503, "unavailable", "storage is unavailable", "Retry-After: 5\r\n");
         return;
     }
     n = snprintf(body, sizeof(body),
-                 "{\"status\": \"ok\", \"storage\": \"ok\", \"queued\": %ld, \"retrying\": %d, "
+                 "{\"status\": \"ok\", \"storage\": \"ok\", \"queued\": %ld, \"retrying\": %ld, "
                  "\"runners\": %d}",
-                 queued, 0, ctx->slots ? spawn_slots_busy(ctx->slots) : 0);
+                 queued + ready, waiting, ctx->slots ? spawn_slots_busy(ctx->slots) : 0);
     http_send_json(req, 200, "", body, (size_t)n);
 }
 
