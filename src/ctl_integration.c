@@ -48,35 +48,70 @@ static int show_public(const struct ctl *c, const cJSON *pub)
     return CTL_OK;
 }
 
+/* The --hmac-* options that become members of the request's "hmac". */
+static const char *const hmac_fields[] = {"scheme",    "secret",   "header",
+                                          "algorithm", "encoding", "prefix"};
+#define HMAC_FIELDS (sizeof(hmac_fields) / sizeof(hmac_fields[0]))
+
+/* Builds the create request from the options given. NULL on OOM. */
+static cJSON *create_request(const char *name, const char *auth, const char *icon,
+                             const char *api_key, const char *const hmac[HMAC_FIELDS])
+{
+    cJSON *req = cJSON_CreateObject(), *h = NULL;
+    int ok = req && cJSON_AddStringToObject(req, "name", name) &&
+             (!auth || cJSON_AddStringToObject(req, "auth", auth)) &&
+             (!icon || cJSON_AddStringToObject(req, "icon", icon)) &&
+             (!api_key || cJSON_AddStringToObject(req, "apiKeyId", api_key));
+
+    for (size_t i = 0; ok && i < HMAC_FIELDS; i++) {
+        if (hmac[i] == NULL)
+            continue;
+        if (h == NULL && (h = cJSON_AddObjectToObject(req, "hmac")) == NULL)
+            ok = 0;
+        else
+            ok = cJSON_AddStringToObject(h, hmac_fields[i], hmac[i]) != NULL;
+    }
+    if (!ok) {
+        cJSON_Delete(req);
+        return NULL;
+    }
+    return req;
+}
+
 static int create(struct ctl *c, int argc, char **argv)
 {
-    const char *name = NULL, *auth = NULL, *icon = NULL;
-    const struct ctl_opt opts[] = {
-        {"name", &name, NULL}, {"auth", &auth, NULL}, {"icon", &icon, NULL}, {NULL, NULL, NULL}};
-    char *pos[1], err[256];
+    const char *name = NULL, *auth = NULL, *icon = NULL, *api_key = NULL;
+    const char *hmac[HMAC_FIELDS] = {NULL};
+    const struct ctl_opt opts[] = {{"name", &name, NULL},
+                                   {"auth", &auth, NULL},
+                                   {"icon", &icon, NULL},
+                                   {"api-key", &api_key, NULL},
+                                   {"hmac-scheme", &hmac[0], NULL},
+                                   {"hmac-secret", &hmac[1], NULL},
+                                   {"hmac-header", &hmac[2], NULL},
+                                   {"hmac-algorithm", &hmac[3], NULL},
+                                   {"hmac-encoding", &hmac[4], NULL},
+                                   {"hmac-prefix", &hmac[5], NULL},
+                                   {NULL, NULL, NULL}};
+    char *pos[1], err[256], key[37];
     cJSON *req = NULL, *doc = NULL, *pub = NULL;
     int n, rc;
 
     rc = ctl_parse(c, "integration create", argc, argv, opts, pos, 0, 0, &n);
     if (rc == CTL_OK && name == NULL)
         rc = ctl_usage("integration create: --name is required");
+    if (rc == CTL_OK && api_key)
+        rc = ctl_parse_id("--api-key", api_key, key);
     if (rc == CTL_OK)
         rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
-    req = cJSON_CreateObject();
-    if (req == NULL || !cJSON_AddStringToObject(req, "name", name) ||
-        (auth && !cJSON_AddStringToObject(req, "auth", auth)) ||
-        (icon && !cJSON_AddStringToObject(req, "icon", icon))) {
+    req = create_request(name, auth, icon, api_key ? key : NULL, hmac);
+    if (req == NULL) {
         rc = ctl_fail("out of memory");
-        goto out;
-    }
-    if (integration_create(c->store, req, &doc, err, sizeof(err)) != INTEGRATION_OK) {
+    } else if (integration_create(c->store, req, &doc, err, sizeof(err)) != INTEGRATION_OK) {
         rc = ctl_fail("integration create: %s", err);
-        goto out;
-    }
-    pub = integration_public(doc, &c->cfg);
-    if (pub == NULL) {
+    } else if ((pub = integration_public(doc, &c->cfg)) == NULL) {
         rc = ctl_fail("out of memory");
     } else if (c->json) {
         rc = ctl_print_json(pub);
@@ -85,7 +120,6 @@ static int create(struct ctl *c, int argc, char **argv)
                str(pub, "id"));
         printf("endpoint URL: %s\n", str(pub, "endpointUrl"));
     }
-out:
     cJSON_Delete(pub);
     cJSON_Delete(doc);
     cJSON_Delete(req);

@@ -138,8 +138,13 @@ INTEG=$(jget 'd["id"]')
 ENDPOINT=$(jget 'd["endpointId"]')
 expect 0 integration create --name Other
 grep_out "https://hooks.example.org/incoming/" out
+expect 0 --json integration create --name Signed --auth hmac --hmac-scheme github --hmac-secret s3cret
+jcheck 'd["auth"] == "hmac" and d["hmac"]["scheme"] == "github" and "s3cret" not in json.dumps(d)'
+expect 1 integration create --name Signed --auth hmac --hmac-scheme github
+expect 1 integration create --name Jwt --auth jwt --api-key 00000000-0000-4000-8000-000000000000
+expect 2 integration create --name Jwt --auth jwt --api-key nope
 expect 0 integration list --json
-jcheck 'len(d["items"]) == 2 and "next" not in d'
+jcheck 'len(d["items"]) == 3 and "next" not in d'
 expect 0 --json integration list --limit 1
 jcheck 'len(d["items"]) == 1 and "next" in d'
 expect 0 integration list
