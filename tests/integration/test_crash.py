@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Durability under kill -9 (SPEC 10, issue 2 item 8): a few hundred events
+POSTed by concurrent clients to lighttpd with 4 responders while another
+thread SIGKILLs a random incoming.fcgi about every 100 ms (while more than
+one is alive, and only those up for 0.3 s: lighttpd restarts them only once a
+second). Every event that
+got a 202 must be in storage afterwards (server stopped, incomingctl verify,
+events list). Requests that failed (reset connections, 5xx) are fine."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Server  # noqa: E402
+
+EVENTS = int(os.environ.get("INCOMING_CRASH_EVENTS", "400"))
+CLIENTS = 6
+KILL_EVERY = 0.1
+MIN_KILLS = 30  # go on past EVENTS until this many kills
+MIN_AGE = 0.3  # seconds a responder lives before it may be killed
+TIME_LIMIT = 40.0  # seconds for the sending phase, at most
+
+
+def process_age(pid):
+    """Seconds since pid started (0 when it is gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            start = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            up = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return up - start / os.sysconf("SC_CLK_TCK")
+
+
+class CrashTest(unittest.TestCase):
+
+    def setUp(self):
+        self.server = Server("lighttpd", procs=4).start()
+        self.addCleanup(self.server.stop)
+        self.integ = self.server.create_integration("crash")
+
+    def stored_ids(self):
+        """Every event id of the integration, through events list pages."""
+        ids, cursor = set(), None
+        for _ in range(1000):
+            args = ["events", "list", "--integration", self.integ["id"], "--limit", "500"]
+            if cursor:
+                args += ["--cursor", cursor]
+            page = self.server.ctl_json(*args)
+            items = page["items"] if isinstance(page, dict) else page
+            ids.update(it["eventId"] for it in items)
+            cursor = page.get("next") if isinstance(page, dict) else None
+            if not cursor:
+                return ids
+        self.fail("events list does not end")
+
+    def test_every_acknowledged_event_survives_sigkill_of_responders(self):
+        s = self.server
+        path = "/incoming/" + self.integ["endpointId"]
+        lock = threading.Lock()
+        accepted, statuses, errors = {}, {}, []
+        counter = iter(range(1 << 30))
+        stop = threading.Event()
+        kills = []
+        deadline = time.time() + TIME_LIMIT
+
+        def client():
+            while time.time() < deadline:
+                with lock:
+                    n = next(counter)
+                    if n >= EVENTS and len(kills) >= MIN_KILLS:
+                        return
+                body = json.dumps({"n": n, "pad": "p" * 400}).encode()
+                try:
+                    r = s.post_json(path, body, timeout=10)
+                except OSError as e:  # reset by a killed responder: fine
+                    with lock:
+                        errors.append(type(e).__name__)
+                    continue
+                with lock:
+                    statuses[r.status] = statuses.get(r.status, 0) + 1
+                    if r.status == 202:
+                        accepted[r.json()["eventId"]] = n
+
+        def killer():
+            rnd = random.Random(2)
+            while not stop.wait(KILL_EVERY):
+                # lighttpd restarts dead responders on its one-second
+                # timer: keep one alive so that requests keep flowing, and
+                # let a new responder start up before it is a victim.
+                alive = s.responder_pids()
+                victims = [p for p in alive if process_age(p) >= MIN_AGE]
+                if len(alive) > 1 and victims:
+                    pid = rnd.choice(victims)
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                        kills.append(pid)
+                    except ProcessLookupError:
+                        pass
+
+        k = threading.Thread(target=killer)
+        k.start()
+        try:
+            clients = [threading.Thread(target=client) for _ in range(CLIENTS)]
+            for t in clients:
+                t.start()
+            for t in clients:
+                t.join()
+        finally:
+            stop.set()
+            k.join()
+        sys.stderr.write("\n  crash: %d sent, %d accepted, statuses %r, %d client errors, "
+                         "%d responders killed\n"
+                         % (sum(statuses.values()) + len(errors), len(accepted), statuses,
+                            len(errors), len(kills)))
+        self.assertGreater(len(kills), 10, "the killer did not kill")
+        self.assertGreater(len(accepted), EVENTS // 2,
+                           "too few events accepted to mean anything\n" + s.server_log())
+        # Nothing but 202 and the failures a crash may cause.
+        self.assertLessEqual(set(statuses), {202, 500, 502, 503, 504}, statuses)
+
+        s.stop_server()  # server, responders and runners all gone
+        try:
+            r = s.ctl("verify", json_out=False, check=False, timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("incomingctl verify hangs: the environment cannot be opened after the "
+                      "crashes (SPEC 10: the next process to open it must recover it)")
+        self.assertEqual(r.returncode, 0, "verify failed: %s%s" % (
+            r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")))
+        stored = self.stored_ids()
+        missing = sorted(set(accepted) - stored)
+        if missing:
+            # Tell a listing problem from a lost event.
+            shown = [m for m in missing
+                     if s.ctl("events", "show", m, check=False).returncode == 0]
+            self.fail("%d of %d acknowledged events are not listed; %d of those are not "
+                      "found by events show either: %s" % (
+                          len(missing), len(accepted), len(missing) - len(shown),
+                          sorted(set(missing) - set(shown))))
+        # Spot-check that acknowledged events are whole.
+        for event_id in random.Random(3).sample(sorted(accepted), min(5, len(accepted))):
+            _, shown = s.show_event(event_id)
+            self.assertEqual(int(shown["event"]["body"]["n"]), accepted[event_id])
+
+
+if __name__ == "__main__":
+    harness.main()
