@@ -1,0 +1,375 @@
+// The seed's whole flow through the admin UI in headless Debian Chromium
+// (playwright-core with the system browser): sign in, API key, JWT
+// integration, Retrieve data while this test POSTs the seed's example,
+// flattened and raw views, Apply, Save & publish, the workflow Business
+// Event -> Outgoing Integration (/v4/events/custom, auth api_key) -> End,
+// an event, the run, the profile event. Screenshots of each step go to
+// artifacts/ (1280 px, then key screens at 390 px). Any failed step,
+// page error or console error (CSP violations included) fails the test.
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import assert from 'node:assert/strict';
+
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+const ART = process.env.ARTIFACTS || path.join(HERE, 'artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const STEP_TIMEOUT = 20000;
+
+const SEED_BODY = {
+  customer_email: 'example@example.com',
+  order_number: '111111111',
+  type: 'email',
+  language: 'eng',
+  products: [{
+    name: 'Earwax', category: 'Hygiene', id: 'abcdefgh', image_url: 'http://exampleimage.url',
+    product_url: 'http://exampleproduct.url', group_id: 'groupid',
+  }],
+};
+// The seed's request body, reading the product fields from products[0]
+// (the seed reads request.body.group_id etc., which its data does not have).
+const BODY_TEMPLATE = `{
+  "action": "goal.achieve",
+  "client": {
+    "email": "{{ request.body.customer_email }}"
+  },
+  "params": {
+    "created_at": "2021-04-28T14:09:27.000Z",
+    "group_id": "{{ request.body.products[0].group_id }}",
+    "image_url": "{{ request.body.products[0].image_url }}",
+    "name": "{{ request.body.products[0].name }}",
+    "product_url": "{{ request.body.products[0].product_url }}",
+    "request_id": "{{ request.headers["X-Request-ID"] }}"
+  }
+}`;
+
+// Selects the option of select whose text contains text.
+async function selectByText(sel, text) {
+  const value = await sel.evaluate((el, t) => {
+    const o = [...el.options].find((x) => x.textContent.includes(t));
+    return o ? o.value : null;
+  }, text);
+  assert.ok(value, `an option containing "${text}"`);
+  await sel.selectOption(value);
+}
+
+function log(...a) { console.log('[ui-test]', ...a); }
+
+// Starts tests/browser/server.py; resolves with {url, token, proc}.
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('python3', [path.join(HERE, 'server.py')], {
+      stdio: ['pipe', 'pipe', 'inherit'], env: process.env,
+    });
+    const rl = readline.createInterface({ input: proc.stdout });
+    rl.once('line', (line) => {
+      try { resolve({ ...JSON.parse(line), proc }); } catch (e) { reject(new Error('server.py: ' + line)); }
+    });
+    proc.once('exit', (code) => reject(new Error(`server.py exited with ${code}`)));
+  });
+}
+
+async function http(method, url, body, headers = {}) {
+  const r = await fetch(url, {
+    method, headers: { 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch (e) { /* not JSON */ }
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+// Sends the seed's example to the endpoint with a fresh JWT for the key.
+async function sendSeed(base, endpointUrl, secret, requestId) {
+  const tok = await http('POST', base + '/auth/token', { apiKey: secret });
+  assert.equal(tok.status, 200, 'POST /auth/token: ' + tok.text);
+  const r = await http('POST', endpointUrl, SEED_BODY, {
+    Authorization: 'Bearer ' + tok.json.token, 'X-Request-ID': requestId,
+    'X-Forwarded-Host': 'example host',
+  });
+  assert.equal(r.status, 202, 'POST to the endpoint: ' + r.text);
+  return r.json;
+}
+
+async function main() {
+  rmSync(ART, { recursive: true, force: true });
+  mkdirSync(ART, { recursive: true });
+  const srv = await startServer();
+  const base = srv.url;
+  log('server at', base);
+  const profileDir = mkdtempSync(path.join(tmpdir(), 'incoming-chromium-'));
+  const problems = [];
+  let ctx;
+  let shot = 0;
+  let page;
+  const snap = async (name) => {
+    shot += 1;
+    const file = path.join(ART, `${String(shot).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    log('screenshot', path.basename(file));
+  };
+  const step = async (name, fn) => {
+    log('step:', name);
+    try {
+      await fn();
+    } catch (e) {
+      try { await snap('FAILED-' + name.replace(/\W+/g, '-')); } catch (e2) { /* ignore */ }
+      throw new Error(`step "${name}" failed: ${e.message}`);
+    }
+  };
+  try {
+    ctx = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 900 },
+    });
+    ctx.setDefaultTimeout(STEP_TIMEOUT);
+    page = ctx.pages()[0] || await ctx.newPage();
+    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[0-9]/.test(m.text())) problems.push('console: ' + m.text());
+    });
+    page.on('dialog', (d) => d.accept());
+
+    let secret;
+    let endpointUrl;
+    let integrationId;
+
+    await step('sign in with the admin token (keyboard only)', async () => {
+      const resp = await page.goto(base + '/');
+      assert.ok(page.url().endsWith('/ui/'), 'redirected to /ui/: ' + page.url());
+      const csp = resp.headers()['content-security-policy'] || '';
+      assert.match(csp, /script-src 'self'/);
+      assert.doesNotMatch(csp, /unsafe-inline/);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await snap('sign-in');
+      // A wrong token: the error shows next to the field.
+      await page.keyboard.type('iat_wrong');
+      await page.keyboard.press('Enter');
+      await page.locator('.field-error:visible', { hasText: /token: unknown or revoked/ }).waitFor();
+      await snap('sign-in-error');
+      await page.getByLabel('Admin token', { exact: true }).fill('');
+      await page.getByLabel('Admin token', { exact: true }).focus();
+      await page.keyboard.type(srv.token);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
+      const cookies = await ctx.cookies();
+      const c = cookies.find((x) => x.httpOnly);
+      assert.ok(c, 'an HttpOnly session cookie');
+      assert.equal(c.sameSite, 'Strict');
+      await snap('integrations-empty');
+    });
+
+    await step('create an API key and see its secret once', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'API keys', exact: true }).click();
+      await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      await page.locator('.field-error:visible', { hasText: /^name:/ }).waitFor();
+      await page.getByLabel('Name', { exact: true }).fill('Shop key');
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      const sec = page.getByRole('textbox', { name: 'Secret', exact: true });
+      await sec.waitFor();
+      secret = await sec.inputValue();
+      assert.match(secret, /^ik_/);
+      await page.getByRole('row', { name: /Shop key/ }).waitFor();
+      await snap('apikey-secret-once');
+      await page.getByRole('button', { name: 'I have stored the secret' }).click();
+      await page.reload();
+      await page.getByRole('row', { name: /Shop key/ }).waitFor();
+      assert.equal(await page.getByText(secret).count(), 0, 'the secret is not shown again');
+    });
+
+    await step('create a JWT integration with that key and an icon', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Incoming', exact: true }).click();
+      await page.getByRole('button', { name: 'New integration' }).click();
+      const dlg = page.getByRole('dialog', { name: 'New integration' });
+      await dlg.waitFor();
+      await dlg.getByRole('button', { name: 'Apply' }).click();
+      await dlg.locator('.field-error:visible', { hasText: /^name:/ }).waitFor();
+      await dlg.getByLabel('Name', { exact: true }).fill('Shop cart');
+      await dlg.getByLabel('JWT authentication', { exact: true }).check();
+      await dlg.getByRole('button', { name: 'Apply' }).click();
+      await dlg.locator('.field-error:visible', { hasText: /^apiKeyId:/ }).waitFor();
+      await selectByText(dlg.getByLabel('API key', { exact: true }), 'Shop key');
+      await dlg.getByLabel('cart', { exact: true }).check({ force: true });
+      await snap('new-integration-jwt');
+      await dlg.getByRole('button', { name: 'Apply' }).click();
+      await page.getByRole('heading', { name: 'Shop cart', level: 1 }).waitFor();
+      endpointUrl = await page.getByLabel('Endpoint URL', { exact: true }).inputValue();
+      assert.match(endpointUrl, /\/incoming\/[0-9a-f-]{36}$/);
+      integrationId = page.url().split('/').pop();
+      await snap('integration-draft');
+    });
+
+    await step('Retrieve data: countdown, then the seed example arrives', async () => {
+      await page.getByRole('button', { name: 'Retrieve data' }).click();
+      const cd = page.locator('.countdown');
+      await cd.waitFor();
+      const t1 = await cd.textContent();
+      assert.match(t1, /^1:[23]\d$/, 'countdown from 1:30: ' + t1);
+      await page.waitForFunction((t) => document.querySelector('.countdown')
+        && document.querySelector('.countdown').textContent !== t, t1, { timeout: 5000 });
+      await snap('retrieve-data-waiting');
+      await sendSeed(base, endpointUrl, secret, 'req-sample-1');
+      await page.getByRole('cell', { name: 'body.customer_email', exact: true }).waitFor();
+      for (const k of ['body.products[0].group_id', 'headers["X-Request-Id"]', 'method', 'time']) {
+        await page.getByRole('cell', { name: k, exact: true }).waitFor();
+      }
+      await page.getByRole('cell', { name: 'example@example.com' }).first().waitFor();
+      await snap('retrieve-data-flattened');
+      await page.getByRole('button', { name: 'Show raw JSON' }).click();
+      const raw = page.getByLabel('Raw JSON of the received request', { exact: true });
+      await raw.waitFor();
+      const text = await raw.textContent();
+      const env = JSON.parse(text);
+      assert.equal(env.body.customer_email, 'example@example.com');
+      assert.equal(env.headers['X-Request-Id'], 'req-sample-1');
+      assert.equal(env.method, 'POST');
+      await snap('retrieve-data-raw-json');
+      await page.getByRole('button', { name: 'Show flattened table' }).click();
+    });
+
+    await step('Apply, then Save & publish', async () => {
+      await page.getByRole('button', { name: 'Apply', exact: true }).click();
+      await page.getByText(/Applied parameters \(\d+\)/).waitFor();
+      await snap('applied');
+      await page.getByRole('button', { name: 'Save & publish' }).click();
+      await page.locator('.page-head .badge', { hasText: 'published' }).waitFor();
+      await page.getByRole('button', { name: 'Unpublish' }).waitFor();
+      await snap('published');
+      await page.getByRole('navigation').getByRole('link', { name: 'Incoming', exact: true }).click();
+      await page.getByRole('row', { name: /Shop cart.*published.*JWT/ }).waitFor();
+      await snap('integrations-list');
+    });
+
+    await step('build the workflow with a live preview', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      await page.getByRole('link', { name: 'New workflow' }).click();
+      await page.getByRole('heading', { name: 'New workflow' }).waitFor();
+      await page.getByLabel('Workflow name', { exact: true }).fill('Cart to custom event');
+      const trig = page.locator('section.node-card.trigger');
+      await trig.getByLabel('Incoming integration', { exact: true }).selectOption({ index: 1 });
+      await trig.getByRole('button', { name: 'Add condition' }).click();
+      await trig.getByLabel('Parameter 1', { exact: true }).fill('body.type');
+      await trig.getByLabel('Operator 1', { exact: true }).selectOption('eq');
+      await trig.getByLabel('Value 1', { exact: true }).fill('email');
+      const out = page.locator('section.node-card.outgoing');
+      await out.getByLabel('Action name', { exact: true }).fill('goal.achieve');
+      await out.getByLabel('Method', { exact: true }).selectOption('POST');
+      // A broken template first: the server's error shows at the URL field.
+      await out.getByLabel('URL', { exact: true }).fill(base + '/v4/events/{{ custom');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await out.locator('.field-error:visible', { hasText: /^nodes\.send: url: line 1/ }).waitFor();
+      await snap('workflow-url-error');
+      await out.getByLabel('URL', { exact: true }).fill(base + '/v4/events/custom');
+      await out.getByLabel('Body', { exact: true }).fill(BODY_TEMPLATE);
+      await out.getByLabel('Authorization type', { exact: true }).selectOption('api_key');
+      await selectByText(out.getByLabel('API key', { exact: true }), 'Shop key');
+      const body = out.getByLabel('Rendered body', { exact: true });
+      await page.waitForFunction(() => {
+        const el = document.querySelector('[aria-label="Rendered body"]');
+        return el && el.textContent.includes('"group_id": "groupid"');
+      });
+      const rendered = JSON.parse(await body.textContent());
+      assert.equal(rendered.client.email, 'example@example.com');
+      assert.equal(rendered.params.name, 'Earwax');
+      assert.equal(rendered.params.request_id, 'req-sample-1');
+      assert.equal((await out.getByLabel('Rendered URL', { exact: true }).textContent()).trim(), base + '/v4/events/custom');
+      await snap('workflow-editor-preview');
+      await page.getByRole('button', { name: 'Save & publish' }).click();
+      await page.locator('.page-head .badge', { hasText: 'published' }).waitFor();
+      await page.getByRole('heading', { name: 'Cart to custom event' }).waitFor();
+      await snap('workflow-published');
+    });
+
+    await step('send an event and see the run succeed', async () => {
+      await sendSeed(base, endpointUrl, secret, 'req-live-2');
+      await page.getByRole('navigation').getByRole('link', { name: 'Runs', exact: true }).click();
+      await page.getByRole('heading', { name: 'Runs' }).waitFor();
+      const deadline = Date.now() + 30000;
+      const ok = page.locator('details.run', { has: page.locator('.badge', { hasText: 'succeeded' }) });
+      while (await ok.count() === 0) {
+        if (Date.now() > deadline) throw new Error('no succeeded run within 30 s');
+        await page.waitForTimeout(1000);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+      }
+      await ok.first().locator(':scope > summary').click();
+      await ok.first().getByRole('cell', { name: '202', exact: true }).waitFor();
+      assert.match(await ok.first().textContent(), /goal\.achieve/);
+      await snap('run-succeeded');
+    });
+
+    await step('look up the profile and see the goal.achieve event', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Profiles', exact: true }).click();
+      await page.getByLabel('Value', { exact: true }).fill('example@example.com');
+      await page.getByRole('button', { name: 'Look up' }).click();
+      const row = page.getByRole('row', { name: /goal\.achieve/ });
+      await row.waitFor();
+      const t = await row.textContent();
+      assert.match(t, /groupid/);
+      assert.match(t, /req-live-2/);
+      await snap('profile');
+    });
+
+    await step('events of the integration: flattened and raw', async () => {
+      await page.goto(`${base}/ui/#/integrations/${integrationId}`);
+      const ev = page.locator('details.event');
+      await ev.first().waitFor();
+      assert.ok(await ev.count() >= 1, 'the live event is listed');
+      await ev.first().locator(':scope > summary').click();
+      await ev.first().getByRole('cell', { name: 'body.order_number', exact: true }).waitFor();
+      await ev.first().getByRole('button', { name: 'Raw JSON' }).click();
+      const raw = JSON.parse(await ev.first().locator('pre.json').textContent());
+      assert.equal(raw.order_number, '111111111');
+      await ev.first().scrollIntoViewIfNeeded();
+      await snap('integration-events-raw');
+    });
+
+    await step('key screens at 390 px', async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      const routes = [['integrations', '#/integrations'], ['integration', `#/integrations/${integrationId}`],
+        ['workflows', '#/workflows'], ['runs', '#/runs'], ['apikeys', '#/apikeys'], ['profiles', '#/profiles']];
+      for (const [name, hash] of routes) {
+        await page.goto(`${base}/ui/${hash}`);
+        await page.locator('main h1').waitFor();
+        await page.waitForLoadState('networkidle');
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 1, `${name}: the page scrolls sideways by ${overflow}px at 390 px`);
+        await snap('mobile-' + name);
+      }
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      await page.getByRole('link', { name: 'Cart to custom event' }).click();
+      await page.locator('[aria-label="Rendered body"]').filter({ hasText: 'groupid' }).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `workflow editor scrolls sideways by ${overflow}px at 390 px`);
+      await snap('mobile-workflow-editor');
+      await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
+    await step('sign out ends the session', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      const st = await page.evaluate(async () => (await fetch('../api/v1/integrations')).status);
+      assert.equal(st, 401);
+    });
+
+    assert.deepEqual(problems, [], 'no page errors or console errors');
+    log('PASS');
+  } finally {
+    if (ctx) await ctx.close().catch(() => {});
+    rmSync(profileDir, { recursive: true, force: true });
+    srv.proc.stdin.end();
+    await new Promise((r) => { srv.proc.once('exit', r); setTimeout(r, 15000); });
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error('[ui-test] FAIL:', e.message);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+// runs: the run log with every attempt, errors and Retry.
+import { api, listAll } from './api.js';
+import { h, clear, field, select, fmtTime, badge, button, busy, toast, onLeave, jsonBlock } from './dom.js';
+
+const STATES = ['', 'queued', 'running', 'retrying', 'succeeded', 'failed', 'skipped'];
+const ACTIVE = new Set(['queued', 'running', 'retrying']);
+
+export async function runsView() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const workflows = await listAll('workflows').catch(() => []);
+  const wfName = Object.fromEntries(workflows.map((w) => [w.id, w.name]));
+  const state = select(STATES.map((s) => [s, s || 'any state']), params.get('state') || '');
+  const wf = select([['', 'any workflow'], ...workflows.map((w) => [w.id, w.name])], params.get('workflowId') || '');
+  const list = h('div.runs', { 'aria-live': 'polite' });
+  const refresh = button('Refresh', () => load(), 'secondary');
+  let timer = null;
+  const stop = () => { if (timer) clearTimeout(timer); timer = null; };
+  onLeave(stop);
+  const open = new Set();
+
+  const load = async () => {
+    stop();
+    const q = new URLSearchParams({ limit: '50' });
+    if (state.value) q.set('state', state.value);
+    if (wf.value) q.set('workflowId', wf.value);
+    if (params.get('eventId')) q.set('eventId', params.get('eventId'));
+    let page;
+    try {
+      page = await api.get('runs?' + q.toString());
+    } catch (e) {
+      clear(list).append(h('p.form-error', { role: 'alert' }, e.message));
+      return;
+    }
+    for (const d of list.querySelectorAll('details[open]')) open.add(d.dataset.id);
+    for (const d of list.querySelectorAll('details:not([open])')) open.delete(d.dataset.id);
+    clear(list);
+    if (!page.items.length) list.append(h('p.empty', 'No runs.'));
+    for (const r of page.items) list.append(runItem(r, wfName, open.has(r.id), load));
+    if (page.items.some((r) => ACTIVE.has(r.state))) timer = setTimeout(load, 2000);
+  };
+  state.addEventListener('change', load);
+  wf.addEventListener('change', load);
+  await load();
+  return h('section', h('div.page-head', h('h1', 'Runs'), refresh),
+    params.get('eventId') ? h('p.meta', 'Runs of event ', h('code', params.get('eventId')), ' · ',
+      h('a', { href: '#/runs' }, 'all runs')) : null,
+    h('div.card.inline-form', field('State', state), field('Workflow', wf)), list);
+}
+
+function attemptRow(a) {
+  const req = a.request || {};
+  const res = a.response || {};
+  return h('tr', h('td', h('code', a.node || '')), h('td', fmtTime(a.at)),
+    h('td', a.durationMs !== undefined ? `${a.durationMs} ms` : ''),
+    h('td.wrap', req.method ? h('code', `${req.method} ${req.url || ''}`) : ''),
+    h('td', res.status !== undefined ? h('span', { class: res.status >= 200 && res.status < 300 ? 'ok' : 'warn' },
+      String(res.status)) : ''),
+    h('td.wrap', a.error ? h('span.error-text', a.error) : '',
+      (a.warnings || []).length ? h('div.hint', 'warnings: ' + a.warnings.join('; ')) : ''));
+}
+
+function runItem(r, wfName, isOpen, reload) {
+  const attempts = r.attempts || [];
+  const last = attempts[attempts.length - 1];
+  const retry = !ACTIVE.has(r.state)
+    ? button('Retry', (e) => busy(e.currentTarget, async () => {
+      await api.post(`runs/${r.id}/retry`);
+      toast('Run queued again');
+      await reload();
+    }), 'secondary small', { 'aria-label': `Retry run ${r.name || r.id}` })
+    : '';
+  const details = h('details.run', { 'data-id': r.id, open: isOpen },
+    h('summary', badge(r.state), h('span.run-name', r.name || '(run)'),
+      h('span.meta', wfName[r.workflowId] || r.workflowId), h('span.meta', fmtTime(r.createdAt)),
+      h('span.meta', `${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`),
+      last && last.error ? h('span.error-text.clip', last.error) : ''),
+    h('div.run-body',
+      h('p.meta', 'Run ', h('code', r.id), ' · event ', h('code', r.eventId),
+        r.nextAttemptAt && ACTIVE.has(r.state) ? ` · next attempt ${fmtTime(r.nextAttemptAt)}` : ''),
+      attempts.length
+        ? h('div.table-wrap', h('table.list.attempts', h('caption.visually-hidden', 'Attempts'),
+          h('thead', h('tr', ...['Node', 'At', 'Duration', 'Request', 'Status', 'Error'].map((t) =>
+            h('th', { scope: 'col' }, t)))), h('tbody', attempts.map(attemptRow))))
+        : h('p.empty', 'No attempts yet.'),
+      attempts.length ? h('details.sub', h('summary', 'Request and response bodies'),
+        attempts.map((a) => h('div', h('h4', `${a.node} at ${fmtTime(a.at)}`),
+          jsonBlock({ request: a.request, response: a.response }, 'Attempt details')))) : '',
+      h('div.actions.left', retry)));
+  return details;
+}
