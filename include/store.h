@@ -25,7 +25,10 @@ enum store_status {
     STORE_SCHEMA = -5,      /* data_dir holds another schema version */
     STORE_NOMEM = -6,
     STORE_RETRY = -7,       /* deadlock: store_txn_run aborts and retries */
-    STORE_ABORT = -8        /* the callback chose to abort (no retry) */
+    STORE_ABORT = -8,       /* the callback chose to abort (no retry) */
+    STORE_WEDGED = -9       /* opening timed out on a dead process's lock:
+                             * this process should exit; an operator runs
+                             * 'incomingctl recover' */
 };
 
 /* The databases of the environment. Each is a btree in its own file unless
@@ -67,6 +70,12 @@ struct store_txn; /* valid only inside a store_txn_run callback */
 int store_open(const struct config *cfg, int flags, struct store **out, char *err,
                size_t errlen);
 void store_close(struct store *s); /* s may be NULL */
+
+/* Rebuilds the environment's shared regions and runs recovery, for an
+ * environment wedged by a process killed while holding a region lock. Only
+ * safe with no other process using data_dir: refuses (with err naming a
+ * pid) when one still has it open. */
+int store_recover(const struct config *cfg, char *err, size_t errlen);
 
 /* Runs failchk (cleans up after dead processes); called periodically. */
 int store_failchk(struct store *s);

@@ -3,6 +3,7 @@
 #define INCOMING_STORE_INTERNAL_H
 
 #include <db.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -13,6 +14,12 @@ struct store {
     char home[512];
     enum config_durability durability;
     int need_reopen; /* set on DB_RUNRECOVERY; the next operation reopens */
+    /* The watchdog thread (see store.c) and what stops it. */
+    pthread_t wd_thread;
+    pthread_mutex_t wd_lock;
+    pthread_cond_t wd_cond;
+    int wd_running;
+    int wd_stop;
 };
 
 struct store_txn {

@@ -43,12 +43,18 @@ static struct store *ensure_store(const struct config *cfg, struct store *s, tim
 {
     char err[512];
     time_t now = time(NULL);
+    int rc;
 
     if (s != NULL || now - *last_try < 2)
         return s;
     *last_try = now;
-    if (store_open(cfg, 0, &s, err, sizeof(err)) != STORE_OK) {
+    rc = store_open(cfg, 0, &s, err, sizeof(err));
+    if (rc != STORE_OK) {
         LOG_ERR("%s", err);
+        /* A wedged open leaves locks held by this process: answer what is
+         * in hand with 503, then exit so nothing here blocks the others. */
+        if (rc == STORE_WEDGED)
+            stopping = 1;
         return NULL;
     }
     return s;

@@ -8,8 +8,10 @@
 #include "store_internal.h"
 
 #include <db.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #define TXN_MAX_TRIES 100
+#define STORE_OPEN_TIMEOUT 20 /* seconds */
 #define QUEUE_RECLEN 40
 
 struct db_def {
@@ -64,6 +67,7 @@ const char *store_strerror(int status)
     case STORE_NOMEM: return "out of memory";
     case STORE_RETRY: return "storage busy (deadlock)";
     case STORE_ABORT: return "aborted";
+    case STORE_WEDGED: return "storage is wedged by a process that died holding a lock";
     default: return "storage error";
     }
 }
@@ -104,6 +108,45 @@ static void db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
     (void)env;
     (void)pfx;
     LOG_WARN("berkeley db: %s", msg);
+}
+
+/* Informational messages (failchk's "Freeing read locks ...") go to the log
+ * too, never to stdout, where they would corrupt a command's output. */
+static void db_msgcall(const DB_ENV *env, const char *msg)
+{
+    (void)env;
+    LOG_INFO("berkeley db: %s", msg);
+}
+
+/* Opening can block for good on a region mutex that a process killed at
+ * the wrong moment still holds. An alarm bounds the wait: the open is
+ * abandoned (with a clear message) instead of hanging the web server. */
+static sigjmp_buf open_jmp;
+
+static void open_alarm(int sig)
+{
+    (void)sig;
+    siglongjmp(open_jmp, 1);
+}
+
+static int timed_env_open(DB_ENV *env, const char *home, u_int32_t flags, int seconds)
+{
+    struct sigaction sa, old;
+    volatile int ret = 0;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = open_alarm;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, &old);
+    if (sigsetjmp(open_jmp, 1) == 0) {
+        alarm((unsigned)seconds);
+        ret = env->open(env, home, flags, 0600);
+        alarm(0);
+    } else {
+        ret = ETIMEDOUT;
+    }
+    sigaction(SIGALRM, &old, NULL);
+    return ret;
 }
 
 /* DB_CONFIG holds what every process must agree on; it is rewritten
@@ -213,8 +256,58 @@ static int open_dbs(struct store *s, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* The watchdog: a process blocked in a lock wait cannot help itself, and
+ * Berkeley DB only expires lock timeouts or frees a dead process's locks
+ * when somebody runs the detector or failchk. So every process with the
+ * environment open runs both once a second from a thread of its own; the
+ * environment is opened DB_THREAD for that, the databases are not (only the
+ * main thread uses them). */
+static void *watchdog(void *arg)
+{
+    struct store *s = arg;
+    struct timespec ts;
+
+    pthread_mutex_lock(&s->wd_lock);
+    while (!s->wd_stop) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&s->wd_cond, &s->wd_lock, &ts);
+        if (s->wd_stop)
+            break;
+        (void)s->env->failchk(s->env, 0);
+        (void)s->env->lock_detect(s->env, 0, DB_LOCK_EXPIRE, NULL);
+    }
+    pthread_mutex_unlock(&s->wd_lock);
+    return NULL;
+}
+
+static void watchdog_start(struct store *s)
+{
+    s->wd_stop = 0;
+    pthread_mutex_init(&s->wd_lock, NULL);
+    pthread_cond_init(&s->wd_cond, NULL);
+    s->wd_running = pthread_create(&s->wd_thread, NULL, watchdog, s) == 0;
+    if (!s->wd_running)
+        LOG_WARN("cannot start the storage watchdog thread");
+}
+
+static void watchdog_stop(struct store *s)
+{
+    if (!s->wd_running)
+        return;
+    pthread_mutex_lock(&s->wd_lock);
+    s->wd_stop = 1;
+    pthread_cond_signal(&s->wd_cond);
+    pthread_mutex_unlock(&s->wd_lock);
+    pthread_join(s->wd_thread, NULL);
+    pthread_cond_destroy(&s->wd_cond);
+    pthread_mutex_destroy(&s->wd_lock);
+    s->wd_running = 0;
+}
+
 static void close_handles(struct store *s)
 {
+    watchdog_stop(s);
     /* Secondaries close before their primary. */
     for (int i = STORE_DB_COUNT - 1; i >= 0; i--) {
         if (s->dbs[i])
@@ -229,7 +322,7 @@ static void close_handles(struct store *s)
 static int open_env(struct store *s, char *err, size_t errlen)
 {
     u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
-                      DB_REGISTER | DB_RECOVER | DB_FAILCHK;
+                      DB_REGISTER | DB_RECOVER | DB_FAILCHK | DB_THREAD;
     int ret;
 
     ret = db_env_create(&s->env, 0);
@@ -238,9 +331,20 @@ static int open_env(struct store *s, char *err, size_t errlen)
         return STORE_ERROR;
     }
     s->env->set_errcall(s->env, db_errcall);
+    s->env->set_msgcall(s->env, db_msgcall);
     s->env->set_isalive(s->env, is_alive);
     s->env->set_thread_count(s->env, 512);
-    ret = s->env->open(s->env, s->home, flags, 0600);
+    ret = timed_env_open(s->env, s->home, flags, STORE_OPEN_TIMEOUT);
+    if (ret == ETIMEDOUT) {
+        /* The handle is left as it is: closing it would block the same way.
+         * This process should exit soon; lighttpd or Apache starts another. */
+        snprintf(err, errlen,
+                 "the Berkeley DB environment in %s is wedged by a process that died holding "
+                 "one of its locks: stop the web server and run 'incomingctl recover'",
+                 s->home);
+        s->env = NULL;
+        return STORE_WEDGED;
+    }
     if (ret != 0) {
         snprintf(err, errlen, "cannot open the Berkeley DB environment in %s: %s", s->home,
                  db_strerror(ret));
@@ -251,7 +355,10 @@ static int open_env(struct store *s, char *err, size_t errlen)
     /* Logs no longer needed by recovery go away (no catastrophic recovery:
      * backups are taken with incomingctl backup instead). */
     (void)s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
-    return open_dbs(s, err, errlen);
+    ret = open_dbs(s, err, errlen);
+    if (ret == STORE_OK)
+        watchdog_start(s);
+    return ret;
 }
 
 static int check_schema(struct store *s, int create, char *err, size_t errlen);
@@ -399,8 +506,7 @@ int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg)
         if (rc == STORE_RETRY) {
             /* A lock wait timed out or a deadlock was broken. A dead process
              * may hold the lock: failchk releases what it held. */
-            if (attempt % 4 == 3)
-                (void)s->env->failchk(s->env, 0);
+            (void)s->env->failchk(s->env, 0);
             backoff(attempt);
             continue;
         }
@@ -675,6 +781,73 @@ static int check_schema(struct store *s, int create, char *err, size_t errlen)
         snprintf(err, errlen, "data_dir %s holds schema version %lld, this build expects %d",
                  s->home, a.version, STORE_SCHEMA_VERSION);
         return STORE_SCHEMA;
+    }
+    return STORE_OK;
+}
+
+/* The pid of another process that maps data_dir's regions, or 0. */
+static long region_user(const char *home)
+{
+    char path[64], line[1024], needle[600];
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    long found = 0;
+
+    if (d == NULL)
+        return 0;
+    snprintf(needle, sizeof(needle), "%s/__db.", home);
+    while (!found && (e = readdir(d)) != NULL) {
+        long pid = strtol(e->d_name, NULL, 10);
+        FILE *f;
+        if (pid <= 0 || pid == (long)getpid())
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
+        f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        while (fgets(line, sizeof(line), f))
+            if (strstr(line, needle)) {
+                found = pid;
+                break;
+            }
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+int store_recover(const struct config *cfg, char *err, size_t errlen)
+{
+    DB_ENV *env = NULL;
+    long pid = region_user(cfg->data_dir);
+    int ret;
+
+    if (pid) {
+        snprintf(err, errlen, "process %ld still uses %s: stop the web server (and wait for "
+                 "runners to exit) first", pid, cfg->data_dir);
+        return STORE_UNAVAILABLE;
+    }
+    if ((ret = db_env_create(&env, 0)) == 0)
+        ret = env->remove(env, cfg->data_dir, DB_FORCE);
+    if (ret != 0 && ret != ENOENT) {
+        snprintf(err, errlen, "cannot remove the old regions in %s: %s", cfg->data_dir,
+                 db_strerror(ret));
+        return STORE_ERROR;
+    }
+    ret = db_env_create(&env, 0);
+    if (ret == 0) {
+        mode_t old = umask(077);
+        env->set_errcall(env, db_errcall);
+        ret = env->open(env, cfg->data_dir,
+                        DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
+                            DB_RECOVER,
+                        0600);
+        umask(old);
+        env->close(env, 0);
+    }
+    if (ret != 0) {
+        snprintf(err, errlen, "recovery of %s failed: %s", cfg->data_dir, db_strerror(ret));
+        return STORE_ERROR;
     }
     return STORE_OK;
 }
