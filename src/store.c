@@ -362,6 +362,7 @@ static int open_env(struct store *s, char *err, size_t errlen)
 }
 
 static int check_schema(struct store *s, int create, char *err, size_t errlen);
+static long region_user(const char *home);
 
 int store_open(const struct config *cfg, int flags, struct store **out, char *err, size_t errlen)
 {
@@ -399,6 +400,18 @@ int store_open(const struct config *cfg, int flags, struct store **out, char *er
         /* Everything Berkeley DB creates (__db.register included) is 0600. */
         mode_t old = umask(077);
         rc = open_env(s, err, errlen);
+        /* Wedged, and nobody else attached: nothing can be lost by
+         * rebuilding the regions, so recover here rather than wait for an
+         * operator. Otherwise the others time out and exit as we do, and
+         * the last one left recovers. */
+        if (rc == STORE_WEDGED && region_user(cfg->data_dir) == 0) {
+            char rerr[512];
+            LOG_WARN("%s; no other process uses it: recovering", err);
+            if (store_recover(cfg, rerr, sizeof(rerr)) == STORE_OK)
+                rc = open_env(s, err, errlen);
+            else
+                LOG_ERR("%s", rerr);
+        }
         umask(old);
     }
     if (rc == STORE_OK)
