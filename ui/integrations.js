@@ -299,6 +299,10 @@ function captureSection(it, refresh) {
   if (applied) {
     result.append(h('details.applied', { open: it.state === 'draft' }, h('summary', `Applied parameters (${it.parameters.length})`),
       flatTable(it.parameters, 'Applied parameters')));
+    if (it.state === 'draft') {
+      status.append(h('span.ok', 'Parameters applied. '),
+        h('span', 'Publish the integration with Save & publish to start accepting requests.'));
+    }
   }
 
   const showSample = (sample) => {

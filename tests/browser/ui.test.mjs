@@ -331,6 +331,26 @@ async function main() {
       await snap('integration-events-raw');
     });
 
+    await step('an integration without authentication, with an uploaded icon', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Incoming', exact: true }).click();
+      await page.getByRole('button', { name: 'New integration' }).click();
+      const dlg = page.getByRole('dialog', { name: 'New integration' });
+      await dlg.getByLabel('Name', { exact: true }).fill('Newsletter form');
+      await dlg.getByLabel('Without authentication', { exact: true }).check();
+      // A 1x1 PNG.
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+      await dlg.getByLabel('Or upload a PNG or JPEG image').setInputFiles({ name: 'icon.png', mimeType: 'image/png', buffer: png });
+      await dlg.getByLabel('Uploaded image', { exact: true }).waitFor({ state: 'attached' });
+      assert.ok(await dlg.getByLabel('Uploaded image', { exact: true }).isChecked());
+      await dlg.getByRole('button', { name: 'Apply' }).click();
+      await page.getByRole('heading', { name: 'Newsletter form', level: 1 }).waitFor();
+      assert.match(await page.locator('.page-head img.integration-icon').getAttribute('src'), /^data:image\/png;base64,/);
+      await page.getByText('Anyone with this URL can send requests.').waitFor();
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
+      assert.equal(await page.getByRole('link', { name: 'Newsletter form' }).count(), 0, 'deleted integrations are not listed');
+    });
+
     await step('key screens at 390 px', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       const routes = [['integrations', '#/integrations'], ['integration', `#/integrations/${integrationId}`],
