@@ -331,6 +331,22 @@ async function main() {
       await snap('integration-events-raw');
     });
 
+    await step('change settings of the integration', async () => {
+      await page.getByText('Settings', { exact: true }).click();
+      const dedup = page.getByLabel('Deduplication parameters', { exact: true });
+      await dedup.fill('body.order_number, body.nope, a, b, c, d');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.locator('.field-error:visible', { hasText: /^dedupParams:/ }).waitFor();
+      await dedup.fill('body.order_number');
+      await page.getByLabel('Rate limit (requests per second, 0 for none)', { exact: true }).fill('50');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.locator('.toast', { hasText: 'Settings saved' }).waitFor();
+      const it = await page.evaluate(async (id) => (await fetch(`../api/v1/integrations/${id}`)).json(), integrationId);
+      assert.deepEqual(it.dedupParams, ['body.order_number']);
+      assert.equal(it.rateLimitPerSecond, 50);
+      assert.equal(it.auth, 'jwt');
+    });
+
     await step('an integration without authentication, with an uploaded icon', async () => {
       await page.getByRole('navigation').getByRole('link', { name: 'Incoming', exact: true }).click();
       await page.getByRole('button', { name: 'New integration' }).click();
