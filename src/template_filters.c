@@ -86,8 +86,8 @@ int tpl_get_path(struct tpl_render *r, const struct tpl_node *n, const struct tv
         if (dot > p && p[0] >= '0' && p[0] <= '9') {
             const char *q = p;
             tv_int(0, &key);
-            while (q < dot && *q >= '0' && *q <= '9')
-                key.i = key.i * 10 + (*q++ - '0');
+            for (; q < dot && *q >= '0' && *q <= '9'; q++) /* too big: past any list's end */
+                key.i = key.i > LLONG_MAX / 10 - 10 ? LLONG_MAX : key.i * 10 + (*q - '0');
         }
         tv_getitem(r, n, &cur, &key, &next);
         cur = next;

@@ -108,6 +108,9 @@ static void template_should_render_loops_with_loop_variables(void)
             TEMPLATE_TEXT, "1/2 Tea, 2/2 Jam");
     RENDERS("{% for x in [] %}x{% else %}empty{% endfor %}", TEMPLATE_TEXT, "empty");
     RENDERS("{{ request.body.products|map(attribute='price')|sum }}", TEMPLATE_TEXT, "6.5");
+    /* found by fuzz_template: a huge index in an attribute path */
+    RENDERS("{{ request.body.products|map(attribute='55555555555555555555555')|list }}",
+            TEMPLATE_TEXT, "[None, None]");
 }
 
 static void template_should_warn_about_undefined_values(void)
