@@ -13,7 +13,8 @@
 
 static const char fixed[] =
     "{\"request\": {\"body\": {\"type\": \"email\", \"name\": \"A \\\"q\\\"\\n\", \"n\": 1e400,"
-    " \"big\": 9007199254740993, \"l\": [3, 1, 2], \"products\": [{\"name\": \"Tea\", \"price\": 4.5,"
+    " \"big\": 9007199254740993, \"l\": [3, 1, 2], \"products\": [{\"name\": \"Tea\", \"price\": "
+    "4.5,"
     " \"tags\": [\"a\"]}, {\"name\": \"jam\", \"price\": 2}], \"o\": {\"b\": null, \"a\": true}},"
     " \"headers\": {\"X-Request-Id\": \"r\"}}, \"nodes\": {\"s\": {\"headers\": {\"A\": \"b\"}}},"
     " \"now\": 1}";
