@@ -45,6 +45,10 @@ int ingest_content_type_ok(const char *ct)
     return len > 12 + 5 && strncasecmp(ct + len - 5, "+json", 5) == 0;
 }
 
+/* RFC 9110 wants a challenge on every 401; signed webhooks have no
+ * registered scheme, so this names the one the integration expects. */
+#define HMAC_CHALLENGE "WWW-Authenticate: Signature realm=\"incoming\"\r\n"
+
 /* Everything one request carries through the checks. */
 struct ingest {
     struct http_request *req;
@@ -190,7 +194,8 @@ static int check_hmac(struct ingest *in)
     if (hmac_auth_config_parse(json_get(in->integ, "hmac"), &hc, err, sizeof(err)) != 0) {
         LOG_ERR("integration %s: unusable hmac configuration: %s",
                 json_get_string(in->integ, "id"), err);
-        http_send_error(in->req, 401, "unauthorized", "signature cannot be verified", NULL);
+        http_send_error(in->req, 401, "unauthorized", "signature cannot be verified",
+                        HMAC_CHALLENGE);
         return -1;
     }
     if (read_body(in) != 0)
@@ -201,7 +206,7 @@ static int check_hmac(struct ingest *in)
     if (st == HMAC_AUTH_OK)
         return 0;
     snprintf(msg, sizeof(msg), "signature refused: %s", reason);
-    http_send_error(in->req, 401, "unauthorized", msg, NULL);
+    http_send_error(in->req, 401, "unauthorized", msg, HMAC_CHALLENGE);
     return -1;
 }
 

@@ -6,6 +6,7 @@
 #include "docstore.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "uuid.h"
 
 #include <errno.h>
@@ -158,7 +159,10 @@ int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_unti
 
     *run = NULL;
     do {
-        rc = store_txn_run(s, claim_fn, &a);
+        /* Run bookkeeping commits without a log flush: losing it in a
+         * power cut only makes work run again (delivery is at least once);
+         * the event itself was committed durably when it was accepted. */
+        rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, claim_fn, &a);
     } while (rc == STORE_OK && a.run == NULL); /* skipped a stale entry */
     if (rc != STORE_OK) {
         cJSON_Delete(a.run);
@@ -191,7 +195,7 @@ static int lease_cb(const void *key, size_t klen, const void *pkey, size_t pklen
     v[vlen] = '\0';
     if (sscanf(v, "%ld %lld", &pid, &until) != 2)
         pid = 0;
-    alive = pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    alive = proc_alive((pid_t)pid);
     if (!alive || until < a->now) {
         memcpy(a->ids[a->n], key, UUID_LEN);
         a->ids[a->n++][UUID_LEN] = '\0';
@@ -221,13 +225,25 @@ static int reap_fn(struct store_txn *t, void *arg)
     return rc;
 }
 
+static int stale_fn(struct store_txn *t, void *arg)
+{
+    struct reap_arg *a = arg;
+    a->n = 0;
+    return store_scan(t, STORE_DB_RUNS_LEASES, NULL, 0, 0, lease_cb, a);
+}
+
 int run_reap(struct store *s, long long now_ms)
 {
     static struct reap_arg a;
     int rc;
 
+    /* Look first without writing: leases are rarely stale, and a write
+     * transaction here would contend with every claim. */
     a.now = now_ms;
-    rc = store_txn_run(s, reap_fn, &a);
+    rc = store_txn_run(s, stale_fn, &a);
+    if (rc != STORE_OK || a.n == 0)
+        return rc == STORE_OK ? 0 : rc;
+    rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, reap_fn, &a);
     return rc == STORE_OK ? a.resumed : rc;
 }
 
@@ -300,7 +316,16 @@ static int any_due_fn(struct store_txn *t, void *arg)
     rc = store_first(t, STORE_DB_RUNS_DUE, &k, 0);
     a->due = rc == STORE_OK && k.len == DUE_KEY_LEN && key_time((unsigned char *)k.data) <= a->now;
     buf_free(&k);
-    return rc == STORE_NOTFOUND ? STORE_OK : rc;
+    if (rc == STORE_NOTFOUND)
+        rc = STORE_OK;
+    if (rc == STORE_OK && !a->due) {
+        /* A run whose runner died is due too, though it sits in the leases. */
+        static struct reap_arg r;
+        r.now = a->now;
+        rc = stale_fn(t, &r);
+        a->due = r.n > 0;
+    }
+    return rc;
 }
 
 int run_any_due(struct store *s, long long now_ms)

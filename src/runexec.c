@@ -75,6 +75,41 @@ int runexec_plan(struct store_txn *t, const char *event_id, const char *integrat
     return rc;
 }
 
+struct replay_arg {
+    const char *id;
+    long long now;
+    int runs;
+};
+
+static int replay_fn(struct store_txn *t, void *arg)
+{
+    struct replay_arg *a = arg;
+    struct store_event ev;
+    struct json_error jerr;
+    cJSON *envelope = NULL;
+    struct buf rec;
+    int rc;
+
+    buf_init(&rec, 256u << 20);
+    rc = store_event_get(t, a->id, &ev, &rec);
+    if (rc == STORE_OK && json_parse(ev.envelope, ev.envelope_len, 600, &envelope, &jerr) != 0)
+        rc = STORE_ERROR;
+    if (rc == STORE_OK)
+        rc = runexec_plan(t, a->id, ev.integration_id, envelope, a->now, &a->runs);
+    cJSON_Delete(envelope);
+    buf_free(&rec);
+    return rc;
+}
+
+int runexec_replay(struct store *s, const char *event_id, long long now, int *runs)
+{
+    struct replay_arg a = {event_id, now, 0};
+    int rc = store_txn_run(s, replay_fn, &a);
+
+    *runs = rc == STORE_OK ? a.runs : 0;
+    return rc;
+}
+
 /* What one attempt produced, before it is written into the run. */
 struct attempt {
     cJSON *rec;       /* the attempt record */
@@ -376,7 +411,8 @@ static int save_fn(struct store_txn *t, void *arg)
 static int save(struct store *s, cJSON *run, int release, long long due_at, long long lease)
 {
     struct save_arg a = {run, due_at, release, lease};
-    int rc = store_txn_run(s, save_fn, &a);
+    /* No log flush: see run_claim. */
+    int rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, save_fn, &a);
     if (rc != STORE_OK)
         LOG_ERR("run %s: cannot save progress: %s", json_get_string(run, "id"), store_strerror(rc));
     return rc;
@@ -459,11 +495,13 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run)
         if (strcmp(type, "outgoing_integration") != 0 || json_get(json_get(run, "nodes"), order[i]))
             continue;
         memset(&a, 0, sizeof(a));
-        /* The lease covers this request: its timeout plus 30 s. */
-        rc = save(s, run, 0, 0,
-                  now_ms() + json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms) + 30000);
-        if (rc != STORE_OK)
-            goto out;
+        /* The lease must cover this request: its timeout plus 30 s. The
+         * claim's lease covers the default timeout; a longer one renews. */
+        if (json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms) > cfg->outgoing_timeout_ms) {
+            rc = save(s, run, 0, 0, now_ms() + json_get_ll(node, "timeoutMs", 0) + 30000);
+            if (rc != STORE_OK)
+                goto out;
+        }
         attempt_node(cfg, node, ctx, json_get_string(run, "id"), json_get_string(run, "eventId"),
                      &a);
         cJSON_AddItemToArray(json_get(run, "attempts"), a.rec);

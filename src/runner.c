@@ -64,7 +64,9 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
 
     memset(&a, 0, sizeof(a));
     a.cfg = cfg;
-    rc = store_txn_run(s, process_fn, &a);
+    /* No log flush: if this is lost, the event is still queued and is
+     * planned again (its acceptance was flushed). */
+    rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, process_fn, &a);
     if (rc == STORE_OK)
         memcpy(event_id, a.event_id, 37);
     return rc;
@@ -73,6 +75,7 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
 /* Plans every queued event, then executes due runs, until neither is left. */
 static int drain_while_held(struct store *s, const struct config *cfg, struct runner_stats *st)
 {
+    long long last_reap = 0;
     char id[37];
     for (;;) {
         cJSON *run = NULL;
@@ -86,7 +89,10 @@ static int drain_while_held(struct store *s, const struct config *cfg, struct ru
             st->failed++;
             return -1;
         }
-        (void)run_reap(s, now_ms());
+        if (now_ms() - last_reap >= 1000) {
+            last_reap = now_ms();
+            (void)run_reap(s, last_reap);
+        }
         rc = run_claim(s, now_ms(), getpid(), now_ms() + cfg->outgoing_timeout_ms + 30000, &run);
         if (rc == STORE_NOTFOUND)
             return 0;

@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "numparse.h"
+#include "proc.h"
 #include "store_internal.h"
 
 #include <db.h>
@@ -98,9 +99,7 @@ static int is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
     (void)env;
     (void)tid;
     (void)flags;
-    if (kill(pid, 0) == 0)
-        return 1;
-    return errno == EPERM;
+    return proc_alive(pid);
 }
 
 static void db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
@@ -474,7 +473,7 @@ static void backoff(int attempt)
 {
     unsigned r = 0;
     struct timespec ts;
-    long max_us = 1000L << (attempt < 6 ? attempt : 6); /* up to 64 ms */
+    long max_us = 100L << (attempt < 7 ? attempt : 7); /* 0.1 ms, doubling to 12.8 ms */
     if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
         r = (unsigned)getpid() * 2654435761u + (unsigned)attempt;
     ts.tv_sec = 0;

@@ -84,9 +84,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         rec = Request(self.command, self.path, hdrs, body, time.time())
         action = sink._record(rec)
         sink._enter()
+        self._left = False
         try:
             self._act(sink, rec, action)
         finally:
+            self._leave_once(sink)
+
+    def _leave_once(self, sink):
+        # A request stops counting as in flight before its answer is sent:
+        # the client may send its next request as soon as it reads the
+        # answer, before this thread gets to run again.
+        if not self._left:
+            self._left = True
             sink._leave()
 
     def _act(self, sink, rec, action):
@@ -102,6 +111,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._abort()
             return
         status = int(action.get("status", 200))
+        self._leave_once(sink)
         body = action.get("body", b'{"ok": true}')
         if isinstance(body, str):
             body = body.encode("utf-8")
