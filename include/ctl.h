@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "config.h"
 #include "store.h"
 
@@ -60,6 +61,31 @@ int ctl_print_json(const cJSON *doc);
 int ctl_print_page(cJSON *items, const char *next);
 /* Writes milliseconds since the epoch as "2024-05-01T12:00:00.123Z". */
 void ctl_format_time(long long ms, char *out, size_t outlen);
+/* The wall clock in milliseconds since the epoch. */
+long long ctl_now_ms(void);
+/* Prints a flattened list [{key, type, value}] (borrowed) as aligned
+ * KEY TYPE VALUE columns; long values are cut. */
+void ctl_print_flat_table(const cJSON *flat);
+/* Reads the file at path ("-": standard input) into out, whose limit caps
+ * the size. what names the input in messages. Returns CTL_OK, or prints why
+ * and returns CTL_USER. */
+int ctl_read_input(const char *what, const char *path, struct buf *out);
+
+/* What `incomingctl drain` did (see src/ctl_drain.c). */
+struct ctl_drain_result {
+    long planned; /* events turned into runs */
+    long runs;    /* runs executed (to success, retry or failure) */
+    long failed;  /* runs whose progress could not be saved */
+    int all_busy; /* every runner slot was busy: nothing was done here */
+    long waiting; /* runs still waiting out a retry backoff afterwards */
+};
+/* Runs due work in this process within the runner_max slots, as
+ * incoming-runner does. Returns CTL_OK, or prints why and returns CTL_USER. */
+int ctl_drain(struct ctl *c, struct ctl_drain_result *r);
+/* After queueing work: with drain set, runs it now (printing a summary
+ * unless --json); otherwise prints a hint on how it will run (unless
+ * --json). Returns CTL_OK or CTL_USER. */
+int ctl_after_queue(struct ctl *c, int drain, int queued);
 
 int ctl_cmd_init(struct ctl *c, int argc, char **argv);
 int ctl_cmd_admin_token(struct ctl *c, int argc, char **argv);
@@ -67,5 +93,16 @@ int ctl_cmd_integration(struct ctl *c, int argc, char **argv);
 int ctl_cmd_events(struct ctl *c, int argc, char **argv);
 int ctl_cmd_verify(struct ctl *c, int argc, char **argv);
 int ctl_cmd_backup(struct ctl *c, int argc, char **argv);
+int ctl_cmd_apikey(struct ctl *c, int argc, char **argv);
+int ctl_cmd_capture(struct ctl *c, int argc, char **argv);
+int ctl_cmd_apply(struct ctl *c, int argc, char **argv);
+int ctl_cmd_workflow(struct ctl *c, int argc, char **argv);
+int ctl_cmd_runs(struct ctl *c, int argc, char **argv);
+int ctl_cmd_replay(struct ctl *c, int argc, char **argv);
+int ctl_cmd_render(struct ctl *c, int argc, char **argv);
+int ctl_cmd_drain(struct ctl *c, int argc, char **argv);
+int ctl_cmd_purge(struct ctl *c, int argc, char **argv);
+int ctl_cmd_recover(struct ctl *c, int argc, char **argv);
+int ctl_cmd_profile(struct ctl *c, int argc, char **argv);
 
 #endif

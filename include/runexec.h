@@ -23,4 +23,11 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run);
 int runexec_plan(struct store_txn *t, const char *event_id, const char *integration_id,
                  const cJSON *envelope, long long now_ms, int *created);
 
+/* Replays a stored event (POST /api/v1/events/{id}/replay, incomingctl
+ * replay): plans new runs for it as runexec_plan does, in one transaction,
+ * whatever runs it had before. *runs gets the number created (queued or
+ * skipped). Returns STORE_OK, STORE_NOTFOUND when there is no such event,
+ * or a store error. The runs wait for a runner (or incomingctl drain). */
+int runexec_replay(struct store *s, const char *event_id, long long now_ms, int *runs);
+
 #endif

@@ -9,32 +9,6 @@
 
 #include <string.h>
 
-struct replay_arg {
-    const char *id;
-    long long now;
-    int runs;
-};
-
-static int replay_fn(struct store_txn *t, void *arg)
-{
-    struct replay_arg *a = arg;
-    struct store_event ev;
-    struct json_error jerr;
-    cJSON *envelope = NULL;
-    struct buf rec;
-    int rc;
-
-    buf_init(&rec, 256u << 20);
-    rc = store_event_get(t, a->id, &ev, &rec);
-    if (rc == STORE_OK && json_parse(ev.envelope, ev.envelope_len, 600, &envelope, &jerr) != 0)
-        rc = STORE_ERROR;
-    if (rc == STORE_OK)
-        rc = runexec_plan(t, a->id, ev.integration_id, envelope, a->now, &a->runs);
-    cJSON_Delete(envelope);
-    buf_free(&rec);
-    return rc;
-}
-
 /* The event as GET answers it, runs included. */
 static void send_event(struct api_call *c, const char *id, int status)
 {
@@ -60,8 +34,7 @@ static void send_event(struct api_call *c, const char *id, int status)
 void api_events(struct api_call *c)
 {
     char id[UUID_LEN + 1];
-    struct replay_arg a;
-    int rc;
+    int rc, runs = 0;
 
     if (c->nseg < 2 || uuid_parse(c->seg[1], strlen(c->seg[1]), id) != 0) {
         api_error(c, 404, "not_found", "no such event");
@@ -82,14 +55,11 @@ void api_events(struct api_call *c)
         api_method_not_allowed(c, "POST");
         return;
     }
-    a.id = id;
-    a.now = c->req->now_ms;
-    a.runs = 0;
-    rc = store_txn_run(c->req->store, replay_fn, &a);
+    rc = runexec_replay(c->req->store, id, c->req->now_ms, &runs);
     if (rc != STORE_OK) {
         api_store_error(c, rc, "event");
         return;
     }
-    c->res->wake_runner = a.runs > 0;
+    c->res->wake_runner = runs > 0;
     send_event(c, id, 200);
 }

@@ -7,10 +7,14 @@
 #include "numparse.h"
 #include "uuid.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
+
+#define VALUE_MAX 200 /* longer values are cut in the human table */
 
 int ctl_fail(const char *fmt, ...)
 {
@@ -166,4 +170,58 @@ void ctl_format_time(long long ms, char *out, size_t outlen)
     }
     strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, outlen, "%s.%03dZ", day, (int)(ms % 1000));
+}
+
+long long ctl_now_ms(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void ctl_print_flat_table(const cJSON *flat)
+{
+    const cJSON *it;
+    int width = 3;
+
+    cJSON_ArrayForEach(it, flat)
+    {
+        const char *key = json_get_string(it, "key");
+        int len = key ? (int)strlen(key) : 0;
+        if (len > width)
+            width = len > 60 ? 60 : len;
+    }
+    printf("%-*s  %-7s  %s\n", width, "KEY", "TYPE", "VALUE");
+    cJSON_ArrayForEach(it, flat)
+    {
+        const char *key = json_get_string(it, "key"), *type = json_get_string(it, "type");
+        char *value = json_to_string(json_get(it, "value"));
+        size_t len = value ? strlen(value) : 0;
+        printf("%-*s  %-7s  %.*s%s\n", width, key ? key : "", type ? type : "", VALUE_MAX,
+               value ? value : "", len > VALUE_MAX ? "..." : "");
+        cJSON_free(value);
+    }
+}
+
+int ctl_read_input(const char *what, const char *path, struct buf *out)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    char chunk[8192];
+    size_t n;
+    int rc = CTL_OK;
+
+    if (f == NULL)
+        return ctl_fail("%s: cannot open %s: %s", what, path, strerror(errno));
+    while (rc == CTL_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_append(out, chunk, n) != BUF_OK)
+            rc = ctl_fail("%s: %s is larger than %zu bytes", what,
+                          is_stdin ? "standard input" : path, out->limit);
+    if (rc == CTL_OK && ferror(f))
+        rc = ctl_fail("%s: cannot read %s: %s", what, is_stdin ? "standard input" : path,
+                      strerror(errno));
+    if (!is_stdin)
+        fclose(f);
+    return rc;
 }

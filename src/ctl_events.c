@@ -1,17 +1,18 @@
 /* ctl_events: `incomingctl events list|show`, on top of the events module.
  * The human forms: a table of events with an excerpt of each body, and for
- * one event its envelope pretty-printed and a key/type/value table. */
+ * one event its envelope pretty-printed, a key/type/value table and its
+ * runs (as GET /api/v1/events/{id} answers, runs included). */
 #include "ctl.h"
 
 #include "buf.h"
 #include "events.h"
 #include "json.h"
+#include "run.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define EXCERPT_LEN 60
-#define VALUE_MAX 200 /* longer values are cut in the human table */
 
 static void print_event_row(const cJSON *item)
 {
@@ -64,28 +65,32 @@ static int list(struct ctl *c, int argc, char **argv)
     return rc;
 }
 
-/* Prints the flattened list as aligned KEY TYPE VALUE columns. */
-static void print_flat_table(const cJSON *flat)
+/* Puts the event's runs into doc, as GET /api/v1/events/{id} does. */
+static int add_runs(struct store *s, const char *id, cJSON *doc)
 {
-    const cJSON *it;
-    int width = 3;
+    cJSON *runs = NULL;
 
-    cJSON_ArrayForEach(it, flat)
-    {
-        const char *key = json_get_string(it, "key");
-        int len = key ? (int)strlen(key) : 0;
-        if (len > width)
-            width = len > 60 ? 60 : len;
+    if (run_list_event(s, id, &runs) != STORE_OK)
+        return CTL_USER;
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "runs");
+    cJSON_AddItemToObject(doc, "runs", runs);
+    return CTL_OK;
+}
+
+static void print_runs(const cJSON *runs)
+{
+    const cJSON *r;
+
+    if (cJSON_GetArraySize(runs) == 0) {
+        printf("\nNo runs.\n");
+        return;
     }
-    printf("%-*s  %-7s  %s\n", width, "KEY", "TYPE", "VALUE");
-    cJSON_ArrayForEach(it, flat)
+    printf("\nRuns:\n");
+    cJSON_ArrayForEach(r, runs)
     {
-        const char *key = json_get_string(it, "key"), *type = json_get_string(it, "type");
-        char *value = json_to_string(json_get(it, "value"));
-        size_t len = value ? strlen(value) : 0;
-        printf("%-*s  %-7s  %.*s%s\n", width, key ? key : "", type ? type : "", VALUE_MAX,
-               value ? value : "", len > VALUE_MAX ? "..." : "");
-        cJSON_free(value);
+        const char *id = json_get_string(r, "id"), *state = json_get_string(r, "state");
+        const char *wf = json_get_string(r, "workflowId");
+        printf("%-36s  %-9s  workflow %s\n", id ? id : "?", state ? state : "?", wf ? wf : "?");
     }
 }
 
@@ -105,6 +110,10 @@ static int show(struct ctl *c, int argc, char **argv)
         return rc;
     if (events_get(c->store, id, &doc, err, sizeof(err)) != EVENTS_OK)
         return ctl_fail("events show: %s", err);
+    if (add_runs(c->store, id, doc) != CTL_OK) {
+        cJSON_Delete(doc);
+        return ctl_fail("events show: cannot read the runs of event %s", id);
+    }
     if (c->json) {
         rc = ctl_print_json(doc);
         cJSON_Delete(doc);
@@ -115,7 +124,8 @@ static int show(struct ctl *c, int argc, char **argv)
         rc = ctl_fail("out of memory");
     } else {
         printf("Event %s\n%s\n\nFlattened parameters:\n", id, buf_str(&pretty));
-        print_flat_table(json_get(doc, "flattened"));
+        ctl_print_flat_table(json_get(doc, "flattened"));
+        print_runs(json_get(doc, "runs"));
     }
     buf_free(&pretty);
     cJSON_Delete(doc);

@@ -41,16 +41,83 @@ static const char help_text[] =
     "  integration publish ID      start accepting requests at its endpoint\n"
     "  integration unpublish ID    stop accepting requests (409 to senders)\n"
     "  integration delete ID       delete for good (its events are kept)\n"
+    "  capture ID [--raw]          Retrieve data: open a window of capture_seconds,\n"
+    "                              wait for the first authenticated request to the\n"
+    "                              integration's endpoint (a draft accepts it too)\n"
+    "                              and print it flattened as KEY TYPE VALUE, or its\n"
+    "                              JSON with --raw (--json: {status, secondsLeft,\n"
+    "                              sample: {raw, flattened}}); exit 1 when the\n"
+    "                              window expires without a sample\n"
+    "  apply ID                    store the captured sample's parameters on the\n"
+    "                              integration (exit 1 when there is no sample)\n"
+    "  apikey create --name N [--permission P]...\n"
+    "                              make an API key; P is incoming:execute or\n"
+    "                              events:write (default both); its secret is\n"
+    "                              printed once (--json: the key with \"secret\")\n"
+    "  apikey list [--limit N] [--cursor C]\n"
+    "                              list API keys (never their secrets)\n"
+    "  apikey revoke ID            revoke a key: its tokens are refused from now on\n"
+    "  workflow import FILE        create a workflow from a JSON document (FILE '-':\n"
+    "                              standard input); when the document's \"id\" names\n"
+    "                              an existing workflow, replace that one instead;\n"
+    "                              an invalid document is refused naming the node\n"
+    "  workflow export ID          print the workflow's document as JSON\n"
+    "  workflow list [--limit N] [--cursor C]\n"
+    "                              list workflows (all of them without --limit)\n"
+    "  workflow publish ID         new events of its integration run it\n"
+    "  workflow unpublish ID       it runs no more\n"
+    "  workflow delete ID          delete it (its runs are kept)\n"
     "  events list [--integration ID] [--limit N] [--cursor C]\n"
     "                              events newest first, N (default 50, at most 500)\n"
     "                              per page; the next page's cursor is printed\n"
     "                              when more remain\n"
-    "  events show EVENT_ID        the stored envelope and its flattened\n"
-    "                              parameters (--json: {event, flattened, runs})\n"
+    "  events show EVENT_ID        the stored envelope, its flattened parameters\n"
+    "                              and its runs (--json: {event, flattened, runs})\n"
+    "  runs list [--state S] [--workflow ID] [--event ID] [--limit N] [--cursor C]\n"
+    "                              the run log, newest first; S is queued, running,\n"
+    "                              succeeded, failed, retrying or skipped\n"
+    "  runs show ID                a run with every attempt: node, time, duration,\n"
+    "                              request, response status, error, warnings\n"
+    "  runs retry ID [--drain]     queue a failed run again; it resumes at its\n"
+    "                              first unfinished node (a succeeded run sends\n"
+    "                              nothing again: replay its event for that)\n"
+    "  replay EVENT_ID [--drain]   new runs of the event for every published\n"
+    "                              workflow its integration triggers\n"
+    "                              (--json: {event, flattened, runs})\n"
+    "                              retry and replay only queue the work: a runner,\n"
+    "                              'incomingctl drain' or the next request to the\n"
+    "                              server runs it; --drain runs it here at once\n"
+    "  render TEMPLATE [DATA] [--mode text|json|url|header]\n"
+    "  render --template TEXT [--data JSON] [--mode M]\n"
+    "                              render a template (a file, or TEXT) against a\n"
+    "                              JSON object (a file, or JSON) with the escaping\n"
+    "                              of its destination; '-' reads one of the files\n"
+    "                              from standard input; warnings (undefined\n"
+    "                              variables) go to stderr; a template error exits\n"
+    "                              1 naming its line and column\n"
+    "                              (--json: {output, warnings})\n"
+    "  drain                       run due work in this process as incoming-runner\n"
+    "                              does, within the runner_max slots: queued events,\n"
+    "                              retries whose time has come, runs of runners that\n"
+    "                              died; prints how many events were planned and\n"
+    "                              runs executed. Meant for cron, e.g. every minute\n"
+    "  purge                       remove events and finished runs older than\n"
+    "                              event_retention_days and expired deduplication\n"
+    "                              records; prints the counts (runners also do\n"
+    "                              this once an hour)\n"
+    "  profile show --email E | --custom-id C | --uuid U | --id I\n"
+    "                              a customer profile: its identifiers and its\n"
+    "                              custom events, newest first\n"
     "  verify                      check every database file and record; run it\n"
     "                              while the data directory is quiet\n"
     "  backup DIR                  consistent hot copy of data_dir into DIR (new or\n"
     "                              empty); point data_dir at DIR to use it\n"
+    "  recover                     rebuild the shared regions of an environment\n"
+    "                              wedged by a process killed while holding a lock\n"
+    "                              (requests answer 503, commands hang or say\n"
+    "                              'run incomingctl recover'). Stop the web server\n"
+    "                              and wait for runners to exit first: it refuses\n"
+    "                              while another process uses data_dir\n"
     "  help                        this text\n"
     "\n"
     "Exit status: 0 success; 1 the command failed (a one-line message on\n"
@@ -69,8 +136,19 @@ static const struct command commands[] = {
     {"admin-token", ctl_cmd_admin_token},
     {"integration", ctl_cmd_integration},
     {"events", ctl_cmd_events},
+    {"apikey", ctl_cmd_apikey},
+    {"capture", ctl_cmd_capture},
+    {"apply", ctl_cmd_apply},
+    {"workflow", ctl_cmd_workflow},
+    {"runs", ctl_cmd_runs},
+    {"replay", ctl_cmd_replay},
+    {"render", ctl_cmd_render},
+    {"drain", ctl_cmd_drain},
+    {"purge", ctl_cmd_purge},
+    {"profile", ctl_cmd_profile},
     {"verify", ctl_cmd_verify},
     {"backup", ctl_cmd_backup},
+    {"recover", ctl_cmd_recover},
 };
 
 static int help(void)

@@ -1,0 +1,251 @@
+/* ctl_workflow: `incomingctl workflow import|export|list|publish|unpublish|
+ * delete`, on top of the workflow module (SPEC section 8). import reads a
+ * workflow document from a file (or standard input) and creates it, or
+ * replaces the workflow whose id the document carries when it exists, so
+ * export, edit, import round-trips. */
+#include "ctl.h"
+
+#include "json.h"
+#include "uuid.h"
+#include "workflow.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PAGE_MAX 500
+#define DOC_MAX (4u << 20) /* bytes of a workflow document */
+#define DOC_DEPTH 64
+
+static const char *str(const cJSON *doc, const char *name)
+{
+    const char *s = json_get_string(doc, name);
+    return s ? s : "";
+}
+
+/* Reads and parses the document at path into *doc (caller frees). */
+static int read_document(const char *path, cJSON **doc)
+{
+    struct buf text;
+    struct json_error jerr;
+    const char *name = strcmp(path, "-") == 0 ? "standard input" : path;
+    int rc;
+
+    *doc = NULL;
+    buf_init(&text, DOC_MAX);
+    rc = ctl_read_input("workflow import", path, &text);
+    if (rc == CTL_OK && json_parse(buf_str(&text), text.len, DOC_DEPTH, doc, &jerr) != 0)
+        rc = ctl_fail("workflow import: %s: invalid JSON: %s", name, jerr.message);
+    else if (rc == CTL_OK && !cJSON_IsObject(*doc))
+        rc = ctl_fail("workflow import: %s: a workflow document must be a JSON object", name);
+    buf_free(&text);
+    if (rc != CTL_OK) {
+        cJSON_Delete(*doc);
+        *doc = NULL;
+    }
+    return rc;
+}
+
+/* Creates doc, or replaces the workflow it names by id when that exists.
+ * *replaced tells which. */
+static int store_document(struct ctl *c, const cJSON *doc, cJSON **out, int *replaced)
+{
+    const char *id = json_get_string(doc, "id");
+    char key[37], err[512];
+    cJSON *old = NULL;
+    int rc;
+
+    *replaced = 0;
+    if (id && uuid_parse(id, strlen(id), key) == 0 &&
+        workflow_load(c->store, key, &old) == STORE_OK) {
+        cJSON_Delete(old);
+        *replaced = 1;
+        rc = workflow_replace(c->store, key, doc, out, err, sizeof(err));
+    } else {
+        rc = workflow_create(c->store, doc, out, err, sizeof(err));
+    }
+    if (rc == WORKFLOW_INVALID)
+        return ctl_fail("workflow import: %s", err);
+    if (rc != WORKFLOW_OK)
+        return ctl_fail("workflow import: %s", err[0] ? err : "cannot store the workflow");
+    return CTL_OK;
+}
+
+static int import(struct ctl *c, int argc, char **argv)
+{
+    char *pos[1];
+    cJSON *doc = NULL, *out = NULL;
+    int n, rc, replaced = 0;
+
+    rc = ctl_parse(c, "workflow import", argc, argv, NULL, pos, 1, 1, &n);
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc == CTL_OK)
+        rc = read_document(pos[0], &doc);
+    if (rc == CTL_OK)
+        rc = store_document(c, doc, &out, &replaced);
+    if (rc == CTL_OK && c->json)
+        rc = ctl_print_json(out);
+    else if (rc == CTL_OK)
+        printf("%s workflow %s (%s, state %s)\n", replaced ? "replaced" : "created", str(out, "id"),
+               str(out, "name"), str(out, "state"));
+    cJSON_Delete(doc);
+    cJSON_Delete(out);
+    return rc;
+}
+
+/* Loads workflow id; a one-line error when it does not exist. */
+static int load(struct ctl *c, const char *id, cJSON **doc)
+{
+    int rc = workflow_load(c->store, id, doc);
+
+    if (rc == STORE_NOTFOUND)
+        return ctl_fail("no workflow with id %s", id);
+    if (rc != STORE_OK)
+        return ctl_fail("cannot read workflow %s: %s", id, store_strerror(rc));
+    return CTL_OK;
+}
+
+static void print_row(const cJSON *wf)
+{
+    const cJSON *trigger = workflow_trigger(wf);
+    char when[40];
+
+    ctl_format_time(json_get_ll(wf, "updatedAt", 0), when, sizeof(when));
+    printf("%-36s  %-11s  %-36s  %-24s  %s\n", str(wf, "id"), str(wf, "state"),
+           trigger ? str(trigger, "integrationId") : "", when, str(wf, "name"));
+}
+
+static int list(struct ctl *c, int argc, char **argv)
+{
+    const char *limit_s = NULL, *cursor = NULL;
+    const struct ctl_opt opts[] = {
+        {"limit", &limit_s, NULL}, {"cursor", &cursor, NULL}, {NULL, NULL, NULL}};
+    char *pos[1], next[64] = "", key[37];
+    long long limit = PAGE_MAX;
+    cJSON *all, *items, *it;
+    int n, rc;
+
+    rc = ctl_parse(c, "workflow list", argc, argv, opts, pos, 0, 0, &n);
+    if (rc == CTL_OK && limit_s)
+        rc = ctl_parse_num("--limit", limit_s, 1, PAGE_MAX, &limit);
+    if (rc == CTL_OK && cursor && *cursor)
+        rc = ctl_parse_id("--cursor", cursor, key);
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc != CTL_OK)
+        return rc;
+    if ((all = cJSON_CreateArray()) == NULL)
+        return ctl_fail("out of memory");
+    /* Without --limit every page is fetched, so the result is complete. */
+    do {
+        items = NULL;
+        if (workflow_list(c->store, next[0] ? next : cursor, (int)limit, &items, next) !=
+            WORKFLOW_OK)
+            rc = ctl_fail("workflow list: cannot read workflows");
+        while (rc == CTL_OK && cJSON_GetArraySize(items) > 0)
+            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(items, 0));
+        cJSON_Delete(items);
+    } while (rc == CTL_OK && limit_s == NULL && next[0]);
+    if (rc == CTL_OK && c->json) {
+        rc = ctl_print_page(all, next);
+    } else if (rc == CTL_OK) {
+        printf("%-36s  %-11s  %-36s  %-24s  %s\n", "ID", "STATE", "INTEGRATION", "UPDATED", "NAME");
+        cJSON_ArrayForEach(it, all) print_row(it);
+        if (next[0])
+            printf("more: --cursor %s\n", next);
+    }
+    cJSON_Delete(all);
+    return rc;
+}
+
+/* export (always JSON: the document as GET /api/v1/workflows/{id}). */
+static int export(struct ctl *c, const char *id)
+{
+    cJSON *doc = NULL;
+    int rc = load(c, id, &doc);
+
+    if (rc == CTL_OK)
+        rc = ctl_print_json(doc);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+static int set_state(struct ctl *c, const char *id, const char *state)
+{
+    cJSON *doc = NULL;
+    int rc = workflow_set_state(c->store, id, state, &doc);
+
+    if (rc == WORKFLOW_NOTFOUND)
+        return ctl_fail("no workflow with id %s", id);
+    if (rc != WORKFLOW_OK)
+        return ctl_fail("cannot change workflow %s: storage failed", id);
+    if (c->json)
+        rc = ctl_print_json(doc);
+    else
+        printf("workflow %s is now %s%s\n", id, state,
+               strcmp(state, "published") == 0 ? ": new events of its integration run it"
+                                               : ": it runs no more");
+    cJSON_Delete(doc);
+    return rc;
+}
+
+static int delete (struct ctl *c, const char *id)
+{
+    cJSON *doc;
+    int rc = workflow_delete(c->store, id);
+
+    if (rc == WORKFLOW_NOTFOUND)
+        return ctl_fail("no workflow with id %s", id);
+    if (rc != WORKFLOW_OK)
+        return ctl_fail("cannot delete workflow %s: storage failed", id);
+    if (!c->json) {
+        printf("workflow %s deleted (its runs are kept)\n", id);
+        return CTL_OK;
+    }
+    if ((doc = cJSON_CreateObject()) == NULL)
+        return ctl_fail("out of memory");
+    cJSON_AddStringToObject(doc, "id", id);
+    cJSON_AddBoolToObject(doc, "deleted", 1);
+    rc = ctl_print_json(doc);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+/* export, publish, unpublish and delete take exactly one id. */
+static int by_id(struct ctl *c, const char *sub, int argc, char **argv)
+{
+    char *pos[1], id[37], cmd[40];
+    int n, rc;
+
+    snprintf(cmd, sizeof(cmd), "workflow %s", sub);
+    rc = ctl_parse(c, cmd, argc, argv, NULL, pos, 1, 1, &n);
+    if (rc == CTL_OK)
+        rc = ctl_parse_id("workflow id", pos[0], id);
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc != CTL_OK)
+        return rc;
+    if (strcmp(sub, "export") == 0)
+        return export(c, id);
+    if (strcmp(sub, "publish") == 0)
+        return set_state(c, id, "published");
+    if (strcmp(sub, "unpublish") == 0)
+        return set_state(c, id, "unpublished");
+    return delete (c, id);
+}
+
+int ctl_cmd_workflow(struct ctl *c, int argc, char **argv)
+{
+    static const char *const with_id[] = {"export", "publish", "unpublish", "delete"};
+
+    if (argc < 1)
+        return ctl_usage("workflow: expected import, export, list, publish, unpublish or delete");
+    if (strcmp(argv[0], "import") == 0)
+        return import(c, argc - 1, argv + 1);
+    if (strcmp(argv[0], "list") == 0)
+        return list(c, argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(with_id) / sizeof(with_id[0]); i++)
+        if (strcmp(argv[0], with_id[i]) == 0)
+            return by_id(c, with_id[i], argc - 1, argv + 1);
+    return ctl_usage("workflow: unknown subcommand '%s'", argv[0]);
+}
