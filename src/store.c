@@ -24,6 +24,7 @@
 
 #define TXN_MAX_TRIES 100
 #define STORE_OPEN_TIMEOUT 20 /* seconds */
+#define STORE_STUCK_MS 5000
 #define QUEUE_RECLEN 40
 
 struct db_def {
@@ -220,37 +221,60 @@ static int events_by_integration_key(DB *sdb, const DBT *pkey, const DBT *pdata,
     return 0;
 }
 
-static int open_dbs(struct store *s, char *err, size_t errlen)
+/* Opens every database (creating what is missing) and associates the
+ * secondary index, all in one transaction: one log flush per process start
+ * instead of one per database. Only init's opens (which may create files)
+ * are flushed; an ordinary open's registrations need no flush. */
+static int open_dbs(struct store *s, int create, char *err, size_t errlen)
 {
-    for (int i = 0; i < STORE_DB_COUNT; i++) {
+    DB_TXN *txn = NULL;
+    int ret = s->env->txn_begin(s->env, NULL, &txn, create ? 0 : DB_TXN_NOSYNC);
+
+    if (ret != 0) {
+        snprintf(err, errlen, "cannot begin a transaction in %s: %s", s->home, db_strerror(ret));
+        return ret == DB_RUNRECOVERY ? STORE_UNAVAILABLE : STORE_ERROR;
+    }
+    for (int i = 0; i < STORE_DB_COUNT && ret == 0; i++) {
         DB *db = NULL;
-        int ret = db_create(&db, s->env, 0);
+        ret = db_create(&db, s->env, 0);
         if (ret == 0 && db_defs[i].type == DB_QUEUE) {
             ret = db->set_re_len(db, QUEUE_RECLEN);
             if (ret == 0)
                 ret = db->set_q_extentsize(db, 256);
         }
         if (ret == 0)
-            ret = db->open(db, NULL, db_defs[i].file, NULL, db_defs[i].type,
-                           DB_CREATE | DB_AUTO_COMMIT, 0600);
+            ret = db->open(db, txn, db_defs[i].file, NULL, db_defs[i].type, DB_CREATE, 0600);
         if (ret != 0) {
             snprintf(err, errlen, "cannot open %s/%s: %s", s->home, db_defs[i].file,
                      db_strerror(ret));
             if (db)
                 db->close(db, 0);
-            return ret == DB_RUNRECOVERY ? STORE_UNAVAILABLE : STORE_ERROR;
+            break;
         }
         s->dbs[i] = db;
     }
     /* Each process associates its secondary itself, before any write. */
-    {
-        int ret = s->dbs[STORE_DB_EVENTS]->associate(
-            s->dbs[STORE_DB_EVENTS], NULL, s->dbs[STORE_DB_EVENTS_BY_INTEGRATION],
-            events_by_integration_key, DB_AUTO_COMMIT);
-        if (ret != 0) {
+    if (ret == 0) {
+        ret = s->dbs[STORE_DB_EVENTS]->associate(s->dbs[STORE_DB_EVENTS], txn,
+                                                 s->dbs[STORE_DB_EVENTS_BY_INTEGRATION],
+                                                 events_by_integration_key, 0);
+        if (ret != 0)
             snprintf(err, errlen, "cannot associate the event index: %s", db_strerror(ret));
-            return STORE_ERROR;
+    }
+    if (ret != 0) {
+        txn->abort(txn);
+        /* Handles opened in an aborted transaction must be closed. */
+        for (int i = STORE_DB_COUNT - 1; i >= 0; i--) {
+            if (s->dbs[i])
+                s->dbs[i]->close(s->dbs[i], DB_NOSYNC);
+            s->dbs[i] = NULL;
         }
+        return ret == DB_RUNRECOVERY ? STORE_UNAVAILABLE : STORE_ERROR;
+    }
+    ret = txn->commit(txn, 0);
+    if (ret != 0) {
+        snprintf(err, errlen, "cannot open the databases in %s: %s", s->home, db_strerror(ret));
+        return ret == DB_RUNRECOVERY ? STORE_UNAVAILABLE : STORE_ERROR;
     }
     return STORE_OK;
 }
@@ -261,6 +285,13 @@ static int open_dbs(struct store *s, char *err, size_t errlen)
  * environment open runs both once a second from a thread of its own; the
  * environment is opened DB_THREAD for that, the databases are not (only the
  * main thread uses them). */
+static long long wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *watchdog(void *arg)
 {
     struct store *s = arg;
@@ -268,13 +299,28 @@ static void *watchdog(void *arg)
 
     pthread_mutex_lock(&s->wd_lock);
     while (!s->wd_stop) {
+        long long started;
+        int ret;
+
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 1;
         pthread_cond_timedwait(&s->wd_cond, &s->wd_lock, &ts);
         if (s->wd_stop)
             break;
-        (void)s->env->failchk(s->env, 0);
+        ret = s->env->failchk(s->env, 0);
         (void)s->env->lock_detect(s->env, 0, DB_LOCK_EXPIRE, NULL);
+        /* A process killed inside the library may have held a mutex that
+         * never times out: when the environment needs recovery and our own
+         * transaction has been stuck for long, nothing acknowledged is lost
+         * by leaving. The web server (or the next request) starts a fresh
+         * process, whose open recovers the environment. */
+        started = s->op_started;
+        if (ret == DB_RUNRECOVERY && started != 0 && wall_ms() - started > STORE_STUCK_MS) {
+            LOG_ERR("storage needs recovery and this process has been blocked for %lld ms; "
+                    "exiting so that a fresh process can recover it",
+                    wall_ms() - started);
+            _exit(3);
+        }
     }
     pthread_mutex_unlock(&s->wd_lock);
     return NULL;
@@ -310,7 +356,7 @@ static void close_handles(struct store *s)
     /* Secondaries close before their primary. */
     for (int i = STORE_DB_COUNT - 1; i >= 0; i--) {
         if (s->dbs[i])
-            s->dbs[i]->close(s->dbs[i], 0);
+            s->dbs[i]->close(s->dbs[i], DB_NOSYNC); /* the log has it all */
         s->dbs[i] = NULL;
     }
     if (s->env)
@@ -354,7 +400,7 @@ static int open_env(struct store *s, char *err, size_t errlen)
     /* Logs no longer needed by recovery go away (no catastrophic recovery:
      * backups are taken with incomingctl backup instead). */
     (void)s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
-    ret = open_dbs(s, err, errlen);
+    ret = open_dbs(s, s->creating, err, errlen);
     if (ret == STORE_OK)
         watchdog_start(s);
     return ret;
@@ -395,6 +441,7 @@ int store_open(const struct config *cfg, int flags, struct store **out, char *er
         return STORE_NOMEM;
     snprintf(s->home, sizeof(s->home), "%s", cfg->data_dir);
     s->durability = cfg->durability;
+    s->creating = (flags & STORE_CREATE) != 0;
     {
         /* Everything Berkeley DB creates (__db.register included) is 0600. */
         mode_t old = umask(077);
@@ -415,6 +462,7 @@ int store_open(const struct config *cfg, int flags, struct store **out, char *er
     }
     if (rc == STORE_OK)
         rc = check_schema(s, flags & STORE_CREATE, err, errlen);
+    s->creating = 0;
     if (rc != STORE_OK) {
         store_close(s);
         return rc;
@@ -465,7 +513,8 @@ int store_checkpoint(struct store *s)
     int ret;
     if (s->need_reopen && reopen(s) != STORE_OK)
         return STORE_UNAVAILABLE;
-    ret = s->env->txn_checkpoint(s->env, 512, 1, 0);
+    /* Only when 4 MiB of log or 5 minutes have passed since the last one. */
+    ret = s->env->txn_checkpoint(s->env, 4096, 5, 0);
     return store_map(s, ret, "txn_checkpoint");
 }
 
@@ -486,7 +535,19 @@ int store_txn_run(struct store *s, store_txn_fn fn, void *arg)
     return store_txn_run_flags(s, 0, fn, arg);
 }
 
+static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg);
+
 int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg)
+{
+    int rc;
+
+    s->op_started = wall_ms();
+    rc = txn_run(s, flags, fn, arg);
+    s->op_started = 0;
+    return rc;
+}
+
+static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
 {
     int rc = STORE_ERROR;
 
