@@ -15,9 +15,9 @@
 
 enum apikey_status {
     APIKEY_OK = 0,
-    APIKEY_INVALID = -30,  /* bad input; err names the field */
+    APIKEY_INVALID = -30, /* bad input; err names the field */
     APIKEY_NOTFOUND = -31,
-    APIKEY_STORE = -32     /* storage failed */
+    APIKEY_STORE = -32 /* storage failed */
 };
 
 #define APIKEY_PERM_EXECUTE "incoming:execute"

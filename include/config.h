@@ -11,7 +11,7 @@ enum config_durability { CONFIG_DURABILITY_SYNC = 0, CONFIG_DURABILITY_NOSYNC };
 
 struct config {
     char data_dir[512];
-    char base_path[256];  /* "" or "/prefix" without a trailing slash */
+    char base_path[256]; /* "" or "/prefix" without a trailing slash */
     char runner_path[512];
     char public_base_url[512]; /* without a trailing slash */
     long long business_profile_id;
@@ -46,8 +46,7 @@ const char *config_default_path(void);
 
 /* Loads config_default_path() or explicit (when not NULL). A missing file at
  * the default path (not an explicit one) means defaults only. */
-int config_load_default(struct config *cfg, const char *explicit_path, char *err,
-                        size_t errlen);
+int config_load_default(struct config *cfg, const char *explicit_path, char *err, size_t errlen);
 
 /* 1 when name (any case) is in redact_headers. */
 int config_is_redacted(const struct config *cfg, const char *name);

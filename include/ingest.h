@@ -8,7 +8,7 @@
 #include "uuid.h"
 
 struct ingest_result {
-    int accepted;                 /* 1 when a new event was stored */
+    int accepted; /* 1 when a new event was stored */
     char event_id[UUID_LEN + 1];
 };
 

@@ -13,7 +13,7 @@
 
 enum integration_status {
     INTEGRATION_OK = 0,
-    INTEGRATION_INVALID = -20,  /* bad input; err names the field */
+    INTEGRATION_INVALID = -20, /* bad input; err names the field */
     INTEGRATION_NOTFOUND = -21,
     INTEGRATION_GONE = -22,     /* deleted */
     INTEGRATION_CONFLICT = -23, /* transition not allowed from this state */
@@ -41,8 +41,8 @@ int integration_set_state(struct store *s, const char *id, const char *state, cJ
 
 /* Applies patch (fields as in create; null removes an optional one) after
  * validating the result as a whole. Deleted integrations are GONE. */
-int integration_update(struct store *s, const char *id, const cJSON *patch, cJSON **out,
-                       char *err, size_t errlen);
+int integration_update(struct store *s, const char *id, const cJSON *patch, cJSON **out, char *err,
+                       size_t errlen);
 /* Stores params (Apply: [{key, type, example}]) as "parameters". */
 int integration_set_parameters(struct store *s, const char *id, const cJSON *params, cJSON **out,
                                char *err, size_t errlen);

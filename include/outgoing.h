@@ -26,14 +26,14 @@ struct outgoing_request {
 };
 
 struct outgoing_response {
-    int status;          /* 0 when no answer arrived */
-    cJSON *headers;      /* object of canonical name -> value; caller frees */
-    struct buf body;     /* up to OUTGOING_BODY_MAX bytes */
+    int status;      /* 0 when no answer arrived */
+    cJSON *headers;  /* object of canonical name -> value; caller frees */
+    struct buf body; /* up to OUTGOING_BODY_MAX bytes */
     int truncated;
-    long retry_after_s;  /* from Retry-After, -1 when absent */
+    long retry_after_s; /* from Retry-After, -1 when absent */
     long duration_ms;
-    int retryable;       /* connection error, timeout, 408, 429, 5xx */
-    char error[256];     /* "" on an HTTP answer; else what went wrong */
+    int retryable;   /* connection error, timeout, 408, 429, 5xx */
+    char error[256]; /* "" on an HTTP answer; else what went wrong */
 };
 
 /* Once per process, before any request. */

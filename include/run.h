@@ -15,12 +15,17 @@
 
 #include "store.h"
 
-enum run_status { RUN_OK = 0, RUN_INVALID = -60, RUN_NOTFOUND = -61, RUN_STORE = -62,
-                  RUN_CONFLICT = -63 };
+enum run_status {
+    RUN_OK = 0,
+    RUN_INVALID = -60,
+    RUN_NOTFOUND = -61,
+    RUN_STORE = -62,
+    RUN_CONFLICT = -63
+};
 
 /* Creates a run in state (queued: also due now; skipped: final). */
-int run_create(struct store_txn *t, const char *workflow_id, const char *event_id,
-               const char *name, const char *state, long long now_ms, char run_id[37]);
+int run_create(struct store_txn *t, const char *workflow_id, const char *event_id, const char *name,
+               const char *state, long long now_ms, char run_id[37]);
 int run_get(struct store_txn *t, const char *id, int rmw, cJSON **out);
 /* run_get in its own transaction. */
 int run_load(struct store *s, const char *id, cJSON **out);

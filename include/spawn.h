@@ -14,7 +14,7 @@
 struct spawn_slots {
     int fds[64]; /* open slot files, -1 when not open */
     int count;
-    int held;    /* index of the slot this process holds, -1 when none */
+    int held; /* index of the slot this process holds, -1 when none */
 };
 
 /* Opens (creating, mode 0600) the slot files of cfg. Returns 0 or -1. */

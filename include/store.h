@@ -24,36 +24,36 @@ enum store_status {
     STORE_ERROR = -4,       /* any other Berkeley DB failure (logged) */
     STORE_SCHEMA = -5,      /* data_dir holds another schema version */
     STORE_NOMEM = -6,
-    STORE_RETRY = -7,       /* deadlock: store_txn_run aborts and retries */
-    STORE_ABORT = -8,       /* the callback chose to abort (no retry) */
-    STORE_WEDGED = -9       /* opening timed out on a dead process's lock:
-                             * this process should exit; an operator runs
-                             * 'incomingctl recover' */
+    STORE_RETRY = -7, /* deadlock: store_txn_run aborts and retries */
+    STORE_ABORT = -8, /* the callback chose to abort (no retry) */
+    STORE_WEDGED = -9 /* opening timed out on a dead process's lock:
+                       * this process should exit; an operator runs
+                       * 'incomingctl recover' */
 };
 
 /* The databases of the environment. Each is a btree in its own file unless
  * noted. Later modules add theirs here and in store.c's table. */
 enum store_db {
-    STORE_DB_META = 0,       /* "schema" -> version, misc. singletons */
-    STORE_DB_INTEGRATIONS,   /* integration id -> integration JSON */
-    STORE_DB_ENDPOINTS,      /* endpoint id -> integration id */
-    STORE_DB_EVENTS,         /* event id -> event record (store_event_*) */
+    STORE_DB_META = 0,              /* "schema" -> version, misc. singletons */
+    STORE_DB_INTEGRATIONS,          /* integration id -> integration JSON */
+    STORE_DB_ENDPOINTS,             /* endpoint id -> integration id */
+    STORE_DB_EVENTS,                /* event id -> event record (store_event_*) */
     STORE_DB_EVENTS_BY_INTEGRATION, /* secondary: integration id|time|event id */
-    STORE_DB_QUEUE,          /* DB_QUEUE of event ids awaiting a runner */
-    STORE_DB_ADMIN_TOKENS,   /* token id -> admin token JSON (hash only) */
-    STORE_DB_APIKEYS,        /* API key id -> API key JSON (with its secret) */
-    STORE_DB_APIKEY_SECRETS, /* SHA-256 hex of a secret -> API key id */
-    STORE_DB_DEDUP,          /* endpoint id|SHA-256 hex of a dedup key -> event id|time */
-    STORE_DB_RATE,           /* integration id -> token bucket state */
-    STORE_DB_CAPTURES,       /* integration id -> Retrieve data window + sample */
-    STORE_DB_WORKFLOWS,      /* workflow id -> workflow JSON */
-    STORE_DB_RUNS,           /* run id -> run JSON */
-    STORE_DB_RUNS_DUE,       /* due time (8 bytes BE) | run id -> "" : runs to start */
-    STORE_DB_RUNS_LEASES,    /* run id -> "pid lease_until_ms" : runs being executed */
-    STORE_DB_RUNS_BY_EVENT,  /* event id | run id -> "" */
-    STORE_DB_RUNS_BY_TIME,   /* created (8 bytes BE) | run id -> "" : newest-first lists */
-    STORE_DB_SESSIONS,       /* SHA-256 hex of a UI session id -> session JSON */
-    STORE_DB_PROFILES,       /* profile id -> profile JSON (identifiers, counts) */
+    STORE_DB_QUEUE,                 /* DB_QUEUE of event ids awaiting a runner */
+    STORE_DB_ADMIN_TOKENS,          /* token id -> admin token JSON (hash only) */
+    STORE_DB_APIKEYS,               /* API key id -> API key JSON (with its secret) */
+    STORE_DB_APIKEY_SECRETS,        /* SHA-256 hex of a secret -> API key id */
+    STORE_DB_DEDUP,                 /* endpoint id|SHA-256 hex of a dedup key -> event id|time */
+    STORE_DB_RATE,                  /* integration id -> token bucket state */
+    STORE_DB_CAPTURES,              /* integration id -> Retrieve data window + sample */
+    STORE_DB_WORKFLOWS,             /* workflow id -> workflow JSON */
+    STORE_DB_RUNS,                  /* run id -> run JSON */
+    STORE_DB_RUNS_DUE,              /* due time (8 bytes BE) | run id -> "" : runs to start */
+    STORE_DB_RUNS_LEASES,           /* run id -> "pid lease_until_ms" : runs being executed */
+    STORE_DB_RUNS_BY_EVENT,         /* event id | run id -> "" */
+    STORE_DB_RUNS_BY_TIME,          /* created (8 bytes BE) | run id -> "" : newest-first lists */
+    STORE_DB_SESSIONS,              /* SHA-256 hex of a UI session id -> session JSON */
+    STORE_DB_PROFILES,              /* profile id -> profile JSON (identifiers, counts) */
     STORE_DB_PROFILE_IDENTS, /* "e:"lower(email) | "c:"customId | "u:"uuid | "i:"id -> profile id */
     STORE_DB_PROFILE_EVENTS, /* profile id | time ms (8 bytes BE) | event id -> event JSON */
     STORE_DB_PROFILE_SALTS,  /* profile id | action NUL eventSalt -> profile event key */
@@ -67,8 +67,7 @@ struct store_txn; /* valid only inside a store_txn_run callback */
 
 /* Opens (and with STORE_CREATE, creates) the environment of cfg->data_dir.
  * Returns STORE_OK and *out, or an error with a sentence in err. */
-int store_open(const struct config *cfg, int flags, struct store **out, char *err,
-               size_t errlen);
+int store_open(const struct config *cfg, int flags, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s); /* s may be NULL */
 
 /* Rebuilds the environment's shared regions and runs recovery, for an
@@ -98,13 +97,12 @@ struct store *store_txn_store(struct store_txn *t);
 /* Plain key/value operations inside a transaction. store_get fills val
  * (reset first) and returns STORE_NOTFOUND when absent. */
 #define STORE_NOOVERWRITE 0x1
-int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
-              struct buf *val);
+int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen, struct buf *val);
 /* Like store_get but takes a write lock (read-modify-write without deadlock). */
 int store_get_rmw(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                   struct buf *val);
-int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
-              const void *val, size_t vlen, int flags);
+int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, const void *val,
+              size_t vlen, int flags);
 int store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen);
 
 /* Walks db in key order from the first key >= start (or from the last key

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <strings.h>
 
-int api_is(const struct api_call *c, const char *m) { return strcmp(c->req->method, m) == 0; }
+int api_is(const struct api_call *c, const char *m)
+{
+    return strcmp(c->req->method, m) == 0;
+}
 
 void api_send(struct api_call *c, int status, cJSON *obj)
 {
@@ -82,8 +85,7 @@ int api_query(struct api_call *c, const char *name, char *out, size_t outlen)
         if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
             size_t o = 0;
             for (size_t i = nlen + 1; i < len && o + 1 < outlen; i++) {
-                if (p[i] == '%' && i + 2 < len && hexval(p[i + 1]) >= 0 &&
-                    hexval(p[i + 2]) >= 0) {
+                if (p[i] == '%' && i + 2 < len && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
                     out[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
                     i += 2;
                 } else {
@@ -154,8 +156,9 @@ static int authenticate(struct api_call *c)
         http_send_error(c->req, 503, "unavailable", "storage is unavailable", "Retry-After: 5\r\n");
         return -1;
     }
-    http_send_error(c->req, 401, "unauthorized", "unknown or revoked admin token",
-                    "WWW-Authenticate: Bearer realm=\"incoming-admin\", error=\"invalid_token\"\r\n");
+    http_send_error(
+        c->req, 401, "unauthorized", "unknown or revoked admin token",
+        "WWW-Authenticate: Bearer realm=\"incoming-admin\", error=\"invalid_token\"\r\n");
     return -1;
 }
 

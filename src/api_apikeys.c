@@ -28,7 +28,8 @@ void api_apikeys(struct api_call *c)
     if (c->nseg == 1 && api_is(c, "POST")) {
         rc = apikey_create(c->req->store, c->body, &doc, err, sizeof(err));
         if (rc == APIKEY_INVALID)
-            api_error(c, 400, "invalid_request", "%s", c->body ? err : "body: a JSON object is required");
+            api_error(c, 400, "invalid_request", "%s",
+                      c->body ? err : "body: a JSON object is required");
         else if (rc != APIKEY_OK)
             api_store_error(c, STORE_UNAVAILABLE, "API key");
         else

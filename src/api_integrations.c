@@ -16,10 +16,18 @@
 static void integration_error(struct api_call *c, int rc, const char *err)
 {
     switch (rc) {
-    case INTEGRATION_INVALID: api_error(c, 400, "invalid_request", "%s", err); break;
-    case INTEGRATION_NOTFOUND: api_error(c, 404, "not_found", "%s", err); break;
-    case INTEGRATION_GONE: api_error(c, 410, "gone", "%s", err); break;
-    case INTEGRATION_CONFLICT: api_error(c, 409, "conflict", "%s", err); break;
+    case INTEGRATION_INVALID:
+        api_error(c, 400, "invalid_request", "%s", err);
+        break;
+    case INTEGRATION_NOTFOUND:
+        api_error(c, 404, "not_found", "%s", err);
+        break;
+    case INTEGRATION_GONE:
+        api_error(c, 410, "gone", "%s", err);
+        break;
+    case INTEGRATION_CONFLICT:
+        api_error(c, 409, "conflict", "%s", err);
+        break;
     default:
         http_send_error(c->req, 503, "unavailable", err, "Retry-After: 5\r\n");
     }
@@ -129,8 +137,8 @@ static void capture(struct api_call *c, const char *id)
     if (doc == NULL)
         return;
     if (api_is(c, "POST")) {
-        rc = capture_open(c->req->store, c->req->cfg, json_get_string(doc, "id"),
-                          c->req->now_ms, &expires);
+        rc = capture_open(c->req->store, c->req->cfg, json_get_string(doc, "id"), c->req->now_ms,
+                          &expires);
         cJSON_Delete(doc);
         if (rc != STORE_OK) {
             api_store_error(c, rc == STORE_NOTFOUND ? STORE_ERROR : rc, "integration");

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-static const char *const run_states[] = {"queued",    "running", "succeeded",
-                                         "failed",    "retrying", "skipped"};
+static const char *const run_states[] = {"queued", "running",  "succeeded",
+                                         "failed", "retrying", "skipped"};
 
 static void list(struct api_call *c)
 {

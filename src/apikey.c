@@ -111,8 +111,7 @@ static int create_fn(struct store_txn *t, void *arg)
     char hash[65];
     int rc;
 
-    secret_sha256_hex(json_get_string(doc, "secret"), strlen(json_get_string(doc, "secret")),
-                      hash);
+    secret_sha256_hex(json_get_string(doc, "secret"), strlen(json_get_string(doc, "secret")), hash);
     rc = store_put(t, STORE_DB_APIKEY_SECRETS, hash, 64, id, strlen(id), STORE_NOOVERWRITE);
     if (rc == STORE_OK)
         rc = put_doc(t, doc, STORE_NOOVERWRITE);
@@ -315,8 +314,8 @@ int apikey_jwt_lookup(void *ctx, const char *key_id, struct jwt_auth_key *out)
         return 1;
     if (rc != STORE_OK)
         return -1;
-    out->active = strcmp(json_get_string(doc, "state") ? json_get_string(doc, "state") : "",
-                         "active") == 0;
+    out->active =
+        strcmp(json_get_string(doc, "state") ? json_get_string(doc, "state") : "", "active") == 0;
     out->can_execute = apikey_allows(doc, APIKEY_PERM_EXECUTE);
     sec = json_get_string(doc, "secret");
     if (sec && strlen(sec) <= sizeof(out->secret)) {

@@ -66,9 +66,15 @@ int buf_append(struct buf *b, const void *p, size_t n)
     return BUF_OK;
 }
 
-int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
+int buf_puts(struct buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
 
-int buf_putc(struct buf *b, char c) { return buf_append(b, &c, 1); }
+int buf_putc(struct buf *b, char c)
+{
+    return buf_append(b, &c, 1);
+}
 
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
@@ -104,4 +110,7 @@ char *buf_take(struct buf *b)
     return p;
 }
 
-const char *buf_str(const struct buf *b) { return b->data ? b->data : ""; }
+const char *buf_str(const struct buf *b)
+{
+    return b->data ? b->data : "";
+}

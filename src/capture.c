@@ -81,8 +81,9 @@ int capture_take(struct store_txn *t, const char *integration_id, long long now_
         return STORE_OK;
     }
     buf_init(&out, envelope_len + 256);
-    buf_printf(&out, "{\"expiresAt\": %lld, \"sample\": {\"eventId\": \"%.36s\", \"time\": %lld, "
-                     "\"raw\": ",
+    buf_printf(&out,
+               "{\"expiresAt\": %lld, \"sample\": {\"eventId\": \"%.36s\", \"time\": %lld, "
+               "\"raw\": ",
                json_get_ll(rec, "expiresAt", 0), event_id, now_ms);
     buf_append(&out, envelope, envelope_len);
     rc = buf_puts(&out, "}}") == BUF_OK ? STORE_OK : STORE_NOMEM;
@@ -133,10 +134,9 @@ int capture_status(struct store *s, const char *integration_id, long long now_ms
     res = cJSON_CreateObject();
     cJSON_AddStringToObject(res, "status",
                             sample ? "received" : (expires > now_ms ? "waiting" : "expired"));
-    cJSON_AddItemToObject(res, "secondsLeft",
-                          json_number_from_ll(!sample && expires > now_ms
-                                                  ? (expires - now_ms + 999) / 1000
-                                                  : 0));
+    cJSON_AddItemToObject(
+        res, "secondsLeft",
+        json_number_from_ll(!sample && expires > now_ms ? (expires - now_ms + 999) / 1000 : 0));
     cJSON_AddItemToObject(res, "expiresAt", json_number_from_ll(expires));
     if (sample) {
         struct flat_list fl = {NULL, 0, 0};

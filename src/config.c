@@ -61,8 +61,8 @@ static const struct key_def keys[] = {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* Sets one key from text. Returns 0, or -1 with what was expected in exp. */
-static int set_key(struct config *cfg, const struct key_def *k, const char *v,
-                   char *exp, size_t explen)
+static int set_key(struct config *cfg, const struct key_def *k, const char *v, char *exp,
+                   size_t explen)
 {
     char *base = (char *)cfg;
     const char *errstr;
@@ -90,8 +90,8 @@ static int set_key(struct config *cfg, const struct key_def *k, const char *v,
     case T_URL:
         while (len > 0 && v[len - 1] == '/')
             len--;
-        if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
-            len >= k->size || len <= 8 || strpbrk(v, " \t\"<>")) {
+        if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || len >= k->size ||
+            len <= 8 || strpbrk(v, " \t\"<>")) {
             snprintf(exp, explen, "an http:// or https:// URL");
             return -1;
         }
@@ -258,8 +258,7 @@ const char *config_default_path(void)
     return SYSCONFDIR "/incoming.conf";
 }
 
-int config_load_default(struct config *cfg, const char *explicit_path, char *err,
-                        size_t errlen)
+int config_load_default(struct config *cfg, const char *explicit_path, char *err, size_t errlen)
 {
     const char *path = explicit_path ? explicit_path : config_default_path();
     FILE *f;

@@ -119,8 +119,7 @@ int main(int argc, char **argv)
             last_due_check = time(NULL);
             res.wake_runner = run_any_due(store, req.now_ms);
         }
-        if ((res.ingest.accepted || res.wake_runner) && slots.count > 0 &&
-            spawn_slot_free(&slots))
+        if ((res.ingest.accepted || res.wake_runner) && slots.count > 0 && spawn_slot_free(&slots))
             spawn_runner(cfg.runner_path, cfg.path, res.ingest.event_id);
         if (store != NULL && time(NULL) - last_check >= 10) {
             last_check = time(NULL);

@@ -52,10 +52,10 @@ int ingest_content_type_ok(const char *ct)
 /* Everything one request carries through the checks. */
 struct ingest {
     struct http_request *req;
-    cJSON *integ;        /* the integration document */
-    struct buf body;     /* raw body */
+    cJSON *integ;    /* the integration document */
+    struct buf body; /* raw body */
     int body_read;
-    struct buf env;      /* envelope text */
+    struct buf env; /* envelope text */
     struct store_event ev;
     char endpoint[UUID_LEN + 1]; /* as given in the path */
     char dedup[DEDUP_KEY_LEN + 1];
@@ -131,8 +131,7 @@ static int read_body(struct ingest *in)
     in->body_read = 1;
     st = http_read_body(in->req, &in->body);
     if (st == 413) {
-        snprintf(msg, sizeof(msg), "body is larger than %lld bytes",
-                 in->req->cfg->max_body_bytes);
+        snprintf(msg, sizeof(msg), "body is larger than %lld bytes", in->req->cfg->max_body_bytes);
         http_send_error(in->req, 413, "payload_too_large", msg, NULL);
         return -1;
     }
@@ -192,16 +191,16 @@ static int check_hmac(struct ingest *in)
     int st;
 
     if (hmac_auth_config_parse(json_get(in->integ, "hmac"), &hc, err, sizeof(err)) != 0) {
-        LOG_ERR("integration %s: unusable hmac configuration: %s",
-                json_get_string(in->integ, "id"), err);
+        LOG_ERR("integration %s: unusable hmac configuration: %s", json_get_string(in->integ, "id"),
+                err);
         http_send_error(in->req, 401, "unauthorized", "signature cannot be verified",
                         HMAC_CHALLENGE);
         return -1;
     }
     if (read_body(in) != 0)
         return -1;
-    st = hmac_auth_verify(&hc, header_cb, in->req, in->body.data, in->body.len, time(NULL),
-                          reason, sizeof(reason));
+    st = hmac_auth_verify(&hc, header_cb, in->req, in->body.data, in->body.len, time(NULL), reason,
+                          sizeof(reason));
     memset(&hc, 0, sizeof(hc));
     if (st == HMAC_AUTH_OK)
         return 0;
@@ -232,8 +231,8 @@ static int admit(struct ingest *in)
                             (long long)rate->valuedouble, in->req->now_ms, &retry);
         if (st == 1) {
             snprintf(hdr, sizeof(hdr), "Retry-After: %ld\r\n", retry);
-            http_send_error(in->req, 429, "rate_limited",
-                            "too many requests for this integration", hdr);
+            http_send_error(in->req, 429, "rate_limited", "too many requests for this integration",
+                            hdr);
             return -1;
         }
         if (st != 0) {
@@ -257,8 +256,8 @@ static int check_body(struct ingest *in)
     }
     if (read_body(in) != 0)
         return -1;
-    if (json_parse(in->body.data, in->body.len, (int)in->req->cfg->max_json_depth, &tree,
-                   &jerr) != 0) {
+    if (json_parse(in->body.data, in->body.len, (int)in->req->cfg->max_json_depth, &tree, &jerr) !=
+        0) {
         http_send_error(in->req, 400, "invalid_json", jerr.message, NULL);
         return -1;
     }
@@ -302,10 +301,10 @@ static int build_event(struct ingest *in)
     in->ev.envelope = in->env.data;
     in->ev.envelope_len = in->env.len;
     if (cJSON_IsArray(json_get(in->integ, "dedupParams")))
-        (void)json_parse(in->env.data, in->env.len, (int)req->cfg->max_json_depth + 2,
-                         &envelope, &jerr);
-    in->has_dedup = dedup_key(in->ev.endpoint_id, in->integ, envelope, header_cb, req,
-                              in->dedup) == 0;
+        (void)json_parse(in->env.data, in->env.len, (int)req->cfg->max_json_depth + 2, &envelope,
+                         &jerr);
+    in->has_dedup =
+        dedup_key(in->ev.endpoint_id, in->integ, envelope, header_cb, req, in->dedup) == 0;
     cJSON_Delete(envelope);
     return 0;
 }
@@ -327,8 +326,7 @@ void ingest_handle(struct http_request *req, const char *endpoint, struct ingest
         goto out;
     }
     snprintf(in.endpoint, sizeof(in.endpoint), "%.36s", endpoint);
-    rc = strlen(endpoint) == UUID_LEN ? store_txn_run(req->store, lookup_fn, &in)
-                                      : STORE_NOTFOUND;
+    rc = strlen(endpoint) == UUID_LEN ? store_txn_run(req->store, lookup_fn, &in) : STORE_NOTFOUND;
     if (rc == STORE_NOTFOUND) {
         http_send_error(req, 404, "not_found", "no integration has this endpoint", NULL);
         goto out;

@@ -18,8 +18,8 @@
 #define NAME_MAX_LEN 100
 
 static const char *const builtin_icons[] = {
-    "webhook", "cart", "mail", "user", "bell", "bolt", "cloud", "database",
-    "globe", "link", "lock", "chart", "tag", "truck", "star", "code",
+    "webhook", "cart", "mail", "user",  "bell", "bolt",  "cloud", "database",
+    "globe",   "link", "lock", "chart", "tag",  "truck", "star",  "code",
 };
 
 /* A data URL is taken at its word only when its bytes agree: PNG starts
@@ -132,8 +132,8 @@ static int validate_auth(struct store *s, const cJSON *req, char *err, size_t er
         rc = apikey_load(s, kid->valuestring, &key);
         cJSON_Delete(key);
         if (rc != STORE_OK) {
-            snprintf(err, errlen, "apiKeyId: %s", rc == STORE_NOTFOUND ? "no such API key"
-                                                                       : store_strerror(rc));
+            snprintf(err, errlen, "apiKeyId: %s",
+                     rc == STORE_NOTFOUND ? "no such API key" : store_strerror(rc));
             return -1;
         }
     } else if (kid != NULL && !cJSON_IsNull(kid)) {
@@ -156,8 +156,9 @@ static int validate_options(const cJSON *req, char *err, size_t errlen)
     const cJSON *p;
 
     if (it != NULL && !(cJSON_IsString(it) && integration_icon_ok(it->valuestring))) {
-        snprintf(err, errlen, "icon: must be a built-in icon name or a PNG/JPEG data URL "
-                              "of at most 64 KiB");
+        snprintf(err, errlen,
+                 "icon: must be a built-in icon name or a PNG/JPEG data URL "
+                 "of at most 64 KiB");
         return -1;
     }
     it = json_get(req, "dedupParams");
@@ -169,8 +170,9 @@ static int validate_options(const cJSON *req, char *err, size_t errlen)
         cJSON_ArrayForEach(p, it)
         {
             if (!cJSON_IsString(p) || p->valuestring[0] == '\0' || strlen(p->valuestring) > 512) {
-                snprintf(err, errlen, "dedupParams: each must be a flattened key such as "
-                                      "body.order_id");
+                snprintf(err, errlen,
+                         "dedupParams: each must be a flattened key such as "
+                         "body.order_id");
                 return -1;
             }
         }
@@ -187,11 +189,10 @@ static int validate_options(const cJSON *req, char *err, size_t errlen)
 
 /* Checks a create request (or, with patch, a change); unknown fields are
  * refused so a typo never passes silently. */
-static int validate_request(struct store *s, const cJSON *req, int patch, char *err,
-                            size_t errlen)
+static int validate_request(struct store *s, const cJSON *req, int patch, char *err, size_t errlen)
 {
-    static const char *const known[] = {"name",  "auth",        "apiKeyId",          "hmac",
-                                        "icon",  "dedupParams", "rateLimitPerSecond"};
+    static const char *const known[] = {"name", "auth",        "apiKeyId",          "hmac",
+                                        "icon", "dedupParams", "rateLimitPerSecond"};
     const cJSON *it;
 
     if (!cJSON_IsObject(req)) {
@@ -221,7 +222,7 @@ static int validate_request(struct store *s, const cJSON *req, int patch, char *
 /* Copies the optional fields of req into doc. */
 static int copy_fields(cJSON *doc, const cJSON *req)
 {
-    static const char *const fields[] = {"name", "auth", "apiKeyId", "hmac",
+    static const char *const fields[] = {"name", "auth",        "apiKeyId",          "hmac",
                                          "icon", "dedupParams", "rateLimitPerSecond"};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         const cJSON *v = json_get(req, fields[i]);
@@ -490,10 +491,10 @@ static int patch_fn(cJSON *doc, void *arg, char *err, size_t errlen)
     return INTEGRATION_OK;
 }
 
-int integration_update(struct store *s, const char *id, const cJSON *patch, cJSON **out,
-                       char *err, size_t errlen)
+int integration_update(struct store *s, const char *id, const cJSON *patch, cJSON **out, char *err,
+                       size_t errlen)
 {
-    static const char *const fields[] = {"name", "auth", "apiKeyId", "hmac",
+    static const char *const fields[] = {"name", "auth",        "apiKeyId",          "hmac",
                                          "icon", "dedupParams", "rateLimitPerSecond"};
     cJSON *doc = NULL, *merged = NULL;
     int rc;
@@ -512,8 +513,8 @@ int integration_update(struct store *s, const char *id, const cJSON *patch, cJSO
     /* Validate the result of the change as a whole, as if created anew. */
     merged = cJSON_CreateObject();
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        const cJSON *v = json_get(patch, fields[i]) ? json_get(patch, fields[i])
-                                                    : json_get(doc, fields[i]);
+        const cJSON *v =
+            json_get(patch, fields[i]) ? json_get(patch, fields[i]) : json_get(doc, fields[i]);
         if (v && !cJSON_IsNull(v))
             cJSON_AddItemToObject(merged, fields[i], cJSON_Duplicate(v, 1));
     }
@@ -581,8 +582,8 @@ static cJSON *public_item(cJSON *doc, void *arg)
 int integration_list(struct store *s, const struct config *cfg, const char *cursor, int limit,
                      cJSON **items, char next[64])
 {
-    int rc = docstore_list(s, STORE_DB_INTEGRATIONS, cursor, limit, public_item, (void *)cfg,
-                           items, next);
+    int rc = docstore_list(s, STORE_DB_INTEGRATIONS, cursor, limit, public_item, (void *)cfg, items,
+                           next);
     if (rc == STORE_NOTFOUND)
         return INTEGRATION_INVALID;
     return rc == STORE_OK ? INTEGRATION_OK : INTEGRATION_STORE;

@@ -11,9 +11,15 @@
 static enum log_level threshold = LOG_LVL_INFO;
 static const char *ident = "incoming";
 
-void log_set_level(enum log_level level) { threshold = level; }
+void log_set_level(enum log_level level)
+{
+    threshold = level;
+}
 
-void log_set_ident(const char *s) { ident = s; }
+void log_set_ident(const char *s)
+{
+    ident = s;
+}
 
 int log_level_parse(const char *s, enum log_level *out)
 {
@@ -42,8 +48,8 @@ void log_msg(enum log_level level, const char *func, const char *fmt, ...)
     now = time(NULL);
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: %s: ", stamp, ident,
-                 (long)getpid(), names[level], func);
+    n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: %s: ", stamp, ident, (long)getpid(),
+                 names[level], func);
     if (n < 0 || (size_t)n >= sizeof(line))
         return;
     va_start(ap, fmt);

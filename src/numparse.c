@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-int num_parse_lln(const char *s, size_t len, long long min, long long max,
-                  long long *out, const char **errstr)
+int num_parse_lln(const char *s, size_t len, long long min, long long max, long long *out,
+                  const char **errstr)
 {
     unsigned long long acc = 0;
     unsigned long long limit;
@@ -20,8 +20,7 @@ int num_parse_lln(const char *s, size_t len, long long min, long long max,
         return -1;
     }
     /* Magnitude limit: |LLONG_MIN| for negatives, LLONG_MAX otherwise. */
-    limit = neg ? (unsigned long long)9223372036854775807LL + 1ULL
-                : 9223372036854775807ULL;
+    limit = neg ? (unsigned long long)9223372036854775807LL + 1ULL : 9223372036854775807ULL;
     for (; i < len; i++) {
         unsigned d;
         if (s[i] < '0' || s[i] > '9') {
@@ -51,8 +50,7 @@ int num_parse_lln(const char *s, size_t len, long long min, long long max,
     return 0;
 }
 
-int num_parse_ll(const char *s, long long min, long long max, long long *out,
-                 const char **errstr)
+int num_parse_ll(const char *s, long long min, long long max, long long *out, const char **errstr)
 {
     return num_parse_lln(s, strlen(s), min, max, out, errstr);
 }

@@ -45,8 +45,8 @@ int outgoing_address_private(const struct sockaddr *sa)
         const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
         const unsigned char *b = a->s6_addr;
         if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a)) {
-            uint32_t v4 = ((uint32_t)b[12] << 24) | ((uint32_t)b[13] << 16) |
-                          ((uint32_t)b[14] << 8) | b[15];
+            uint32_t v4 =
+                ((uint32_t)b[12] << 24) | ((uint32_t)b[13] << 16) | ((uint32_t)b[14] << 8) | b[15];
             return v4_private(v4);
         }
         return IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
@@ -142,7 +142,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
     return len;
 }
 
-static int retryable_status(int st) { return st == 408 || st == 429 || st >= 500; }
+static int retryable_status(int st)
+{
+    return st == 408 || st == 429 || st >= 500;
+}
 
 int outgoing_send(const struct outgoing_request *req, struct outgoing_response *resp)
 {
@@ -184,7 +187,8 @@ int outgoing_send(const struct outgoing_request *req, struct outgoing_response *
     curl_easy_setopt(h, CURLOPT_PROXY, "");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms < 5000 ? req->timeout_ms : 5000L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     req->timeout_ms < 5000 ? req->timeout_ms : 5000L);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &c);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);

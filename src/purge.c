@@ -19,7 +19,7 @@
 struct batch {
     long long cutoff;
     int n;
-    int done;   /* the walk reached its end */
+    int done; /* the walk reached its end */
     size_t klen[BATCH];
     unsigned char keys[BATCH][KEY_MAX];
     enum store_db db;
@@ -102,8 +102,8 @@ static int delete_run(struct store_txn *t, const unsigned char *tk)
     if (rc != STORE_OK)
         return rc;
     st = json_get_string(run, "state");
-    if (st && (strcmp(st, "queued") == 0 || strcmp(st, "running") == 0 ||
-               strcmp(st, "retrying") == 0)) {
+    if (st &&
+        (strcmp(st, "queued") == 0 || strcmp(st, "running") == 0 || strcmp(st, "retrying") == 0)) {
         cJSON_Delete(run);
         return STORE_OK;
     }

@@ -35,7 +35,7 @@ static int take_fn(struct store_txn *t, void *arg)
     }
     a->limited = tokens < 1000;
     if (a->limited) {
-        long long missing = 1000 - tokens;        /* thousandths */
+        long long missing = 1000 - tokens; /* thousandths */
         long long wait_ms = (missing + a->rate - 1) / a->rate;
         a->retry_after = (long)((wait_ms + 999) / 1000);
         if (a->retry_after < 1)

@@ -59,8 +59,8 @@ int run_put(struct store_txn *t, cJSON *run, long long now_ms)
     return docstore_put(t, STORE_DB_RUNS, run, 0);
 }
 
-int run_create(struct store_txn *t, const char *workflow_id, const char *event_id,
-               const char *name, const char *state, long long now_ms, char run_id[37])
+int run_create(struct store_txn *t, const char *workflow_id, const char *event_id, const char *name,
+               const char *state, long long now_ms, char run_id[37])
 {
     unsigned char tk[DUE_KEY_LEN];
     char pair[PAIR_KEY_LEN];
@@ -520,8 +520,8 @@ static int retry_fn(struct store_txn *t, void *arg)
     if (rc != STORE_OK)
         return rc;
     st = json_get_string(a->run, "state");
-    if (st && (strcmp(st, "running") == 0 || strcmp(st, "queued") == 0 ||
-               strcmp(st, "retrying") == 0)) {
+    if (st &&
+        (strcmp(st, "running") == 0 || strcmp(st, "queued") == 0 || strcmp(st, "retrying") == 0)) {
         a->conflict = 1;
         return STORE_ABORT;
     }

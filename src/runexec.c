@@ -112,8 +112,8 @@ int runexec_replay(struct store *s, const char *event_id, long long now, int *ru
 
 /* What one attempt produced, before it is written into the run. */
 struct attempt {
-    cJSON *rec;       /* the attempt record */
-    int ok;           /* 2xx */
+    cJSON *rec; /* the attempt record */
+    int ok;     /* 2xx */
     int retryable;
     long retry_after; /* -1 when none */
     cJSON *result;    /* nodes.<id> on success */
@@ -262,14 +262,13 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
             goto done;
         owned[nlines] = line;
         lines[nlines++] = line;
-        cJSON_AddStringToObject(rh, h->string,
-                                secret_name && strcasecmp(secret_name, h->string) == 0
-                                    ? "[redacted]"
-                                    : buf_str(&val));
+        cJSON_AddStringToObject(
+            rh, h->string,
+            secret_name && strcasecmp(secret_name, h->string) == 0 ? "[redacted]" : buf_str(&val));
     }
     if (json_get_string(node, "body") &&
-        render(json_get_string(node, "body"), ctx, json_body ? TEMPLATE_JSON : TEMPLATE_TEXT,
-               &body, warnings, "body", err, sizeof(err)) != 0)
+        render(json_get_string(node, "body"), ctx, json_body ? TEMPLATE_JSON : TEMPLATE_TEXT, &body,
+               warnings, "body", err, sizeof(err)) != 0)
         goto done;
     if (json_body && body.len > 0) {
         struct json_error jerr;
@@ -391,8 +390,8 @@ static long long backoff_ms(int attempt, long retry_after)
 
 struct save_arg {
     cJSON *run;
-    long long due_at;  /* > 0: release the lease and make the run due then */
-    int release;       /* 1: release the lease (final states) */
+    long long due_at; /* > 0: release the lease and make the run due then */
+    int release;      /* 1: release the lease (final states) */
     long long lease_until;
 };
 
@@ -448,7 +447,8 @@ static int load_context(struct store *s, cJSON *run, cJSON **wf, cJSON **ctx, ch
     *ctx = NULL;
     rc = workflow_load(s, json_get_string(run, "workflowId"), wf);
     if (rc != STORE_OK) {
-        snprintf(err, errlen, "the workflow %s", rc == STORE_NOTFOUND ? "was deleted" : "cannot be read");
+        snprintf(err, errlen, "the workflow %s",
+                 rc == STORE_NOTFOUND ? "was deleted" : "cannot be read");
         return rc;
     }
     ea.id = json_get_string(run, "eventId");
@@ -458,7 +458,8 @@ static int load_context(struct store *s, cJSON *run, cJSON **wf, cJSON **ctx, ch
         rc = STORE_ERROR;
     buf_free(&ea.rec);
     if (rc != STORE_OK) {
-        snprintf(err, errlen, "the event %s", rc == STORE_NOTFOUND ? "was purged" : "cannot be read");
+        snprintf(err, errlen, "the event %s",
+                 rc == STORE_NOTFOUND ? "was purged" : "cannot be read");
         return rc;
     }
     *ctx = cJSON_CreateObject();

@@ -120,8 +120,7 @@ int runner_drain(struct store *s, const struct config *cfg, struct spawn_slots *
         spawn_slot_release(slots);
         /* A responder that committed while we held the slot may have seen
          * every slot busy; look again now that ours is free. */
-        if (store_queue_count(s, &queued) != STORE_OK ||
-            (queued == 0 && !run_any_due(s, now_ms())))
+        if (store_queue_count(s, &queued) != STORE_OK || (queued == 0 && !run_any_due(s, now_ms())))
             return 0;
     }
 }

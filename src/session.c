@@ -69,8 +69,7 @@ static void cookie_header(struct api_call *c, const char *value, long max_age, c
                           size_t len)
 {
     const struct config *cfg = c->req->cfg;
-    snprintf(out, len,
-             "Set-Cookie: %s=%s; Path=%s/; Max-Age=%ld; HttpOnly; SameSite=Strict%s\r\n",
+    snprintf(out, len, "Set-Cookie: %s=%s; Path=%s/; Max-Age=%ld; HttpOnly; SameSite=Strict%s\r\n",
              SESSION_COOKIE, value, cfg->base_path, max_age,
              strncmp(cfg->public_base_url, "https:", 6) == 0 ? "; Secure" : "");
 }
@@ -113,8 +112,8 @@ static void sign_in(struct api_call *c)
         return;
     }
     cookie_header(c, sid, SESSION_TTL_SECONDS, hdr, sizeof(hdr));
-    rc = snprintf(body, sizeof(body), "{\"csrfToken\": \"%s\", \"expiresAt\": %lld}", csrf,
-                  expires);
+    rc =
+        snprintf(body, sizeof(body), "{\"csrfToken\": \"%s\", \"expiresAt\": %lld}", csrf, expires);
     http_send_json(c->req, 200, hdr, body, (size_t)rc);
 }
 

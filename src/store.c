@@ -61,16 +61,26 @@ static const struct db_def db_defs[STORE_DB_COUNT] = {
 const char *store_strerror(int status)
 {
     switch (status) {
-    case STORE_OK: return "ok";
-    case STORE_NOTFOUND: return "not found";
-    case STORE_EXISTS: return "already exists";
-    case STORE_UNAVAILABLE: return "storage unavailable";
-    case STORE_SCHEMA: return "storage holds another schema version";
-    case STORE_NOMEM: return "out of memory";
-    case STORE_RETRY: return "storage busy (deadlock)";
-    case STORE_ABORT: return "aborted";
-    case STORE_WEDGED: return "storage is wedged by a process that died holding a lock";
-    default: return "storage error";
+    case STORE_OK:
+        return "ok";
+    case STORE_NOTFOUND:
+        return "not found";
+    case STORE_EXISTS:
+        return "already exists";
+    case STORE_UNAVAILABLE:
+        return "storage unavailable";
+    case STORE_SCHEMA:
+        return "storage holds another schema version";
+    case STORE_NOMEM:
+        return "out of memory";
+    case STORE_RETRY:
+        return "storage busy (deadlock)";
+    case STORE_ABORT:
+        return "aborted";
+    case STORE_WEDGED:
+        return "storage is wedged by a process that died holding a lock";
+    default:
+        return "storage error";
     }
 }
 
@@ -78,13 +88,18 @@ const char *store_strerror(int status)
 int store_map(struct store *s, int ret, const char *what)
 {
     switch (ret) {
-    case 0: return STORE_OK;
+    case 0:
+        return STORE_OK;
     case DB_NOTFOUND:
-    case DB_KEYEMPTY: return STORE_NOTFOUND;
-    case DB_KEYEXIST: return STORE_EXISTS;
+    case DB_KEYEMPTY:
+        return STORE_NOTFOUND;
+    case DB_KEYEXIST:
+        return STORE_EXISTS;
     case DB_LOCK_DEADLOCK:
-    case DB_LOCK_NOTGRANTED: return STORE_RETRY;
-    case ENOMEM: return STORE_NOMEM;
+    case DB_LOCK_NOTGRANTED:
+        return STORE_RETRY;
+    case ENOMEM:
+        return STORE_NOMEM;
     case DB_RUNRECOVERY:
         s->need_reopen = 1;
         LOG_WARN("%s: environment needs recovery; reopening", what);
@@ -479,7 +494,10 @@ void store_close(struct store *s)
     free(s);
 }
 
-const char *store_data_dir(const struct store *s) { return s->home; }
+const char *store_data_dir(const struct store *s)
+{
+    return s->home;
+}
 
 /* After a panic every handle is useless: close them and open again, which
  * runs recovery (DB_REGISTER tells us whether it is needed). */
@@ -557,8 +575,8 @@ static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
 
         if (s->need_reopen && reopen(s) != STORE_OK)
             return STORE_UNAVAILABLE;
-        ret = s->env->txn_begin(s->env, NULL, &t.txn,
-                                (flags & STORE_TXN_NOSYNC) ? DB_TXN_NOSYNC : 0);
+        ret =
+            s->env->txn_begin(s->env, NULL, &t.txn, (flags & STORE_TXN_NOSYNC) ? DB_TXN_NOSYNC : 0);
         if (ret != 0) {
             rc = store_map(s, ret, "txn_begin");
             if (rc == STORE_UNAVAILABLE && attempt < 2)
@@ -591,7 +609,10 @@ static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
     return STORE_UNAVAILABLE;
 }
 
-struct store *store_txn_store(struct store_txn *t) { return t->s; }
+struct store *store_txn_store(struct store_txn *t)
+{
+    return t->s;
+}
 
 static int get_flags(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                      struct buf *val, u_int32_t flags)
@@ -614,8 +635,7 @@ static int get_flags(struct store_txn *t, enum store_db db, const void *key, siz
     return rc;
 }
 
-int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
-              struct buf *val)
+int store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen, struct buf *val)
 {
     return get_flags(t, db, key, klen, val, 0);
 }
@@ -626,8 +646,8 @@ int store_get_rmw(struct store_txn *t, enum store_db db, const void *key, size_t
     return get_flags(t, db, key, klen, val, DB_RMW);
 }
 
-int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
-              const void *val, size_t vlen, int flags)
+int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, const void *val,
+              size_t vlen, int flags)
 {
     DBT k, d;
     int ret;
@@ -896,8 +916,10 @@ int store_recover(const struct config *cfg, char *err, size_t errlen)
     int ret;
 
     if (pid) {
-        snprintf(err, errlen, "process %ld still uses %s: stop the web server (and wait for "
-                 "runners to exit) first", pid, cfg->data_dir);
+        snprintf(err, errlen,
+                 "process %ld still uses %s: stop the web server (and wait for "
+                 "runners to exit) first",
+                 pid, cfg->data_dir);
         return STORE_UNAVAILABLE;
     }
     if ((ret = db_env_create(&env, 0)) == 0)

@@ -83,8 +83,10 @@ static int check_auth(struct store *s, const char *node, const cJSON *auth, char
     static const struct {
         const char *type;
         const char *f1, *f2;
-    } kinds[] = {{"none", NULL, NULL},         {"basic", "username", "password"},
-                 {"bearer", "token", NULL},    {"header", "name", "value"},
+    } kinds[] = {{"none", NULL, NULL},
+                 {"basic", "username", "password"},
+                 {"bearer", "token", NULL},
+                 {"header", "name", "value"},
                  {"api_key", "apiKeyId", NULL}};
 
     if (auth == NULL)
@@ -98,8 +100,8 @@ static int check_auth(struct store *s, const char *node, const cJSON *auth, char
             continue;
         if ((kinds[i].f1 && !cJSON_IsString(json_get(auth, kinds[i].f1))) ||
             (kinds[i].f2 && !cJSON_IsString(json_get(auth, kinds[i].f2)))) {
-            snprintf(err, errlen, "nodes.%s: auth: type %s needs %s%s%s", node, type,
-                     kinds[i].f1, kinds[i].f2 ? " and " : "", kinds[i].f2 ? kinds[i].f2 : "");
+            snprintf(err, errlen, "nodes.%s: auth: type %s needs %s%s%s", node, type, kinds[i].f1,
+                     kinds[i].f2 ? " and " : "", kinds[i].f2 ? kinds[i].f2 : "");
             return -1;
         }
         if (strcmp(type, "header") == 0 &&
@@ -123,8 +125,7 @@ static int check_auth(struct store *s, const char *node, const cJSON *auth, char
     return -1;
 }
 
-static int check_outgoing(struct store *s, const cJSON *n, const char *id, char *err,
-                          size_t errlen)
+static int check_outgoing(struct store *s, const cJSON *n, const char *id, char *err, size_t errlen)
 {
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
     const char *method = json_get_string(n, "method");
@@ -171,8 +172,7 @@ static int check_outgoing(struct store *s, const cJSON *n, const char *id, char 
     return check_auth(s, id, json_get(n, "auth"), err, errlen);
 }
 
-static int check_trigger(struct store *s, const cJSON *n, const char *id, char *err,
-                         size_t errlen)
+static int check_trigger(struct store *s, const cJSON *n, const char *id, char *err, size_t errlen)
 {
     const char *integ = json_get_string(n, "integrationId");
     const cJSON *filter = json_get(n, "filter");
@@ -303,7 +303,8 @@ int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errle
         const char *id = json_get_string(n, "id");
         const char *type = json_get_string(n, "type");
         if (id == NULL || !valid_node_id(id)) {
-            snprintf(err, errlen, "nodes: each node needs an id of 1 to 64 letters, digits, _ or -");
+            snprintf(err, errlen,
+                     "nodes: each node needs an id of 1 to 64 letters, digits, _ or -");
             return -1;
         }
         if (workflow_node(doc, id) != n) {
