@@ -24,18 +24,43 @@ static void on_term(int sig)
     stopping = 1;
 }
 
-static void install_signals(void)
+/* SIGTERM (and Apache's SIGUSR1) must interrupt the wait for the next
+ * request, so that FCGX_Accept_r returns, but must not interrupt a request
+ * in hand: libfcgi treats an interrupted read as the end of the body. So
+ * the handler restarts system calls while a request is being served and
+ * interrupts them only around accept. */
+static void set_term_handler(int restart)
 {
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_term;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: accept() must return */
+    sa.sa_flags = restart ? SA_RESTART : 0;
     sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL); /* Apache's graceful stop */
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    set_term_handler(1);
+    memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Waits for the next request; returns -1 when the process should stop. */
+static int next_request(FCGX_Request *fcgx)
+{
+    int rc;
+
+    set_term_handler(0);
+    rc = stopping ? -1 : FCGX_Accept_r(fcgx);
+    set_term_handler(1);
+    return rc; /* a request accepted as the signal came is still served */
 }
 
 /* Opens the store, at most once every two seconds after a failure. */
@@ -94,7 +119,7 @@ int main(int argc, char **argv)
         slots.count = 0;
     ctx.slots = &slots;
     last_check = time(NULL);
-    while (!stopping && FCGX_Accept_r(&fcgx) >= 0) {
+    while (next_request(&fcgx) >= 0) {
         struct http_request req;
         struct router_result res;
         const char *role = FCGX_GetParam("FCGI_ROLE", fcgx.envp);
