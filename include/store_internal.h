@@ -3,7 +3,6 @@
 #define INCOMING_STORE_INTERNAL_H
 
 #include <db.h>
-#include <pthread.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -15,15 +14,7 @@ struct store {
     enum config_durability durability;
     int need_reopen; /* set on DB_RUNRECOVERY; the next operation reopens */
     int creating;    /* store_open with STORE_CREATE is under way */
-    /* The watchdog thread (see store.c) and what stops it. */
-    pthread_t wd_thread;
-    pthread_mutex_t wd_lock;
-    pthread_cond_t wd_cond;
-    int wd_running;
-    int wd_stop;
-    /* When the main thread entered its current transaction (ms since the
-     * epoch, 0 outside one); read by the watchdog. */
-    volatile long long op_started;
+
 };
 
 struct store_txn {

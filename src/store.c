@@ -24,7 +24,6 @@
 
 #define TXN_MAX_TRIES 100
 #define STORE_OPEN_TIMEOUT 20 /* seconds */
-#define STORE_STUCK_MS 5000
 #define QUEUE_RECLEN 40
 
 struct db_def {
@@ -243,7 +242,9 @@ static int events_by_integration_key(DB *sdb, const DBT *pkey, const DBT *pdata,
 static int open_dbs(struct store *s, int create, char *err, size_t errlen)
 {
     DB_TXN *txn = NULL;
-    int ret = s->env->txn_begin(s->env, NULL, &txn, create ? 0 : DB_TXN_NOSYNC);
+    int ret = s->env->txn_begin(s->env, NULL, &txn, 0);
+
+    (void)create;
 
     if (ret != 0) {
         snprintf(err, errlen, "cannot begin a transaction in %s: %s", s->home, db_strerror(ret));
@@ -294,80 +295,8 @@ static int open_dbs(struct store *s, int create, char *err, size_t errlen)
     return STORE_OK;
 }
 
-/* The watchdog: a process blocked in a lock wait cannot help itself, and
- * Berkeley DB only expires lock timeouts or frees a dead process's locks
- * when somebody runs the detector or failchk. So every process with the
- * environment open runs both once a second from a thread of its own; the
- * environment is opened DB_THREAD for that, the databases are not (only the
- * main thread uses them). */
-static long long wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void *watchdog(void *arg)
-{
-    struct store *s = arg;
-    struct timespec ts;
-
-    pthread_mutex_lock(&s->wd_lock);
-    while (!s->wd_stop) {
-        long long started;
-        int ret;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
-        pthread_cond_timedwait(&s->wd_cond, &s->wd_lock, &ts);
-        if (s->wd_stop)
-            break;
-        ret = s->env->failchk(s->env, 0);
-        (void)s->env->lock_detect(s->env, 0, DB_LOCK_EXPIRE, NULL);
-        /* A process killed inside the library may have held a mutex that
-         * never times out: when the environment needs recovery and our own
-         * transaction has been stuck for long, nothing acknowledged is lost
-         * by leaving. The web server (or the next request) starts a fresh
-         * process, whose open recovers the environment. */
-        started = s->op_started;
-        if (ret == DB_RUNRECOVERY && started != 0 && wall_ms() - started > STORE_STUCK_MS) {
-            LOG_ERR("storage needs recovery and this process has been blocked for %lld ms; "
-                    "exiting so that a fresh process can recover it",
-                    wall_ms() - started);
-            _exit(3);
-        }
-    }
-    pthread_mutex_unlock(&s->wd_lock);
-    return NULL;
-}
-
-static void watchdog_start(struct store *s)
-{
-    s->wd_stop = 0;
-    pthread_mutex_init(&s->wd_lock, NULL);
-    pthread_cond_init(&s->wd_cond, NULL);
-    s->wd_running = pthread_create(&s->wd_thread, NULL, watchdog, s) == 0;
-    if (!s->wd_running)
-        LOG_WARN("cannot start the storage watchdog thread");
-}
-
-static void watchdog_stop(struct store *s)
-{
-    if (!s->wd_running)
-        return;
-    pthread_mutex_lock(&s->wd_lock);
-    s->wd_stop = 1;
-    pthread_cond_signal(&s->wd_cond);
-    pthread_mutex_unlock(&s->wd_lock);
-    pthread_join(s->wd_thread, NULL);
-    pthread_cond_destroy(&s->wd_cond);
-    pthread_mutex_destroy(&s->wd_lock);
-    s->wd_running = 0;
-}
-
 static void close_handles(struct store *s)
 {
-    watchdog_stop(s);
     /* Secondaries close before their primary. */
     for (int i = STORE_DB_COUNT - 1; i >= 0; i--) {
         if (s->dbs[i])
@@ -382,7 +311,7 @@ static void close_handles(struct store *s)
 static int open_env(struct store *s, char *err, size_t errlen)
 {
     u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
-                      DB_REGISTER | DB_RECOVER | DB_FAILCHK | DB_THREAD;
+                      DB_REGISTER | DB_RECOVER | DB_FAILCHK;
     int ret;
 
     ret = db_env_create(&s->env, 0);
@@ -415,10 +344,7 @@ static int open_env(struct store *s, char *err, size_t errlen)
     /* Logs no longer needed by recovery go away (no catastrophic recovery:
      * backups are taken with incomingctl backup instead). */
     (void)s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
-    ret = open_dbs(s, s->creating, err, errlen);
-    if (ret == STORE_OK)
-        watchdog_start(s);
-    return ret;
+    return open_dbs(s, s->creating, err, errlen);
 }
 
 static int check_schema(struct store *s, int create, char *err, size_t errlen);
@@ -557,12 +483,7 @@ static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg);
 
 int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg)
 {
-    int rc;
-
-    s->op_started = wall_ms();
-    rc = txn_run(s, flags, fn, arg);
-    s->op_started = 0;
-    return rc;
+    return txn_run(s, flags, fn, arg);
 }
 
 static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
