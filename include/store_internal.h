@@ -14,7 +14,6 @@ struct store {
     enum config_durability durability;
     int need_reopen; /* set on DB_RUNRECOVERY; the next operation reopens */
     int creating;    /* store_open with STORE_CREATE is under way */
-
 };
 
 struct store_txn {
