@@ -23,7 +23,8 @@ enum run_status {
     RUN_CONFLICT = -63
 };
 
-/* Creates a run in state (queued: also due now; skipped: final). */
+/* Creates a run in state (queued: also due now; skipped: final) under
+ * run_id, or under a new random id written into run_id when it is "". */
 int run_create(struct store_txn *t, const char *workflow_id, const char *event_id, const char *name,
                const char *state, long long now_ms, char run_id[37]);
 int run_get(struct store_txn *t, const char *id, int rmw, cJSON **out);

@@ -19,9 +19,11 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run);
 
 /* Creates the runs of a newly accepted event inside t: one per published
  * workflow triggered by its integration, queued when the trigger's filter
- * matches and skipped otherwise. */
+ * matches and skipped otherwise. stable: the event's first planning, whose
+ * run ids are derived from the event and workflow ids (planning it again
+ * finds the same runs); 0 for a replay (new ids). */
 int runexec_plan(struct store_txn *t, const char *event_id, const char *integration_id,
-                 const cJSON *envelope, long long now_ms, int *created);
+                 const cJSON *envelope, long long now_ms, int stable, int *created);
 
 /* Replays a stored event (POST /api/v1/events/{id}/replay, incomingctl
  * replay): plans new runs for it as runexec_plan does, in one transaction,

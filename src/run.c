@@ -67,7 +67,7 @@ int run_create(struct store_txn *t, const char *workflow_id, const char *event_i
     cJSON *run;
     int rc;
 
-    if (uuid_generate(run_id) != 0)
+    if (run_id[0] == '\0' && uuid_generate(run_id) != 0)
         return STORE_ERROR;
     run = cJSON_CreateObject();
     cJSON_AddStringToObject(run, "id", run_id);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "outgoing.h"
 #include "run.h"
+#include "secret.h"
 #include "template.h"
 #include "workflow.h"
 
@@ -32,8 +33,23 @@ static long long now_ms(void)
     return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* The id of an event's first run of a workflow is derived from both ids,
+ * so planning the event again (its first planning was lost with the
+ * environment's log buffer in a recovery) makes the same run, whose
+ * requests carry the same Idempotency-Key. Replays get random ids. */
+static void stable_run_id(const char *event_id, const char *workflow_id, char out[37])
+{
+    char text[80], hex[65];
+
+    snprintf(text, sizeof(text), "%.36s:%.36s", event_id, workflow_id);
+    secret_sha256_hex(text, strlen(text), hex);
+    hex[12] = '4';                         /* version 4 layout */
+    hex[16] = "89ab"[(hex[16] - '0') & 3]; /* RFC 4122 variant */
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
 int runexec_plan(struct store_txn *t, const char *event_id, const char *integration_id,
-                 const cJSON *envelope, long long now, int *created)
+                 const cJSON *envelope, long long now, int stable, int *created)
 {
     cJSON *wfs = NULL;
     const cJSON *wf;
@@ -63,6 +79,17 @@ int runexec_plan(struct store_txn *t, const char *event_id, const char *integrat
         {
             if (json_get_string(n, "action") && !name)
                 name = json_get_string(n, "action");
+        }
+        run_id[0] = '\0';
+        if (stable) {
+            cJSON *old = NULL;
+            stable_run_id(event_id, json_get_string(wf, "id"), run_id);
+            rc = run_get(t, run_id, 0, &old);
+            cJSON_Delete(old);
+            if (rc == STORE_OK)
+                continue; /* planned before: keep that run and its progress */
+            if (rc != STORE_NOTFOUND)
+                break;
         }
         rc = run_create(t, json_get_string(wf, "id"), event_id,
                         name ? name : json_get_string(wf, "name"), match ? "queued" : "skipped",
@@ -95,7 +122,7 @@ static int replay_fn(struct store_txn *t, void *arg)
     if (rc == STORE_OK && json_parse(ev.envelope, ev.envelope_len, 600, &envelope, &jerr) != 0)
         rc = STORE_ERROR;
     if (rc == STORE_OK)
-        rc = runexec_plan(t, a->id, ev.integration_id, envelope, a->now, &a->runs);
+        rc = runexec_plan(t, a->id, ev.integration_id, envelope, a->now, 0, &a->runs);
     cJSON_Delete(envelope);
     buf_free(&rec);
     return rc;

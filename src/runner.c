@@ -48,7 +48,7 @@ static int process_fn(struct store_txn *t, void *arg)
         LOG_ERR("event %s: stored envelope does not parse: %s", a->event_id, jerr.message);
         rc = STORE_OK; /* nothing can ever run it; keep it for inspection */
     } else if (rc == STORE_OK) {
-        rc = runexec_plan(t, a->event_id, ev.integration_id, envelope, now_ms(), &a->runs);
+        rc = runexec_plan(t, a->event_id, ev.integration_id, envelope, now_ms(), 1, &a->runs);
     }
     if (rc == STORE_OK)
         rc = store_event_set_state(t, a->event_id, STORE_EVENT_PROCESSED);

@@ -474,6 +474,26 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
+/* Another process may have started recovery (after finding a dead one)
+ * while our commit was under way: it panics the old environment first,
+ * then replays the log, and a commit that reached the log after that read
+ * would be lost with the old regions. So a commit counts only when the
+ * environment is still sound after it; otherwise the caller is told the
+ * storage is unavailable, and an event is not acknowledged (the sender
+ * retries; deduplication keeps a retry that did land from doubling it). */
+static int still_sound(struct store *s)
+{
+    u_int32_t id;
+    int ret = s->env->lock_id(s->env, &id);
+
+    if (ret == 0)
+        ret = s->env->lock_id_free(s->env, id);
+    if (ret == 0)
+        return STORE_OK;
+    (void)store_map(s, ret, "after commit");
+    return STORE_UNAVAILABLE;
+}
+
 int store_txn_run(struct store *s, store_txn_fn fn, void *arg)
 {
     return store_txn_run_flags(s, 0, fn, arg);
@@ -509,7 +529,7 @@ static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
             ret = t.txn->commit(t.txn, 0);
             rc = store_map(s, ret, "txn_commit");
             if (rc == STORE_OK)
-                return STORE_OK;
+                return still_sound(s);
         } else {
             ret = t.txn->abort(t.txn);
             if (ret != 0)
