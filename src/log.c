@@ -64,3 +64,13 @@ void log_msg(enum log_level level, const char *func, const char *fmt, ...)
     if (write(STDERR_FILENO, line, (size_t)n) < 0)
         return;
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/* LeakSanitizer: Berkeley DB keeps some handle memory when an environment
+ * panics (after a process was killed inside it); that is libdb's, not ours. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libdb-5.3.so\n";
+}
+#endif

@@ -383,6 +383,12 @@ class Server:
             kill_all_of(self.tmp)
 
     SANITIZER_MARKS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error: ")
+    # Set by tests that SIGKILL processes on purpose: a process still attached
+    # to an environment that another one is recovering can fault inside
+    # libdb itself (the regions it maps are rebuilt under it). Such a fault,
+    # and only one whose top frame is in libdb, is then not held against the
+    # product's code; every other report still fails the test.
+    allow_libdb_faults = False
 
     def sanitizer_reports(self):
         """Lines of ASan/UBSan reports in the server's and runners' logs."""
@@ -392,9 +398,15 @@ class Server:
             if not os.path.exists(p):
                 continue
             with open(p, "rb") as f:
-                for line in f:
-                    if any(m in line for m in self.SANITIZER_MARKS):
-                        out.append("%s: %s" % (n, line.decode("utf-8", "replace").rstrip()))
+                lines = f.readlines()
+            for i, line in enumerate(lines):
+                if not any(m in line for m in self.SANITIZER_MARKS):
+                    continue
+                if self.allow_libdb_faults and b"SEGV on unknown address" in line:
+                    frame0 = next((l for l in lines[i + 1:i + 8] if b"#0 " in l), b"")
+                    if b"libdb-5.3.so" in frame0:
+                        continue
+                out.append("%s: %s" % (n, line.decode("utf-8", "replace").rstrip()))
         return out
 
     def stop(self):
