@@ -87,6 +87,18 @@ int ctl_drain(struct ctl *c, struct ctl_drain_result *r);
  * --json). Returns CTL_OK or CTL_USER. */
 int ctl_after_queue(struct ctl *c, int drain, int queued);
 
+/* One page of a collection, as the module's list function gives it (0 on
+ * success). */
+typedef int (*ctl_page_fn)(struct ctl *c, const char *cursor, int limit, cJSON **items,
+                           char next[64]);
+/* Prints one item as a table row. */
+typedef void (*ctl_row_fn)(const cJSON *item);
+/* "CMD [--limit N] [--cursor ID]": one page with --limit, else every page
+ * (so the result is complete), printed as {"items", "next"?} with --json or
+ * as header plus rows. Returns an exit code. */
+int ctl_list(struct ctl *c, const char *cmd, int argc, char **argv, ctl_page_fn page,
+             const char *header, ctl_row_fn row);
+
 int ctl_cmd_init(struct ctl *c, int argc, char **argv);
 int ctl_cmd_admin_token(struct ctl *c, int argc, char **argv);
 int ctl_cmd_integration(struct ctl *c, int argc, char **argv);

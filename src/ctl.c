@@ -225,3 +225,47 @@ int ctl_read_input(const char *what, const char *path, struct buf *out)
         fclose(f);
     return rc;
 }
+
+#define CTL_PAGE_MAX 500
+
+int ctl_list(struct ctl *c, const char *cmd, int argc, char **argv, ctl_page_fn page,
+             const char *header, ctl_row_fn row)
+{
+    const char *limit_s = NULL, *cursor = NULL;
+    const struct ctl_opt opts[] = {
+        {"limit", &limit_s, NULL}, {"cursor", &cursor, NULL}, {NULL, NULL, NULL}};
+    char *pos[1], next[64] = "", key[37];
+    long long limit = CTL_PAGE_MAX;
+    cJSON *all, *items, *it;
+    int n, rc;
+
+    rc = ctl_parse(c, cmd, argc, argv, opts, pos, 0, 0, &n);
+    if (rc == CTL_OK && limit_s)
+        rc = ctl_parse_num("--limit", limit_s, 1, CTL_PAGE_MAX, &limit);
+    if (rc == CTL_OK && cursor && *cursor)
+        rc = ctl_parse_id("--cursor", cursor, key);
+    if (rc == CTL_OK)
+        rc = ctl_store(c, 0);
+    if (rc != CTL_OK)
+        return rc;
+    if ((all = cJSON_CreateArray()) == NULL)
+        return ctl_fail("out of memory");
+    do {
+        items = NULL;
+        if (page(c, next[0] ? next : cursor, (int)limit, &items, next) != 0)
+            rc = ctl_fail("%s: cannot read from %s", cmd, c->cfg.data_dir);
+        while (rc == CTL_OK && cJSON_GetArraySize(items) > 0)
+            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(items, 0));
+        cJSON_Delete(items);
+    } while (rc == CTL_OK && limit_s == NULL && next[0]);
+    if (rc == CTL_OK && c->json) {
+        rc = ctl_print_page(all, next);
+    } else if (rc == CTL_OK) {
+        printf("%s\n", header);
+        cJSON_ArrayForEach(it, all) row(it);
+        if (next[0])
+            printf("more: --cursor %s\n", next);
+    }
+    cJSON_Delete(all);
+    return rc;
+}

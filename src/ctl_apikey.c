@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_MAX 500
 #define PERMS_MAX 8 /* --permission given more often is a usage error */
 
 static const char *str(const cJSON *doc, const char *name)
@@ -137,46 +136,17 @@ static void print_row(const cJSON *k)
            str(k, "name"));
 }
 
+static int list_page(struct ctl *c, const char *cursor, int limit, cJSON **items, char next[64])
+{
+    return apikey_list(c->store, cursor, limit, items, next);
+}
+
 static int list(struct ctl *c, int argc, char **argv)
 {
-    const char *limit_s = NULL, *cursor = NULL;
-    const struct ctl_opt opts[] = {
-        {"limit", &limit_s, NULL}, {"cursor", &cursor, NULL}, {NULL, NULL, NULL}};
-    char *pos[1], next[64] = "", key[37];
-    long long limit = PAGE_MAX;
-    cJSON *all = NULL, *items, *it;
-    int n, rc;
-
-    rc = ctl_parse(c, "apikey list", argc, argv, opts, pos, 0, 0, &n);
-    if (rc == CTL_OK && limit_s)
-        rc = ctl_parse_num("--limit", limit_s, 1, PAGE_MAX, &limit);
-    if (rc == CTL_OK && cursor && *cursor)
-        rc = ctl_parse_id("--cursor", cursor, key);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
-    if (rc != CTL_OK)
-        return rc;
-    if ((all = cJSON_CreateArray()) == NULL)
-        return ctl_fail("out of memory");
-    /* Without --limit every page is fetched, so the result is complete. */
-    do {
-        items = NULL;
-        if (apikey_list(c->store, next[0] ? next : cursor, (int)limit, &items, next) != APIKEY_OK)
-            rc = ctl_fail("apikey list: cannot read API keys");
-        while (rc == CTL_OK && cJSON_GetArraySize(items) > 0)
-            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(items, 0));
-        cJSON_Delete(items);
-    } while (rc == CTL_OK && limit_s == NULL && next[0]);
-    if (rc == CTL_OK && c->json) {
-        rc = ctl_print_page(all, next);
-    } else if (rc == CTL_OK) {
-        printf("%-36s  %-7s  %-24s  %-31s  %s\n", "ID", "STATE", "CREATED", "PERMISSIONS", "NAME");
-        cJSON_ArrayForEach(it, all) print_row(it);
-        if (next[0])
-            printf("more: --cursor %s\n", next);
-    }
-    cJSON_Delete(all);
-    return rc;
+    char header[128];
+    snprintf(header, sizeof(header), "%-36s  %-7s  %-24s  %-31s  %s", "ID", "STATE", "CREATED",
+             "PERMISSIONS", "NAME");
+    return ctl_list(c, "apikey list", argc, argv, list_page, header, print_row);
 }
 
 static int revoke(struct ctl *c, int argc, char **argv)

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PAGE_MAX 500
-
 static const char *str(const cJSON *doc, const char *name)
 {
     const char *s = json_get_string(doc, name);
@@ -133,54 +131,17 @@ static void print_row(const cJSON *pub)
 }
 
 /* Appends one page after cursor to all; next gets the following cursor. */
-static int list_page(struct ctl *c, const char *cursor, int limit, cJSON *all, char next[64])
+static int list_page(struct ctl *c, const char *cursor, int limit, cJSON **items, char next[64])
 {
-    cJSON *items = NULL;
-
-    if (integration_list(c->store, &c->cfg, cursor, limit, &items, next) != INTEGRATION_OK)
-        return ctl_fail("integration list: cannot read integrations");
-    while (cJSON_GetArraySize(items) > 0)
-        cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(items, 0));
-    cJSON_Delete(items);
-    return CTL_OK;
+    return integration_list(c->store, &c->cfg, cursor, limit, items, next);
 }
 
 static int list(struct ctl *c, int argc, char **argv)
 {
-    const char *limit_s = NULL, *cursor = NULL;
-    const struct ctl_opt opts[] = {
-        {"limit", &limit_s, NULL}, {"cursor", &cursor, NULL}, {NULL, NULL, NULL}};
-    char *pos[1], next[64] = "", key[37];
-    long long limit = PAGE_MAX;
-    cJSON *all = NULL, *it;
-    int n, rc;
-
-    rc = ctl_parse(c, "integration list", argc, argv, opts, pos, 0, 0, &n);
-    if (rc == CTL_OK && limit_s)
-        rc = ctl_parse_num("--limit", limit_s, 1, PAGE_MAX, &limit);
-    if (rc == CTL_OK && cursor && *cursor)
-        rc = ctl_parse_id("--cursor", cursor, key);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
-    if (rc != CTL_OK)
-        return rc;
-    all = cJSON_CreateArray();
-    if (all == NULL)
-        return ctl_fail("out of memory");
-    /* Without --limit every page is fetched, so the result is complete. */
-    do {
-        rc = list_page(c, next[0] ? next : cursor, (int)limit, all, next);
-    } while (rc == CTL_OK && limit_s == NULL && next[0]);
-    if (rc == CTL_OK && c->json) {
-        rc = ctl_print_page(all, next);
-    } else if (rc == CTL_OK) {
-        printf("%-36s  %-11s  %-4s  %-30s  %s\n", "ID", "STATE", "AUTH", "NAME", "ENDPOINT URL");
-        cJSON_ArrayForEach(it, all) print_row(it);
-        if (next[0])
-            printf("more: --cursor %s\n", next);
-    }
-    cJSON_Delete(all);
-    return rc;
+    char header[128];
+    snprintf(header, sizeof(header), "%-36s  %-11s  %-4s  %-30s  %s", "ID", "STATE", "AUTH", "NAME",
+             "ENDPOINT URL");
+    return ctl_list(c, "integration list", argc, argv, list_page, header, print_row);
 }
 
 static int show(struct ctl *c, const char *id)

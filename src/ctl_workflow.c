@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PAGE_MAX 500
 #define DOC_MAX (4u << 20) /* bytes of a workflow document */
 #define DOC_DEPTH 64
 
@@ -115,47 +114,17 @@ static void print_row(const cJSON *wf)
            trigger ? str(trigger, "integrationId") : "", when, str(wf, "name"));
 }
 
+static int list_page(struct ctl *c, const char *cursor, int limit, cJSON **items, char next[64])
+{
+    return workflow_list(c->store, cursor, limit, items, next);
+}
+
 static int list(struct ctl *c, int argc, char **argv)
 {
-    const char *limit_s = NULL, *cursor = NULL;
-    const struct ctl_opt opts[] = {
-        {"limit", &limit_s, NULL}, {"cursor", &cursor, NULL}, {NULL, NULL, NULL}};
-    char *pos[1], next[64] = "", key[37];
-    long long limit = PAGE_MAX;
-    cJSON *all, *items, *it;
-    int n, rc;
-
-    rc = ctl_parse(c, "workflow list", argc, argv, opts, pos, 0, 0, &n);
-    if (rc == CTL_OK && limit_s)
-        rc = ctl_parse_num("--limit", limit_s, 1, PAGE_MAX, &limit);
-    if (rc == CTL_OK && cursor && *cursor)
-        rc = ctl_parse_id("--cursor", cursor, key);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
-    if (rc != CTL_OK)
-        return rc;
-    if ((all = cJSON_CreateArray()) == NULL)
-        return ctl_fail("out of memory");
-    /* Without --limit every page is fetched, so the result is complete. */
-    do {
-        items = NULL;
-        if (workflow_list(c->store, next[0] ? next : cursor, (int)limit, &items, next) !=
-            WORKFLOW_OK)
-            rc = ctl_fail("workflow list: cannot read workflows");
-        while (rc == CTL_OK && cJSON_GetArraySize(items) > 0)
-            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(items, 0));
-        cJSON_Delete(items);
-    } while (rc == CTL_OK && limit_s == NULL && next[0]);
-    if (rc == CTL_OK && c->json) {
-        rc = ctl_print_page(all, next);
-    } else if (rc == CTL_OK) {
-        printf("%-36s  %-11s  %-36s  %-24s  %s\n", "ID", "STATE", "INTEGRATION", "UPDATED", "NAME");
-        cJSON_ArrayForEach(it, all) print_row(it);
-        if (next[0])
-            printf("more: --cursor %s\n", next);
-    }
-    cJSON_Delete(all);
-    return rc;
+    char header[128];
+    snprintf(header, sizeof(header), "%-36s  %-11s  %-36s  %-24s  %s", "ID", "STATE", "INTEGRATION",
+             "UPDATED", "NAME");
+    return ctl_list(c, "workflow list", argc, argv, list_page, header, print_row);
 }
 
 /* export (always JSON: the document as GET /api/v1/workflows/{id}). */
