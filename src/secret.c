@@ -2,6 +2,8 @@
  * comparison and private key files (see secret.h). */
 #include "secret.h"
 
+#include "uuid.h"
+
 #include "b64.h"
 #include "log.h"
 
@@ -35,35 +37,15 @@ int secret_random(void *out, size_t n)
     return SECRET_OK;
 }
 
+/* UUIDs have one implementation, in the uuid module. */
 int secret_uuid4(char out[37])
 {
-    unsigned char r[16];
-    char hex[33];
-    int rc = secret_random(r, sizeof r);
-
-    if (rc != SECRET_OK)
-        return rc;
-    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40); /* version 4 */
-    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80); /* variant 10xx */
-    b64_hex_encode(r, sizeof r, hex, sizeof hex);
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-    return SECRET_OK;
+    return uuid_generate(out) == 0 ? SECRET_OK : SECRET_ERR;
 }
 
 int secret_is_uuid(const char *s)
 {
-    size_t i;
-
-    for (i = 0; i < 36; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-')
-                return 0;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return 0;
-        }
-    }
-    return s[36] == '\0';
+    return uuid_valid(s);
 }
 
 int secret_apikey(char out[SECRET_APIKEY_LEN + 1])
