@@ -293,78 +293,7 @@ static int check_scope(const char *named, const char *api_key_id, const struct j
     return JWT_AUTH_OK;
 }
 
-/* Chooses the verification key, verifies, then checks times and scope. */
-static int check_signed(const struct jwt_auth_params *p, const char *api_key_id, struct token *t,
-                        char *desc, size_t desclen)
-{
-    struct jwt_auth_key k;
-    const cJSON *iss, *sub;
-    int rc;
-
-    if (t->kid) {
-        rc = lookup(p, t->kid, &k, 1, desc, desclen);
-        if (rc == JWT_AUTH_OK && !signature_ok(t, k.secret, k.secret_len))
-            rc = fail(desc, desclen, JWT_AUTH_INVALID, "invalid signature");
-        if (rc == JWT_AUTH_OK)
-            rc = check_times(t->pay, (double)p->now, (double)p->leeway, desc, desclen);
-        if (rc == JWT_AUTH_OK)
-            rc = check_scope(t->kid, api_key_id, &k, desc, desclen);
-        OPENSSL_cleanse(&k, sizeof k);
-        return rc;
-    }
-    iss = cJSON_GetObjectItemCaseSensitive(t->pay, "iss");
-    if (!cJSON_IsString(iss) || strcmp(iss->valuestring, JWT_AUTH_ISSUER) != 0)
-        return fail(desc, desclen, JWT_AUTH_INVALID, "unknown issuer");
-    if (!p->server_key || p->server_key_len == 0) {
-        LOG_ERR("no server signing key");
-        return fail(desc, desclen, JWT_AUTH_UNAVAILABLE, "");
-    }
-    if (!signature_ok(t, p->server_key, p->server_key_len))
-        return fail(desc, desclen, JWT_AUTH_INVALID, "invalid signature");
-    rc = check_times(t->pay, (double)p->now, (double)p->leeway, desc, desclen);
-    if (rc != JWT_AUTH_OK)
-        return rc;
-    sub = cJSON_GetObjectItemCaseSensitive(t->pay, "sub");
-    if (!cJSON_IsString(sub) || sub->valuestring[0] == '\0' ||
-        strlen(sub->valuestring) > JWT_AUTH_KEY_ID_MAX)
-        return fail(desc, desclen, JWT_AUTH_INVALID, "malformed sub");
-    rc = lookup(p, sub->valuestring, &k, 0, desc, desclen);
-    if (rc == JWT_AUTH_OK)
-        rc = check_scope(sub->valuestring, api_key_id, &k, desc, desclen);
-    OPENSSL_cleanse(&k, sizeof k);
-    return rc;
-}
-
-int jwt_auth_check(const struct jwt_auth_params *p, const char *api_key_id,
-                   const char *authorization, char *desc, size_t desclen)
-{
-    struct token t;
-    int rc;
-
-    memset(&t, 0, sizeof t);
-    if (desclen > 0)
-        desc[0] = '\0';
-    rc = bearer(authorization, &t, desc, desclen);
-    if (rc != JWT_AUTH_OK)
-        return rc;
-    if (split(&t) != 0)
-        return fail(desc, desclen, JWT_AUTH_INVALID, "malformed token");
-    rc = check_header(&t, desc, desclen);
-    if (rc != JWT_AUTH_OK)
-        goto out;
-    t.pay = decode_object(t.text + t.dot1 + 1, t.dot2 - t.dot1 - 1);
-    if (!t.pay) {
-        rc = fail(desc, desclen, JWT_AUTH_INVALID, "malformed token payload");
-        goto out;
-    }
-    rc = check_signed(p, api_key_id, &t, desc, desclen);
-out:
-    cJSON_Delete(t.hdr);
-    cJSON_Delete(t.pay);
-    return rc;
-}
-
-/* Server tokens only: no kid, iss "incoming", the server key's MAC, times,
+/* A server token (no kid): iss "incoming", the server key's MAC, times,
  * then the sub copied out. The key it names is the caller's to check. */
 static int verify_issued(const struct jwt_auth_params *p, struct token *t, char *sub,
                          size_t subsize, char *desc, size_t desclen)
@@ -372,8 +301,6 @@ static int verify_issued(const struct jwt_auth_params *p, struct token *t, char 
     const cJSON *iss, *s;
     int rc;
 
-    if (t->kid)
-        return fail(desc, desclen, JWT_AUTH_INVALID, "not a token from /auth/token");
     iss = cJSON_GetObjectItemCaseSensitive(t->pay, "iss");
     if (!cJSON_IsString(iss) || strcmp(iss->valuestring, JWT_AUTH_ISSUER) != 0)
         return fail(desc, desclen, JWT_AUTH_INVALID, "unknown issuer");
@@ -394,28 +321,82 @@ static int verify_issued(const struct jwt_auth_params *p, struct token *t, char 
     return JWT_AUTH_OK;
 }
 
+/* Chooses the verification key, verifies, then checks times and scope. */
+static int check_signed(const struct jwt_auth_params *p, const char *api_key_id, struct token *t,
+                        char *desc, size_t desclen)
+{
+    struct jwt_auth_key k;
+    char sub[JWT_AUTH_KEY_ID_MAX + 1];
+    int rc;
+
+    if (t->kid) {
+        rc = lookup(p, t->kid, &k, 1, desc, desclen);
+        if (rc == JWT_AUTH_OK && !signature_ok(t, k.secret, k.secret_len))
+            rc = fail(desc, desclen, JWT_AUTH_INVALID, "invalid signature");
+        if (rc == JWT_AUTH_OK)
+            rc = check_times(t->pay, (double)p->now, (double)p->leeway, desc, desclen);
+        if (rc == JWT_AUTH_OK)
+            rc = check_scope(t->kid, api_key_id, &k, desc, desclen);
+        OPENSSL_cleanse(&k, sizeof k);
+        return rc;
+    }
+    rc = verify_issued(p, t, sub, sizeof sub, desc, desclen);
+    if (rc != JWT_AUTH_OK)
+        return rc;
+    rc = lookup(p, sub, &k, 0, desc, desclen);
+    if (rc == JWT_AUTH_OK)
+        rc = check_scope(sub, api_key_id, &k, desc, desclen);
+    OPENSSL_cleanse(&k, sizeof k);
+    return rc;
+}
+
+/* Finds, splits and decodes the token of an Authorization value, checking
+ * its header. On success t->hdr and t->pay are set; either way the caller
+ * frees them. */
+static int parse_token(const char *authorization, struct token *t, char *desc, size_t desclen)
+{
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    if (desclen > 0)
+        desc[0] = '\0';
+    rc = bearer(authorization, t, desc, desclen);
+    if (rc != JWT_AUTH_OK)
+        return rc;
+    if (split(t) != 0)
+        return fail(desc, desclen, JWT_AUTH_INVALID, "malformed token");
+    rc = check_header(t, desc, desclen);
+    if (rc != JWT_AUTH_OK)
+        return rc;
+    t->pay = decode_object(t->text + t->dot1 + 1, t->dot2 - t->dot1 - 1);
+    if (!t->pay)
+        return fail(desc, desclen, JWT_AUTH_INVALID, "malformed token payload");
+    return JWT_AUTH_OK;
+}
+
+int jwt_auth_check(const struct jwt_auth_params *p, const char *api_key_id,
+                   const char *authorization, char *desc, size_t desclen)
+{
+    struct token t;
+    int rc = parse_token(authorization, &t, desc, desclen);
+
+    if (rc == JWT_AUTH_OK)
+        rc = check_signed(p, api_key_id, &t, desc, desclen);
+    cJSON_Delete(t.hdr);
+    cJSON_Delete(t.pay);
+    return rc;
+}
+
 int jwt_auth_verify_issued(const struct jwt_auth_params *p, const char *authorization, char *sub,
                            size_t subsize, char *desc, size_t desclen)
 {
     struct token t;
-    int rc;
+    int rc = parse_token(authorization, &t, desc, desclen);
 
-    memset(&t, 0, sizeof t);
-    if (desclen > 0)
-        desc[0] = '\0';
-    if (subsize > 0)
-        sub[0] = '\0';
-    rc = bearer(authorization, &t, desc, desclen);
-    if (rc != JWT_AUTH_OK)
-        return rc;
-    if (split(&t) != 0)
-        return fail(desc, desclen, JWT_AUTH_INVALID, "malformed token");
-    rc = check_header(&t, desc, desclen);
-    if (rc == JWT_AUTH_OK) {
-        t.pay = decode_object(t.text + t.dot1 + 1, t.dot2 - t.dot1 - 1);
-        rc = t.pay ? verify_issued(p, &t, sub, subsize, desc, desclen)
-                   : fail(desc, desclen, JWT_AUTH_INVALID, "malformed token payload");
-    }
+    if (rc == JWT_AUTH_OK && t.kid)
+        rc = fail(desc, desclen, JWT_AUTH_INVALID, "not a token from /auth/token");
+    if (rc == JWT_AUTH_OK)
+        rc = verify_issued(p, &t, sub, subsize, desc, desclen);
     if (rc != JWT_AUTH_OK && subsize > 0)
         sub[0] = '\0';
     cJSON_Delete(t.hdr);
