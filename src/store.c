@@ -351,39 +351,6 @@ static int open_env(struct store *s, char *err, size_t errlen)
 static int check_schema(struct store *s, int create, char *err, size_t errlen);
 static long region_user(const char *home);
 
-/* The environment is wedged: a dead process holds a mutex in its regions,
- * and every process attached to them blocks sooner or later. One process
- * (the holder of recover.lock) stops the others attached — their work in
- * hand was never acknowledged, and what was is in the log — rebuilds the
- * regions, recovers from the log and opens again. The web server starts
- * the responders it lost. Others return STORE_WEDGED and exit. */
-static int unwedge(const struct config *cfg, struct store *s, char *err, size_t errlen)
-{
-    char path[600], rerr[512];
-    int fd, rc = STORE_WEDGED;
-    long pid;
-
-    snprintf(path, sizeof(path), "%s/recover.lock", cfg->data_dir);
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return STORE_WEDGED;
-    }
-    LOG_WARN("%s; stopping the processes attached to it and recovering", err);
-    for (int i = 0; i < 50 && (pid = region_user(cfg->data_dir)) != 0; i++) {
-        if (kill((pid_t)pid, SIGKILL) != 0)
-            break;
-        usleep(20000);
-    }
-    if (store_recover(cfg, rerr, sizeof(rerr)) == STORE_OK)
-        rc = open_env(s, err, errlen);
-    else
-        LOG_ERR("%s", rerr);
-    close(fd);
-    return rc;
-}
-
 int store_open(const struct config *cfg, int flags, struct store **out, char *err, size_t errlen)
 {
     struct store *s = NULL;
@@ -421,8 +388,19 @@ int store_open(const struct config *cfg, int flags, struct store **out, char *er
         /* Everything Berkeley DB creates (__db.register included) is 0600. */
         mode_t old = umask(077);
         rc = open_env(s, err, errlen);
-        if (rc == STORE_WEDGED)
-            rc = unwedge(cfg, s, err, errlen);
+        /* Wedged, and nobody else attached: nothing can be lost by
+         * rebuilding the regions, so recover here rather than wait for an
+         * operator. Otherwise the others time out and exit as we do, and
+         * the last one left recovers. (Stopping the others instead raced
+         * with responders the web server started meanwhile.) */
+        if (rc == STORE_WEDGED && region_user(cfg->data_dir) == 0) {
+            char rerr[512];
+            LOG_WARN("%s; no other process uses it: recovering", err);
+            if (store_recover(cfg, rerr, sizeof(rerr)) == STORE_OK)
+                rc = open_env(s, err, errlen);
+            else
+                LOG_ERR("%s", rerr);
+        }
         umask(old);
     }
     if (rc == STORE_OK)

@@ -116,7 +116,9 @@ class CrashTest(unittest.TestCase):
 
         def killer():
             rnd = random.Random(2)
-            while not stop.wait(KILL_EVERY):
+            # MIN_KILLS deaths while the load runs; after that the clients
+            # go on (without kills) until enough events were acknowledged.
+            while len(kills) < MIN_KILLS and not stop.wait(KILL_EVERY):
                 # lighttpd restarts dead responders on its one-second
                 # timer: keep one alive so that requests keep flowing, and
                 # let a new responder start up before it is a victim.
