@@ -45,8 +45,6 @@ int run_release(struct store_txn *t, const char *id, long long due_at);
  * Returns the number resumed, or a negative store status. */
 int run_reap(struct store *s, long long now_ms);
 
-/* Counts of due entries (queued or retrying runs). */
-int run_due_count(struct store *s, long *out);
 /* Splits the due entries at now: *ready (due now: new runs, retries whose
  * time has come, resumed runs) and *waiting (retries waiting out a backoff),
  * for GET /healthz. */

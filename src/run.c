@@ -247,25 +247,6 @@ int run_reap(struct store *s, long long now_ms)
     return rc == STORE_OK ? a.resumed : rc;
 }
 
-static int count_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
-                    size_t vlen, void *arg)
-{
-    (void)key, (void)klen, (void)pkey, (void)pklen, (void)val, (void)vlen;
-    (*(long *)arg)++;
-    return 0;
-}
-
-static int count_fn(struct store_txn *t, void *arg)
-{
-    *(long *)arg = 0;
-    return store_scan(t, STORE_DB_RUNS_DUE, NULL, 0, 0, count_cb, arg);
-}
-
-int run_due_count(struct store *s, long *out)
-{
-    return store_txn_run(s, count_fn, out);
-}
-
 struct split_arg {
     long long now;
     long ready, waiting;
