@@ -751,13 +751,20 @@ int store_queue_pop(struct store_txn *t, char event_id[37])
 int store_queue_count(struct store *s, long *out)
 {
     DB_QUEUE_STAT *st = NULL;
-    DB *q;
-    int ret;
+    int ret = 0;
 
-    if (s->need_reopen && reopen(s) != STORE_OK)
-        return STORE_UNAVAILABLE;
-    q = s->dbs[STORE_DB_QUEUE];
-    ret = q->stat(q, NULL, &st, DB_READ_COMMITTED);
+    /* Like store_txn_run, try again once after reopening a panicked
+     * environment: another process's recovery is not this call's failure. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        DB *q;
+        if (s->need_reopen && reopen(s) != STORE_OK)
+            return STORE_UNAVAILABLE;
+        q = s->dbs[STORE_DB_QUEUE];
+        ret = q->stat(q, NULL, &st, DB_READ_COMMITTED);
+        if (ret != DB_RUNRECOVERY)
+            break;
+        (void)store_map(s, ret, "queue stat");
+    }
     if (ret != 0)
         return store_map(s, ret, "queue stat");
     *out = (long)st->qs_nkeys;

@@ -403,7 +403,7 @@ class Server:
                 if not any(m in line for m in self.SANITIZER_MARKS):
                     continue
                 if self.allow_libdb_faults and b"SEGV on unknown address" in line:
-                    frame0 = next((l for l in lines[i + 1:i + 8] if b"#0 " in l), b"")
+                    frame0 = next((l for l in lines[i + 1:i + 25] if b"#0 " in l), b"")
                     if b"libdb-5.3.so" in frame0:
                         continue
                 out.append("%s: %s" % (n, line.decode("utf-8", "replace").rstrip()))
