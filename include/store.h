@@ -25,10 +25,7 @@ enum store_status {
     STORE_SCHEMA = -5,      /* data_dir holds another schema version */
     STORE_NOMEM = -6,
     STORE_RETRY = -7, /* deadlock: store_txn_run aborts and retries */
-    STORE_ABORT = -8, /* the callback chose to abort (no retry) */
-    STORE_WEDGED = -9 /* opening timed out on a dead process's lock:
-                       * this process should exit; an operator runs
-                       * 'incomingctl recover' */
+    STORE_ABORT = -8  /* the callback chose to abort (no retry) */
 };
 
 /* The databases of the environment. Each is a btree in its own file unless
@@ -70,14 +67,19 @@ struct store_txn; /* valid only inside a store_txn_run callback */
 int store_open(const struct config *cfg, int flags, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s); /* s may be NULL */
 
-/* Rebuilds the environment's shared regions and runs recovery, for an
- * environment wedged by a process killed while holding a region lock. Only
- * safe with no other process using data_dir: refuses (with err naming a
- * pid) when one still has it open. */
+/* Rebuilds the environment's shared regions and runs recovery now, inside
+ * the gate (other processes wait, then reopen their handles). Never needed
+ * after a crash, which the next process notices by itself; for an operator
+ * who wants it anyway. */
 int store_recover(const struct config *cfg, char *err, size_t errlen);
 
-/* Runs failchk (cleans up after dead processes); called periodically. */
+/* Runs failchk (frees what processes killed outside Berkeley DB left
+ * registered); called periodically. */
 int store_failchk(struct store *s);
+/* True once this process has dropped several handle sets after other
+ * processes' recoveries: a long-lived process should exit when idle (the
+ * web server starts a fresh one) to give back their descriptors. */
+int store_should_restart(const struct store *s);
 /* Checkpoints the log (runners and incomingctl call this). */
 int store_checkpoint(struct store *s);
 

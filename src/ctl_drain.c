@@ -139,8 +139,8 @@ int ctl_cmd_purge(struct ctl *c, int argc, char **argv)
     return rc;
 }
 
-/* Never opens the store itself: the point is an environment that cannot be
- * opened. store_recover refuses while another process has it open. */
+/* Rebuilds the regions and recovers inside the gate (see store_gate.c):
+ * safe while the web server runs; its processes wait, then reopen. */
 int ctl_cmd_recover(struct ctl *c, int argc, char **argv)
 {
     char *pos[1], meta[600], err[1024];
@@ -157,8 +157,7 @@ int ctl_cmd_recover(struct ctl *c, int argc, char **argv)
     if (store_recover(&c->cfg, err, sizeof(err)) != STORE_OK)
         return ctl_fail("recover: %s", err);
     if (!c->json) {
-        printf("recovered the environment in %s; the web server may be started again\n",
-               c->cfg.data_dir);
+        printf("recovered the environment in %s\n", c->cfg.data_dir);
         return CTL_OK;
     }
     if ((doc = cJSON_CreateObject()) == NULL)

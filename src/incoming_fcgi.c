@@ -76,10 +76,6 @@ static struct store *ensure_store(const struct config *cfg, struct store *s, tim
     rc = store_open(cfg, 0, &s, err, sizeof(err));
     if (rc != STORE_OK) {
         LOG_ERR("%s", err);
-        /* A wedged open leaves locks held by this process: answer what is
-         * in hand with 503, then exit so nothing here blocks the others. */
-        if (rc == STORE_WEDGED)
-            stopping = 1;
         return NULL;
     }
     return s;
@@ -149,6 +145,12 @@ int main(int argc, char **argv)
         if (store != NULL && time(NULL) - last_check >= 10) {
             last_check = time(NULL);
             (void)store_failchk(store);
+        }
+        /* Handles dropped after other processes' recoveries hold
+         * descriptors until exit: let the web server start a fresh one. */
+        if (store_should_restart(store)) {
+            LOG_INFO("exiting to release handles of rebuilt environments");
+            break;
         }
     }
     spawn_slots_close(&slots);

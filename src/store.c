@@ -9,11 +9,8 @@
 #include "store_internal.h"
 
 #include <db.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +21,6 @@
 #include <unistd.h>
 
 #define TXN_MAX_TRIES 100
-#define STORE_OPEN_TIMEOUT 10 /* seconds */
 #define QUEUE_RECLEN 40
 
 struct db_def {
@@ -77,8 +73,6 @@ const char *store_strerror(int status)
         return "storage busy (deadlock)";
     case STORE_ABORT:
         return "aborted";
-    case STORE_WEDGED:
-        return "storage is wedged by a process that died holding a lock";
     default:
         return "storage error";
     }
@@ -101,8 +95,8 @@ int store_map(struct store *s, int ret, const char *what)
     case ENOMEM:
         return STORE_NOMEM;
     case DB_RUNRECOVERY:
-        s->need_reopen = 1;
-        LOG_WARN("%s: environment needs recovery; reopening", what);
+        s->need_recover = 1;
+        LOG_WARN("%s: the environment needs recovery; recovering", what);
         return STORE_UNAVAILABLE;
     default:
         LOG_ERR("%s: %s", what, db_strerror(ret));
@@ -131,37 +125,6 @@ static void db_msgcall(const DB_ENV *env, const char *msg)
 {
     (void)env;
     LOG_INFO("berkeley db: %s", msg);
-}
-
-/* Opening can block for good on a region mutex that a process killed at
- * the wrong moment still holds. An alarm bounds the wait: the open is
- * abandoned (with a clear message) instead of hanging the web server. */
-static sigjmp_buf open_jmp;
-
-static void open_alarm(int sig)
-{
-    (void)sig;
-    siglongjmp(open_jmp, 1);
-}
-
-static int timed_env_open(DB_ENV *env, const char *home, u_int32_t flags, int seconds)
-{
-    struct sigaction sa, old;
-    volatile int ret = 0;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = open_alarm;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGALRM, &sa, &old);
-    if (sigsetjmp(open_jmp, 1) == 0) {
-        alarm((unsigned)seconds);
-        ret = env->open(env, home, flags, 0600);
-        alarm(0);
-    } else {
-        ret = ETIMEDOUT;
-    }
-    sigaction(SIGALRM, &old, NULL);
-    return ret;
 }
 
 /* DB_CONFIG holds what every process must agree on; it is rewritten
@@ -296,7 +259,7 @@ static int open_dbs(struct store *s, int create, char *err, size_t errlen)
     return STORE_OK;
 }
 
-static void close_handles(struct store *s)
+void store_close_handles(struct store *s)
 {
     /* Secondaries close before their primary. */
     for (int i = STORE_DB_COUNT - 1; i >= 0; i--) {
@@ -309,35 +272,45 @@ static void close_handles(struct store *s)
     s->env = NULL;
 }
 
-static int open_env(struct store *s, char *err, size_t errlen)
+/* Forgets handles attached to regions another process has since rebuilt:
+ * closing them would touch those old regions, whose locks a dead process
+ * may still hold. Their descriptors and mappings stay until this process
+ * exits (store_should_restart tells long-lived processes when to). */
+void store_drop_handles(struct store *s)
+{
+    if (s->env == NULL)
+        return;
+    for (int i = 0; i < STORE_DB_COUNT; i++)
+        s->dbs[i] = NULL;
+    s->env = NULL;
+    s->dropped++;
+}
+
+/* Opens the environment (running recovery first when recover is set) and
+ * every database. Called only inside the gate (store_gate.c), so no other
+ * process is inside Berkeley DB meanwhile. */
+int store_open_handles(struct store *s, int recover, char *err, size_t errlen)
 {
     u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
-                      DB_REGISTER | DB_RECOVER | DB_FAILCHK;
+                      (recover ? DB_RECOVER : 0);
     int ret;
 
     ret = db_env_create(&s->env, 0);
     if (ret != 0) {
         snprintf(err, errlen, "cannot create an environment handle: %s", db_strerror(ret));
+        s->env = NULL;
         return STORE_ERROR;
     }
     s->env->set_errcall(s->env, db_errcall);
     s->env->set_msgcall(s->env, db_msgcall);
+    /* failchk (store_failchk) frees what processes killed outside Berkeley
+     * DB left registered: their handle locks and thread slots. */
     s->env->set_isalive(s->env, is_alive);
     s->env->set_thread_count(s->env, 512);
-    ret = timed_env_open(s->env, s->home, flags, STORE_OPEN_TIMEOUT);
-    if (ret == ETIMEDOUT) {
-        /* The handle is left as it is: closing it would block the same way.
-         * This process should exit soon; lighttpd or Apache starts another. */
-        snprintf(err, errlen,
-                 "the Berkeley DB environment in %s is wedged by a process that died holding "
-                 "one of its locks: stop the web server and run 'incomingctl recover'",
-                 s->home);
-        s->env = NULL;
-        return STORE_WEDGED;
-    }
+    ret = s->env->open(s->env, s->home, flags, 0600);
     if (ret != 0) {
-        snprintf(err, errlen, "cannot open the Berkeley DB environment in %s: %s", s->home,
-                 db_strerror(ret));
+        snprintf(err, errlen, "cannot %s the Berkeley DB environment in %s: %s",
+                 recover ? "recover" : "open", s->home, db_strerror(ret));
         s->env->close(s->env, 0);
         s->env = NULL;
         return STORE_UNAVAILABLE;
@@ -349,7 +322,6 @@ static int open_env(struct store *s, char *err, size_t errlen)
 }
 
 static int check_schema(struct store *s, int create, char *err, size_t errlen);
-static long region_user(const char *home);
 
 int store_open(const struct config *cfg, int flags, struct store **out, char *err, size_t errlen)
 {
@@ -381,30 +353,22 @@ int store_open(const struct config *cfg, int flags, struct store **out, char *er
     s = calloc(1, sizeof(*s));
     if (s == NULL)
         return STORE_NOMEM;
+    s->gate_fd = -1;
     snprintf(s->home, sizeof(s->home), "%s", cfg->data_dir);
     s->durability = cfg->durability;
     s->creating = (flags & STORE_CREATE) != 0;
     {
-        /* Everything Berkeley DB creates (__db.register included) is 0600. */
+        /* Everything Berkeley DB creates is 0600, as is the gate file. */
         mode_t old = umask(077);
-        rc = open_env(s, err, errlen);
-        /* Wedged, and nobody else attached: nothing can be lost by
-         * rebuilding the regions, so recover here rather than wait for an
-         * operator. Otherwise the others time out and exit as we do, and
-         * the last one left recovers. (Stopping the others instead raced
-         * with responders the web server started meanwhile.) */
-        if (rc == STORE_WEDGED && region_user(cfg->data_dir) == 0) {
-            char rerr[512];
-            LOG_WARN("%s; no other process uses it: recovering", err);
-            if (store_recover(cfg, rerr, sizeof(rerr)) == STORE_OK)
-                rc = open_env(s, err, errlen);
-            else
-                LOG_ERR("%s", rerr);
-        }
+        rc = store_gate_open(s, err, errlen);
+        if (rc == STORE_OK)
+            rc = store_enter(s, err, errlen);
         umask(old);
     }
-    if (rc == STORE_OK)
+    if (rc == STORE_OK) {
         rc = check_schema(s, flags & STORE_CREATE, err, errlen);
+        store_leave(s);
+    }
     s->creating = 0;
     if (rc != STORE_OK) {
         store_close(s);
@@ -418,7 +382,7 @@ void store_close(struct store *s)
 {
     if (s == NULL)
         return;
-    close_handles(s);
+    store_gate_close(s);
     free(s);
 }
 
@@ -427,41 +391,42 @@ const char *store_data_dir(const struct store *s)
     return s->home;
 }
 
-/* After a panic every handle is useless: close them and open again, which
- * runs recovery (DB_REGISTER tells us whether it is needed). */
-static int reopen(struct store *s)
+int store_should_restart(const struct store *s)
 {
-    char err[256];
-    int rc;
-
-    close_handles(s);
-    s->need_reopen = 0;
-    rc = open_env(s, err, sizeof(err));
-    if (rc != STORE_OK) {
-        LOG_ERR("%s", err);
-        close_handles(s);
-        s->need_reopen = 1;
-    }
-    return rc;
+    /* Staggered by pid, so that the responders of one web server, which
+     * all see the same recoveries, do not all exit at once. */
+    return s != NULL && s->dropped >= STORE_DROPPED_MAX + (int)(getpid() % STORE_DROPPED_MAX);
 }
 
 int store_failchk(struct store *s)
 {
-    int ret;
-    if (s->need_reopen && reopen(s) != STORE_OK)
-        return STORE_UNAVAILABLE;
+    int ret, rc;
+    char err[512];
+
+    if ((rc = store_enter(s, err, sizeof(err))) != STORE_OK) {
+        LOG_ERR("%s", err);
+        return rc;
+    }
     ret = s->env->failchk(s->env, 0);
-    return store_map(s, ret, "failchk");
+    rc = store_map(s, ret, "failchk");
+    store_leave(s);
+    return rc;
 }
 
 int store_checkpoint(struct store *s)
 {
-    int ret;
-    if (s->need_reopen && reopen(s) != STORE_OK)
-        return STORE_UNAVAILABLE;
+    int ret, rc;
+    char err[512];
+
+    if ((rc = store_enter(s, err, sizeof(err))) != STORE_OK) {
+        LOG_ERR("%s", err);
+        return rc;
+    }
     /* Only when 4 MiB of log or 5 minutes have passed since the last one. */
     ret = s->env->txn_checkpoint(s->env, 4096, 5, 0);
-    return store_map(s, ret, "txn_checkpoint");
+    rc = store_map(s, ret, "txn_checkpoint");
+    store_leave(s);
+    return rc;
 }
 
 static void backoff(int attempt)
@@ -476,26 +441,6 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
-/* Another process may have started recovery (after finding a dead one)
- * while our commit was under way: it panics the old environment first,
- * then replays the log, and a commit that reached the log after that read
- * would be lost with the old regions. So a commit counts only when the
- * environment is still sound after it; otherwise the caller is told the
- * storage is unavailable, and an event is not acknowledged (the sender
- * retries; deduplication keeps a retry that did land from doubling it). */
-static int still_sound(struct store *s)
-{
-    u_int32_t id;
-    int ret = s->env->lock_id(s->env, &id);
-
-    if (ret == 0)
-        ret = s->env->lock_id_free(s->env, id);
-    if (ret == 0)
-        return STORE_OK;
-    (void)store_map(s, ret, "after commit");
-    return STORE_UNAVAILABLE;
-}
-
 int store_txn_run(struct store *s, store_txn_fn fn, void *arg)
 {
     return store_txn_run_flags(s, 0, fn, arg);
@@ -503,9 +448,22 @@ int store_txn_run(struct store *s, store_txn_fn fn, void *arg)
 
 static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg);
 
+/* The whole transaction, retries included, runs inside the gate: no other
+ * process is inside Berkeley DB meanwhile, so nothing can rebuild the
+ * environment under a commit, and a commit that returned is in the log
+ * that any later recovery reads. */
 int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg)
 {
-    return txn_run(s, flags, fn, arg);
+    char err[512];
+    int rc = store_enter(s, err, sizeof(err));
+
+    if (rc != STORE_OK) {
+        LOG_ERR("%s", err);
+        return rc;
+    }
+    rc = txn_run(s, flags, fn, arg);
+    store_leave(s);
+    return rc;
 }
 
 static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
@@ -516,14 +474,14 @@ static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
         struct store_txn t = {s, NULL};
         int ret;
 
-        if (s->need_reopen && reopen(s) != STORE_OK)
+        if (s->need_recover && store_recover_inside(s) != STORE_OK)
             return STORE_UNAVAILABLE;
         ret =
             s->env->txn_begin(s->env, NULL, &t.txn, (flags & STORE_TXN_NOSYNC) ? DB_TXN_NOSYNC : 0);
         if (ret != 0) {
             rc = store_map(s, ret, "txn_begin");
-            if (rc == STORE_UNAVAILABLE && attempt < 2)
-                continue; /* reopen and try again */
+            if (rc == STORE_UNAVAILABLE && s->need_recover && attempt < 2)
+                continue; /* recover and try again */
             return rc;
         }
         rc = fn(&t, arg);
@@ -531,20 +489,20 @@ static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
             ret = t.txn->commit(t.txn, 0);
             rc = store_map(s, ret, "txn_commit");
             if (rc == STORE_OK)
-                return still_sound(s);
+                return STORE_OK;
         } else {
             ret = t.txn->abort(t.txn);
             if (ret != 0)
                 (void)store_map(s, ret, "txn_abort");
         }
         if (rc == STORE_RETRY) {
-            /* A lock wait timed out or a deadlock was broken. A dead process
-             * may hold the lock: failchk releases what it held. */
-            (void)s->env->failchk(s->env, 0);
+            /* Deadlock among this process's own lockers, or a lock wait
+             * timed out: try again after a short randomised pause. */
             backoff(attempt);
             continue;
         }
-        if (rc == STORE_UNAVAILABLE && s->need_reopen && attempt < 2)
+        /* A failed commit is never retried: its outcome is not known. */
+        if (rc == STORE_UNAVAILABLE && s->need_recover && attempt < 2 && ret == 0)
             continue;
         return rc;
     }
@@ -751,22 +709,20 @@ int store_queue_pop(struct store_txn *t, char event_id[37])
 int store_queue_count(struct store *s, long *out)
 {
     DB_QUEUE_STAT *st = NULL;
-    int ret = 0;
+    char err[512];
+    DB *q;
+    int ret, rc;
 
-    /* Like store_txn_run, try again once after reopening a panicked
-     * environment: another process's recovery is not this call's failure. */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        DB *q;
-        if (s->need_reopen && reopen(s) != STORE_OK)
-            return STORE_UNAVAILABLE;
-        q = s->dbs[STORE_DB_QUEUE];
-        ret = q->stat(q, NULL, &st, DB_READ_COMMITTED);
-        if (ret != DB_RUNRECOVERY)
-            break;
-        (void)store_map(s, ret, "queue stat");
+    if ((rc = store_enter(s, err, sizeof(err))) != STORE_OK) {
+        LOG_ERR("%s", err);
+        return rc;
     }
-    if (ret != 0)
-        return store_map(s, ret, "queue stat");
+    q = s->dbs[STORE_DB_QUEUE];
+    ret = q->stat(q, NULL, &st, DB_READ_COMMITTED);
+    rc = store_map(s, ret, "queue stat");
+    store_leave(s);
+    if (rc != STORE_OK)
+        return rc;
     *out = (long)st->qs_nkeys;
     free(st);
     return STORE_OK;
@@ -824,75 +780,6 @@ static int check_schema(struct store *s, int create, char *err, size_t errlen)
         snprintf(err, errlen, "data_dir %s holds schema version %lld, this build expects %d",
                  s->home, a.version, STORE_SCHEMA_VERSION);
         return STORE_SCHEMA;
-    }
-    return STORE_OK;
-}
-
-/* The pid of another process that maps data_dir's regions, or 0. */
-static long region_user(const char *home)
-{
-    char path[64], line[1024], needle[600];
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    long found = 0;
-
-    if (d == NULL)
-        return 0;
-    snprintf(needle, sizeof(needle), "%s/__db.", home);
-    while (!found && (e = readdir(d)) != NULL) {
-        long pid = strtol(e->d_name, NULL, 10);
-        FILE *f;
-        if (pid <= 0 || pid == (long)getpid())
-            continue;
-        snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
-        f = fopen(path, "r");
-        if (f == NULL)
-            continue;
-        while (fgets(line, sizeof(line), f))
-            if (strstr(line, needle)) {
-                found = pid;
-                break;
-            }
-        fclose(f);
-    }
-    closedir(d);
-    return found;
-}
-
-int store_recover(const struct config *cfg, char *err, size_t errlen)
-{
-    DB_ENV *env = NULL;
-    long pid = region_user(cfg->data_dir);
-    int ret;
-
-    if (pid) {
-        snprintf(err, errlen,
-                 "process %ld still uses %s: stop the web server (and wait for "
-                 "runners to exit) first",
-                 pid, cfg->data_dir);
-        return STORE_UNAVAILABLE;
-    }
-    if ((ret = db_env_create(&env, 0)) == 0)
-        ret = env->remove(env, cfg->data_dir, DB_FORCE);
-    if (ret != 0 && ret != ENOENT) {
-        snprintf(err, errlen, "cannot remove the old regions in %s: %s", cfg->data_dir,
-                 db_strerror(ret));
-        return STORE_ERROR;
-    }
-    ret = db_env_create(&env, 0);
-    if (ret == 0) {
-        mode_t old = umask(077);
-        env->set_errcall(env, db_errcall);
-        ret = env->open(env, cfg->data_dir,
-                        DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
-                            DB_RECOVER,
-                        0600);
-        umask(old);
-        env->close(env, 0);
-    }
-    if (ret != 0) {
-        snprintf(err, errlen, "recovery of %s failed: %s", cfg->data_dir, db_strerror(ret));
-        return STORE_ERROR;
     }
     return STORE_OK;
 }

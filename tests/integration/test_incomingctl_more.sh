@@ -473,15 +473,16 @@ expect 0 purge
 grep_out "older than 30 day" out
 expect 0 --json events show "$EVENT"
 
-# --- recover: refused while the responder has the environment open ---
-expect 1 recover
-grep_out "still uses" err
-kill "$FCGI_PID" && wait "$FCGI_PID" 2>/dev/null
-FCGI_PID=
+# --- recover: safe while the responder has the environment open; the
+# responder notices the new generation and reopens its handles ---
 expect 0 --json recover
 jcheck 'd["recovered"] is True'
+post "$ENDPOINT" '{"after": "recover"}'
 expect 0 recover
 grep_out "recovered" out
+post "$ENDPOINT" '{"after": "second recover"}'
+kill "$FCGI_PID" && wait "$FCGI_PID" 2>/dev/null
+FCGI_PID=
 expect 0 verify
 expect 0 --json runs show "$RUN"
 jcheck 'd["state"] == "succeeded"'
