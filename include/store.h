@@ -89,8 +89,10 @@ typedef int (*store_txn_fn)(struct store_txn *t, void *arg);
  * with a short randomised sleep). fn must be safe to run more than once.
  * Returns fn's status, or a store error. */
 int store_txn_run(struct store *s, store_txn_fn fn, void *arg);
-/* Same, with flags: STORE_TXN_NOSYNC commits without flushing the log
- * (for state whose loss in a crash is harmless, such as rate limits). */
+/* Same, with flags: STORE_TXN_NOSYNC writes the log at commit without
+ * flushing it to disk: it survives any process's crash (and the recovery
+ * that follows), not a power loss. For state whose loss in a power cut is
+ * harmless, such as rate limits and run bookkeeping. */
 #define STORE_TXN_NOSYNC 0x1
 int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg);
 /* The store a transaction belongs to (borrowed). */

@@ -206,9 +206,7 @@ static int events_by_integration_key(DB *sdb, const DBT *pkey, const DBT *pdata,
 static int open_dbs(struct store *s, int create, char *err, size_t errlen)
 {
     DB_TXN *txn = NULL;
-    int ret = s->env->txn_begin(s->env, NULL, &txn, 0);
-
-    (void)create;
+    int ret = s->env->txn_begin(s->env, NULL, &txn, create ? 0 : DB_TXN_WRITE_NOSYNC);
 
     if (ret != 0) {
         snprintf(err, errlen, "cannot begin a transaction in %s: %s", s->home, db_strerror(ret));
@@ -476,8 +474,8 @@ static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg)
 
         if (s->need_recover && store_recover_inside(s) != STORE_OK)
             return STORE_UNAVAILABLE;
-        ret =
-            s->env->txn_begin(s->env, NULL, &t.txn, (flags & STORE_TXN_NOSYNC) ? DB_TXN_NOSYNC : 0);
+        ret = s->env->txn_begin(s->env, NULL, &t.txn,
+                                (flags & STORE_TXN_NOSYNC) ? DB_TXN_WRITE_NOSYNC : 0);
         if (ret != 0) {
             rc = store_map(s, ret, "txn_begin");
             if (rc == STORE_UNAVAILABLE && s->need_recover && attempt < 2)

@@ -205,14 +205,15 @@ int store_enter(struct store *s, char *err, size_t errlen)
     }
     s->depth = 1;
     if (why) {
-        if (r.boot[0] != '\0') /* not a brand new data_dir */
+        int fresh = r.boot[0] == '\0'; /* a brand new data_dir */
+        if (!fresh)
             LOG_WARN("recovering the Berkeley DB environment in %s: %s", s->home, why);
         rc = rebuild(s, err, errlen);
         r.gen++;
         r.need = rc != STORE_OK;
         s->need_recover = 0;
         snprintf(r.boot, sizeof(r.boot), "%s", boot_id());
-        if (rc == STORE_OK)
+        if (rc == STORE_OK && !fresh)
             LOG_INFO("recovered the environment in %s (generation %llu)", s->home, r.gen);
     } else if (s->env == NULL || s->gen != r.gen) {
         /* Handles of an older generation belong to rebuilt regions. */

@@ -545,6 +545,117 @@ static void store_should_not_wedge_after_a_writer_is_killed(void)
     store_close(s);
 }
 
+/* Forks a child that opens the store, writes inside a transaction, and is
+ * killed there: it dies inside the gate. */
+static void kill_a_writer_inside(void)
+{
+    int fds[2], status;
+    char c = 0;
+    pid_t pid;
+
+    CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+    pid = fork();
+    if (pid == 0) {
+        struct store *cs = NULL;
+        char err[512];
+        close(fds[0]);
+        if (store_open(&cfg, 0, &cs, err, sizeof(err)) != STORE_OK)
+            _exit(10);
+        store_txn_run(cs, hang_fn, &fds[1]);
+        _exit(11);
+    }
+    close(fds[1]);
+    CU_ASSERT_EQUAL_FATAL(read(fds[0], &c, 1), 1);
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    CU_ASSERT(WIFSIGNALED(status));
+}
+
+/* Runs fn(arg) in a child process with its own store; returns its exit code. */
+static int in_child(int (*fn)(struct store *, const void *), const void *arg)
+{
+    int status;
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct store *cs = NULL;
+        char err[512];
+        int rc;
+        if (store_open(&cfg, 0, &cs, err, sizeof(err)) != STORE_OK) {
+            fprintf(stderr, "child: %s\n", err);
+            _exit(100);
+        }
+        rc = fn(cs, arg);
+        store_close(cs);
+        _exit(rc);
+    }
+    CU_ASSERT_FATAL(pid > 0);
+    CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+static int child_put(struct store *cs, const void *arg)
+{
+    const char *const *kv = arg;
+    return put(cs, kv[0], kv[1], 0) == STORE_OK ? 0 : 1;
+}
+
+static int child_expect(struct store *cs, const void *arg)
+{
+    const char *const *kv = arg;
+    char v[64];
+    if (get(cs, kv[0], v, sizeof(v)) != STORE_OK)
+        return 2;
+    return strcmp(v, kv[1]) == 0 ? 0 : 3;
+}
+
+static int child_recover(struct store *cs, const void *arg)
+{
+    char err[512];
+    (void)cs;
+    (void)arg;
+    return store_recover(&cfg, err, sizeof(err)) == STORE_OK ? 0 : 1;
+}
+
+/* The split-brain case: a process idle (handles open, outside the gate)
+ * while another recovers must not go on writing into the old regions. Its
+ * next transaction reopens, and what it commits afterwards is what every
+ * other process reads. */
+static void store_idle_process_should_join_the_recovered_environment(void)
+{
+    struct store *s = open_new();
+    const char *recovered[] = {"recovered", "child"};
+    const char *after[] = {"after", "parent"};
+    char v[32];
+    struct stat st;
+    char lock[600];
+
+    CU_ASSERT_EQUAL(put(s, "before", "parent", 0), STORE_OK);
+    kill_a_writer_inside();
+    /* Another process enters first: it recovers. */
+    CU_ASSERT_EQUAL(in_child(child_put, recovered), 0);
+    CU_ASSERT_EQUAL(s->dropped, 0);
+    CU_ASSERT_EQUAL(put(s, "after", "parent", 0), STORE_OK);
+    CU_ASSERT_EQUAL(s->dropped, 1); /* its old handles were dropped, not used */
+    CU_ASSERT_EQUAL(get(s, "recovered", v, sizeof(v)), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(v, "child");
+    CU_ASSERT_EQUAL(get(s, "locked", v, sizeof(v)), STORE_NOTFOUND); /* never committed */
+    CU_ASSERT_EQUAL(in_child(child_expect, after), 0);
+    /* An operator's recover while this process stays open. */
+    CU_ASSERT_EQUAL(in_child(child_recover, NULL), 0);
+    CU_ASSERT_EQUAL(put(s, "after", "recover", 0), STORE_OK);
+    CU_ASSERT_EQUAL(s->dropped, 2);
+    {
+        const char *again[] = {"after", "recover"};
+        CU_ASSERT_EQUAL(in_child(child_expect, again), 0);
+    }
+    CU_ASSERT_EQUAL(get(s, "before", v, sizeof(v)), STORE_OK);
+    snprintf(lock, sizeof(lock), "%s/store.lock", cfg.data_dir);
+    CU_ASSERT_EQUAL_FATAL(stat(lock, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+    store_close(s);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -570,6 +681,8 @@ int main(void)
                 store_txn_should_retry_deadlocks_between_processes);
     CU_add_test(s, "a killed writer does not wedge the next opener",
                 store_should_not_wedge_after_a_writer_is_killed);
+    CU_add_test(s, "an idle process joins the environment another recovered",
+                store_idle_process_should_join_the_recovered_environment);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

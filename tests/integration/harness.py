@@ -383,14 +383,6 @@ class Server:
             kill_all_of(self.tmp)
 
     SANITIZER_MARKS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error: ")
-    # Set by tests that SIGKILL processes on purpose: a process still attached
-    # to an environment that another one is recovering can fault inside
-    # libdb itself (the regions it maps are rebuilt under it), and the stack
-    # is not always printed whole. Such a test does not count SEGV reports;
-    # every other report (overflows, use after free, leaks, UB) still fails
-    # it, and every other test counts SEGVs too.
-    allow_libdb_faults = False
-
     def sanitizer_reports(self):
         """Lines of ASan/UBSan reports in the server's and runners' logs."""
         out = []
@@ -402,8 +394,6 @@ class Server:
                 lines = f.readlines()
             for line in lines:
                 if not any(m in line for m in self.SANITIZER_MARKS):
-                    continue
-                if self.allow_libdb_faults and b"SEGV on unknown address" in line:
                     continue
                 out.append("%s: %s" % (n, line.decode("utf-8", "replace").rstrip()))
         return out

@@ -62,7 +62,6 @@ class CrashTest(unittest.TestCase):
 
     def setUp(self):
         self.server = Server("lighttpd", procs=4)
-        self.server.allow_libdb_faults = True  # see harness.Server
         self.server.start()
         self.addCleanup(self.server.stop)
         self.integ = self.server.create_integration("crash")

@@ -239,7 +239,9 @@ class DeliveryTest(unittest.TestCase):
         self.assertGreaterEqual(len(reqs), 2)
         self.assertEqual({q.key for q in reqs}, {key})  # at least once, same key
         self.assertEqual(self.sink.delivered("/kill"), {key})
-        self.assertIn(b"resuming", self.p.runner_log())
+        log = self.p.runner_log()
+        self.assertIn(b"resuming", log, "the lease of the killed runner was not reaped:\n"
+                      + log.decode("utf-8", "replace")[-3000:])
         sys.stderr.write("\n  killed runner(s) %s; run resumed by %s; %d arrivals, 1 key "
                          % (runners, resumed_by, len(reqs)))
 
