@@ -1,10 +1,11 @@
 /* store: the one Berkeley DB transactional environment in data_dir, shared
  * by every process (responders, runners, incomingctl). Each process opens
- * its own handle (never across fork). The environment is opened with
- * DB_REGISTER + DB_RECOVER + DB_FAILCHK so that the first process to find a
- * dead one cleans up after it, and DB_CONFIG carries the durability flags so
- * every process agrees. Every transaction goes through store_txn_run, which
- * retries on deadlock; DB_RUNRECOVERY makes the handle reopen itself. */
+ * its own handle (never across fork). Every use of the environment happens
+ * inside the gate (src/store_gate.c), one process at a time, so that the
+ * process after one killed inside recovers with nobody else inside.
+ * DB_CONFIG carries the durability flags so every process agrees. Every
+ * transaction goes through store_txn_run, which retries on deadlock;
+ * DB_RUNRECOVERY makes it recover and try again. */
 #ifndef INCOMING_STORE_H
 #define INCOMING_STORE_H
 

@@ -1,7 +1,7 @@
 /* ctl_drain: the incomingctl commands that work the queue and keep the data
  * directory healthy: drain (run due work here, as incoming-runner does, for
- * cron), purge (retention) and recover (an environment wedged by a killed
- * process). Also the --drain option of replay and runs retry. */
+ * cron), purge (retention) and recover (rebuild the regions on demand).
+ * Also the --drain option of replay and runs retry. */
 #include "ctl.h"
 
 #include "outgoing.h"

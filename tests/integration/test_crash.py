@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Durability under kill -9 (SPEC 10, issue 2 item 8): a few hundred events
 POSTed by concurrent clients to lighttpd with 4 responders while another
-thread SIGKILLs a random incoming.fcgi about every 100 ms (while more than
+thread SIGKILLs a random incoming.fcgi about every 100 ms (and, now and then,
+a runner) (while more than
 one is alive, and only those up for 0.3 s: lighttpd restarts them only once a
 second). Every event that
 got a 202 must be in storage afterwards (server stopped, incomingctl verify,
@@ -88,7 +89,7 @@ class CrashTest(unittest.TestCase):
         accepted, statuses, errors = {}, {}, []
         counter = iter(range(1 << 30))
         stop = threading.Event()
-        kills = []
+        kills, runner_kills = [], []
         deadline = time.time() + TIME_LIMIT
 
         def client():
@@ -121,6 +122,15 @@ class CrashTest(unittest.TestCase):
                 # lighttpd restarts dead responders on its one-second
                 # timer: keep one alive so that requests keep flowing, and
                 # let a new responder start up before it is a victim.
+                # Runners (each event starts one) die too, now and then:
+                # they are inside Berkeley DB as often as responders.
+                runners = s.runner_pids()
+                if runners and rnd.random() < 0.3:
+                    try:
+                        os.kill(rnd.choice(runners), signal.SIGKILL)
+                        runner_kills.append(1)
+                    except ProcessLookupError:
+                        pass
                 alive = s.responder_pids()
                 victims = [p for p in alive if process_age(p) >= MIN_AGE]
                 if len(alive) > 1 and victims:
@@ -143,9 +153,9 @@ class CrashTest(unittest.TestCase):
             stop.set()
             k.join()
         sys.stderr.write("\n  crash: %d sent, %d accepted, statuses %r, %d client errors, "
-                         "%d responders killed\n"
+                         "%d responders and %d runners killed\n"
                          % (sum(statuses.values()) + len(errors), len(accepted), statuses,
-                            len(errors), len(kills)))
+                            len(errors), len(kills), len(runner_kills)))
         self.assertGreater(len(kills), 10, "the killer did not kill")
         self.assertGreater(len(accepted), EVENTS // 2,
                            "too few events accepted to mean anything\n" + s.server_log())
