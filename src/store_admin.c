@@ -134,17 +134,27 @@ static int check_records(struct store *s, struct buf *report, int *problems)
 
 int store_admin_verify(struct store *s, struct buf *report, int *problems)
 {
-    int ret;
+    char err[512];
+    int ret, rc;
 
     *problems = 0;
+    /* Inside the gate throughout: nobody writes while the files are read. */
+    if ((rc = store_enter(s, err, sizeof(err))) != STORE_OK) {
+        buf_printf(report, "BAD environment: %s\n", err);
+        return rc;
+    }
     /* Every change committed so far goes to the files before reading them. */
     ret = s->env->memp_sync(s->env, NULL);
-    if (ret != 0)
-        return store_map(s, ret, "memp_sync");
+    if (ret != 0) {
+        rc = store_map(s, ret, "memp_sync");
+        store_leave(s);
+        return rc;
+    }
     for (int i = 0; i < STORE_DB_COUNT; i++)
         if (verify_file(s, s->dbs[i], report) != STORE_OK)
             (*problems)++;
     check_records(s, report, problems);
+    store_leave(s);
     return *problems ? STORE_ERROR : STORE_OK;
 }
 
@@ -247,8 +257,12 @@ int store_admin_backup(struct store *s, const char *dir, char *err, size_t errle
         return rc;
     }
     /* Copies every database file, then the log files, as the hot backup
-     * procedure requires; log removal is held off while it runs. */
+     * procedure requires; log removal is held off while it runs. Inside
+     * the gate: writers wait for the copy (small at our sizes). */
+    if ((rc = store_enter(s, err, errlen)) != STORE_OK)
+        return rc;
     ret = s->env->backup(s->env, dir, 0);
+    store_leave(s);
     if (ret != 0) {
         snprintf(err, errlen, "backup into %s failed: %s", dir, db_strerror(ret));
         return STORE_ERROR;
