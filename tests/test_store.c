@@ -656,6 +656,38 @@ static void store_idle_process_should_join_the_recovered_environment(void)
     store_close(s);
 }
 
+/* After a reboot (a new boot id) the first process recovers: regions left
+ * from before may hold locks of processes that no longer exist, and with
+ * durability = sync the log has every commit the files may lack. */
+static void store_first_use_after_a_reboot_should_recover(void)
+{
+    struct store *s = open_new();
+    unsigned long long gen;
+    char lock[600], rec[129], v[32];
+    FILE *f;
+
+    CU_ASSERT_EQUAL(put(s, "kept", "yes", 0), STORE_OK);
+    gen = s->gen;
+    store_close(s);
+    snprintf(lock, sizeof(lock), "%s/store.lock", cfg.data_dir);
+    f = fopen(lock, "r+");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL_FATAL(fread(rec, 1, 128, f), 128);
+    rec[128] = '\0';
+    CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(rec, "boot="));
+    memcpy(strstr(rec, "boot=") + 5, "00000000-0000-0000-0000-000000000000", 36);
+    rewind(f);
+    CU_ASSERT_EQUAL(fwrite(rec, 1, 128, f), 128);
+    fclose(f);
+    s = reopen();
+    CU_ASSERT_EQUAL(s->gen, gen + 1);
+    CU_ASSERT_EQUAL(get(s, "kept", v, sizeof(v)), STORE_OK);
+    store_close(s);
+    s = reopen(); /* same boot: no recovery */
+    CU_ASSERT_EQUAL(s->gen, gen + 1);
+    store_close(s);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -683,6 +715,8 @@ int main(void)
                 store_should_not_wedge_after_a_writer_is_killed);
     CU_add_test(s, "an idle process joins the environment another recovered",
                 store_idle_process_should_join_the_recovered_environment);
+    CU_add_test(s, "the first use after a reboot recovers",
+                store_first_use_after_a_reboot_should_recover);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
