@@ -39,5 +39,12 @@ int b64_decode(enum b64_variant v, const char *in, size_t n, void *out, size_t o
 int b64_hex_encode(const void *in, size_t n, char *out, size_t outcap);
 /* Decodes n hex digits (either case; n must be even) into out. */
 int b64_hex_decode(const char *in, size_t n, void *out, size_t outcap, size_t *outlen);
+/* The value of one hex digit (either case), or -1. */
+int b64_hex_digit(int c);
+
+/* Form decoding of n characters (a query string's name or value): '+' is a
+ * space, %XX a byte, and a '%' not followed by two hex digits stays as it
+ * is. Writes at most outcap bytes (no NUL) and returns how many. */
+size_t b64_form_decode(const char *in, size_t n, char *out, size_t outcap);
 
 #endif

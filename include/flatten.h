@@ -11,6 +11,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 enum flat_type { FLAT_STRING, FLAT_NUMBER, FLAT_BOOLEAN, FLAT_NULL, FLAT_OBJECT, FLAT_ARRAY };
 
 struct flat_item {
@@ -40,5 +42,10 @@ cJSON *flatten_to_json(const struct flat_list *l);
  * case-insensitively (headers["x-request-id"] finds headers["X-Request-Id"]).
  * Borrowed or NULL. */
 const struct flat_item *flatten_find(const struct flat_list *l, const char *key);
+/* Reads a member name of a path, quoted as "..." (a JSON string) or '...'
+ * (taken as is), at *p, which points at the quote; a ']' must follow. The
+ * name goes into name (reset first) and *p moves past the ']'. Returns 0,
+ * -1 when malformed, -2 when out of memory. (Also used by filter paths.) */
+int flatten_quoted_member(const char **p, struct buf *name);
 
 #endif

@@ -2,6 +2,7 @@
 #include "api.h"
 
 #include "admin_token.h"
+#include "b64.h"
 #include "buf.h"
 #include "json.h"
 #include "log.h"
@@ -9,7 +10,6 @@
 #include "session.h"
 #include "store.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,14 +66,6 @@ void api_store_error(struct api_call *c, int rc, const char *what)
         http_send_error(c->req, 503, "unavailable", store_strerror(rc), "Retry-After: 5\r\n");
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = (char)tolower((unsigned char)ch);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 int api_query(struct api_call *c, const char *name, char *out, size_t outlen)
 {
     const char *p = c->req->query;
@@ -83,16 +75,7 @@ int api_query(struct api_call *c, const char *name, char *out, size_t outlen)
         const char *amp = strchr(p, '&');
         size_t len = amp ? (size_t)(amp - p) : strlen(p);
         if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-            size_t o = 0;
-            for (size_t i = nlen + 1; i < len && o + 1 < outlen; i++) {
-                if (p[i] == '%' && i + 2 < len && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-                    out[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
-                    i += 2;
-                } else {
-                    out[o++] = p[i] == '+' ? ' ' : p[i];
-                }
-            }
-            out[o] = '\0';
+            out[b64_form_decode(p + nlen + 1, len - nlen - 1, out, outlen - 1)] = '\0';
             return 1;
         }
         p = amp ? amp + 1 : NULL;

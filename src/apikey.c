@@ -155,45 +155,12 @@ int apikey_create(struct store *s, const cJSON *req, cJSON **out, char *err, siz
 
 int apikey_get(struct store_txn *t, const char *id, cJSON **out)
 {
-    char key[UUID_LEN + 1];
-    struct json_error jerr;
-    struct buf v;
-    int rc;
-
-    *out = NULL;
-    if (uuid_parse(id, strlen(id), key) != 0)
-        return STORE_NOTFOUND;
-    buf_init(&v, 1u << 20);
-    rc = store_get(t, STORE_DB_APIKEYS, key, UUID_LEN, &v);
-    if (rc == STORE_OK && json_parse(v.data, v.len, 16, out, &jerr) != 0)
-        rc = STORE_ERROR;
-    buf_free(&v);
-    return rc;
-}
-
-struct get_arg {
-    const char *id;
-    cJSON *doc;
-};
-
-static int get_fn(struct store_txn *t, void *arg)
-{
-    struct get_arg *a = arg;
-    cJSON_Delete(a->doc);
-    a->doc = NULL;
-    return apikey_get(t, a->id, &a->doc);
+    return docstore_get(t, STORE_DB_APIKEYS, id, 0, out);
 }
 
 int apikey_load(struct store *s, const char *id, cJSON **out)
 {
-    struct get_arg a = {id, NULL};
-    int rc = store_txn_run(s, get_fn, &a);
-    if (rc != STORE_OK) {
-        cJSON_Delete(a.doc);
-        a.doc = NULL;
-    }
-    *out = a.doc;
-    return rc;
+    return docstore_load(s, STORE_DB_APIKEYS, id, out);
 }
 
 struct revoke_arg {

@@ -26,6 +26,40 @@ int auth_token_server_key(const struct config *cfg, unsigned char key[SECRET_SER
     return 0;
 }
 
+int auth_token_params(struct http_request *req, struct jwt_auth_params *p)
+{
+    static unsigned char key[SECRET_SERVER_KEY_BYTES];
+    static int key_loaded;
+
+    if (!key_loaded && auth_token_server_key(req->cfg, key) != 0) {
+        http_send_error(req, 503, "unavailable", "the server key is unavailable",
+                        "Retry-After: 5\r\n");
+        return -1;
+    }
+    key_loaded = 1;
+    memset(p, 0, sizeof(*p));
+    p->server_key = key;
+    p->server_key_len = sizeof(key);
+    p->leeway = (long)req->cfg->jwt_leeway_seconds;
+    p->now = time(NULL);
+    return 0;
+}
+
+void auth_token_refuse(struct http_request *req, int st, const char *desc)
+{
+    char www[300], hdr[340];
+
+    if (jwt_auth_www_authenticate(st, desc, www, sizeof(www)) != 0)
+        snprintf(www, sizeof(www), "Bearer realm=\"%s\"", JWT_AUTH_REALM);
+    snprintf(hdr, sizeof(hdr), "WWW-Authenticate: %s\r\n", www);
+    if (st == JWT_AUTH_FORBIDDEN)
+        http_send_error(req, 403, "forbidden", desc[0] ? desc : "token is for another API key",
+                        hdr);
+    else
+        http_send_error(req, 401, "unauthorized", desc[0] ? desc : "a Bearer token is required",
+                        hdr);
+}
+
 int auth_token_issue_for(const struct config *cfg, const char *apikey_id, char **token)
 {
     unsigned char key[SECRET_SERVER_KEY_BYTES];

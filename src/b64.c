@@ -151,7 +151,7 @@ int b64_hex_encode(const void *in, size_t n, char *out, size_t outcap)
     return B64_OK;
 }
 
-static int hex_val(unsigned char c)
+int b64_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -172,12 +172,29 @@ int b64_hex_decode(const char *in, size_t n, void *out, size_t outcap, size_t *o
     if (n / 2 > outcap)
         return B64_SPACE;
     for (i = 0; i < n; i += 2) {
-        int hi = hex_val((unsigned char)in[i]);
-        int lo = hex_val((unsigned char)in[i + 1]);
+        int hi = b64_hex_digit((unsigned char)in[i]);
+        int lo = b64_hex_digit((unsigned char)in[i + 1]);
         if (hi < 0 || lo < 0)
             return B64_BADCHAR;
         q[i / 2] = (unsigned char)(hi << 4 | lo);
     }
     *outlen = n / 2;
     return B64_OK;
+}
+
+size_t b64_form_decode(const char *in, size_t n, char *out, size_t outcap)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && o < outcap; i++) {
+        int hi = i + 2 < n ? b64_hex_digit((unsigned char)in[i + 1]) : -1;
+        int lo = i + 2 < n ? b64_hex_digit((unsigned char)in[i + 2]) : -1;
+        if (in[i] == '%' && hi >= 0 && lo >= 0) {
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[o++] = in[i] == '+' ? ' ' : in[i];
+        }
+    }
+    return o;
 }

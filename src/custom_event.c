@@ -20,42 +20,17 @@ static void unavailable(struct http_request *req, const char *msg)
     http_send_error(req, 503, "unavailable", msg, "Retry-After: 5\r\n");
 }
 
-/* 401/403 with the WWW-Authenticate header of SPEC section 6. */
-static void refuse(struct http_request *req, int st, const char *desc)
-{
-    char www[300], hdr[340];
-
-    if (jwt_auth_www_authenticate(st, desc, www, sizeof(www)) != 0)
-        snprintf(www, sizeof(www), "Bearer realm=\"%s\"", JWT_AUTH_REALM);
-    snprintf(hdr, sizeof(hdr), "WWW-Authenticate: %s\r\n", www);
-    if (st == JWT_AUTH_FORBIDDEN)
-        http_send_error(req, 403, "forbidden", desc, hdr);
-    else
-        http_send_error(req, 401, "unauthorized", desc[0] ? desc : "a Bearer token is required",
-                        hdr);
-}
-
 /* A token from /auth/token whose key is active and may write events.
  * Returns 0, or answers and returns -1. */
 static int authenticate(struct http_request *req)
 {
-    static unsigned char key[SECRET_SERVER_KEY_BYTES];
-    static int key_loaded;
     struct jwt_auth_params p;
     char desc[JWT_AUTH_DESC_MAX], sub[JWT_AUTH_KEY_ID_MAX + 1];
     cJSON *doc = NULL;
     int st, rc;
 
-    if (!key_loaded && auth_token_server_key(req->cfg, key) != 0) {
-        unavailable(req, "the server key is unavailable");
+    if (auth_token_params(req, &p) != 0)
         return -1;
-    }
-    key_loaded = 1;
-    memset(&p, 0, sizeof(p));
-    p.server_key = key;
-    p.server_key_len = sizeof(key);
-    p.leeway = (long)req->cfg->jwt_leeway_seconds;
-    p.now = time(NULL);
     st = jwt_auth_verify_issued(&p, http_header(req, "Authorization"), sub, sizeof(sub), desc,
                                 sizeof(desc));
     if (st == JWT_AUTH_UNAVAILABLE) {
@@ -63,20 +38,20 @@ static int authenticate(struct http_request *req)
         return -1;
     }
     if (st != JWT_AUTH_OK) {
-        refuse(req, st, desc);
+        auth_token_refuse(req, st, desc);
         return -1;
     }
     rc = apikey_load(req->store, sub, &doc);
     if (rc == STORE_NOTFOUND) {
-        refuse(req, JWT_AUTH_INVALID, "unknown key");
+        auth_token_refuse(req, JWT_AUTH_INVALID, "unknown key");
     } else if (rc != STORE_OK) {
         unavailable(req, "storage is unavailable");
     } else if (strcmp(json_get_string(doc, "state") ? json_get_string(doc, "state") : "",
                       "active") != 0) {
-        refuse(req, JWT_AUTH_INVALID, "key revoked");
+        auth_token_refuse(req, JWT_AUTH_INVALID, "key revoked");
         rc = -1;
     } else if (!apikey_allows(doc, APIKEY_PERM_EVENTS)) {
-        refuse(req, JWT_AUTH_FORBIDDEN, "key lacks events:write");
+        auth_token_refuse(req, JWT_AUTH_FORBIDDEN, "key lacks events:write");
         rc = -1;
     }
     cJSON_Delete(doc);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64.h"
 #include "json.h"
 
 struct kv {
@@ -115,37 +116,15 @@ static char *clean_copy(const char *s, size_t len)
     return buf_take(&b);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..len) ('+' is a space; a '%' not followed by two hex
  * digits stays as it is) and returns a malloc'd valid-UTF-8 copy. */
 static char *query_decode(const char *s, size_t len)
 {
     char *raw = malloc(len + 1), *res;
-    size_t n = 0;
 
     if (raw == NULL)
         return NULL;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '+') {
-            raw[n++] = ' ';
-        } else if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            raw[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            raw[n++] = s[i];
-        }
-    }
-    res = clean_copy(raw, n);
+    res = clean_copy(raw, b64_form_decode(s, len, raw, len));
     free(raw);
     return res;
 }

@@ -9,6 +9,7 @@
 #include "filter.h"
 
 #include "filter_internal.h"
+#include "flatten.h"
 #include "json.h"
 
 #include <regex.h>
@@ -127,26 +128,16 @@ static int ident_char(char ch, int first)
 /* ["json string"] or ['raw'] at *pp (which points at the quote). */
 static int parse_quoted(struct fnode *n, const char **pp)
 {
-    const char *s = *pp, *e = s + 1;
-    cJSON *name = NULL;
+    struct buf name;
     int rc;
 
-    while (*e != '\0' && *e != *s) {
-        if (*s == '"' && *e == '\\' && e[1] != '\0')
-            e++;
-        e++;
-    }
-    if (*e != *s || e[1] != ']')
-        return -1;
-    if (*s == '\'') {
-        rc = add_seg(n, SEG_NAME, s + 1, (size_t)(e - s - 1), 0);
-    } else {
-        if (json_parse(s, (size_t)(e - s + 1), 0, &name, NULL) != 0)
-            return -1;
-        rc = add_seg(n, SEG_NAME, name->valuestring, strlen(name->valuestring), 0);
-        cJSON_Delete(name);
-    }
-    *pp = e + 2;
+    buf_init(&name, 1u << 20);
+    rc = flatten_quoted_member(pp, &name);
+    if (rc == 0)
+        rc = add_seg(n, SEG_NAME, buf_str(&name), name.len, 0);
+    else if (rc == -2)
+        rc = FILTER_NOMEM;
+    buf_free(&name);
     return rc;
 }
 

@@ -232,12 +232,10 @@ cJSON *flatten_to_json(const struct flat_list *l)
     return arr;
 }
 
-/* Reads one member name written as "..." (JSON) or '...' (no escapes) at
- * *p, appending it as a key segment. Returns -1 when malformed. */
-static int canon_quoted(const char **p, struct buf *out)
+int flatten_quoted_member(const char **p, struct buf *name)
 {
     const char *s = *p, *e = s + 1;
-    cJSON *name = NULL;
+    cJSON *v = NULL;
     int rc;
 
     while (*e != '\0' && *e != *s) {
@@ -247,16 +245,33 @@ static int canon_quoted(const char **p, struct buf *out)
     }
     if (*e != *s || e[1] != ']')
         return -1;
+    buf_reset(name);
     if (*s == '\'') {
-        rc = put_member(out, s + 1, (size_t)(e - s - 1));
+        rc = buf_append(name, s + 1, (size_t)(e - s - 1));
     } else {
-        if (json_parse(s, (size_t)(e - s + 1), 0, &name, NULL) != 0)
+        if (json_parse(s, (size_t)(e - s + 1), 0, &v, NULL) != 0)
             return -1;
-        rc = put_member(out, name->valuestring, strlen(name->valuestring));
-        cJSON_Delete(name);
+        rc = buf_append(name, v->valuestring, strlen(v->valuestring));
+        cJSON_Delete(v);
     }
+    if (rc != BUF_OK)
+        return -2;
     *p = e + 2;
-    return rc;
+    return 0;
+}
+
+/* Appends the quoted member name at *p as a key segment. */
+static int canon_quoted(const char **p, struct buf *out)
+{
+    struct buf name;
+    int rc;
+
+    buf_init(&name, 1u << 20);
+    rc = flatten_quoted_member(p, &name);
+    if (rc == 0)
+        rc = put_member(out, buf_str(&name), name.len);
+    buf_free(&name);
+    return rc == 0 ? 0 : -1;
 }
 
 /* Rewrites a key a user typed (headers["Host"], body['a'], body.a) into

@@ -145,42 +145,23 @@ static int read_body(struct ingest *in)
 
 static int check_jwt(struct ingest *in)
 {
-    static unsigned char key[SECRET_SERVER_KEY_BYTES];
-    static int key_loaded;
     struct http_request *req = in->req;
     struct jwt_auth_params p;
-    char desc[JWT_AUTH_DESC_MAX], hdr[340], www[300];
+    char desc[JWT_AUTH_DESC_MAX];
     const char *kid = json_get_string(in->integ, "apiKeyId");
     int st;
 
-    if (!key_loaded && auth_token_server_key(req->cfg, key) != 0) {
-        unavailable(req, "the server key is unavailable");
+    if (auth_token_params(req, &p) != 0)
         return -1;
-    }
-    key_loaded = 1;
-    memset(&p, 0, sizeof(p));
-    p.server_key = key;
-    p.server_key_len = sizeof(key);
-    p.leeway = (long)req->cfg->jwt_leeway_seconds;
-    p.now = time(NULL);
     p.lookup = apikey_jwt_lookup;
     p.lookup_ctx = req->store;
     st = jwt_auth_check(&p, kid ? kid : "", http_header(req, "Authorization"), desc, sizeof(desc));
     if (st == JWT_AUTH_OK)
         return 0;
-    if (st == JWT_AUTH_UNAVAILABLE) {
+    if (st == JWT_AUTH_UNAVAILABLE)
         unavailable(req, "storage is unavailable");
-        return -1;
-    }
-    if (jwt_auth_www_authenticate(st, desc, www, sizeof(www)) != 0)
-        snprintf(www, sizeof(www), "Bearer realm=\"%s\"", JWT_AUTH_REALM);
-    snprintf(hdr, sizeof(hdr), "WWW-Authenticate: %s\r\n", www);
-    if (st == JWT_AUTH_FORBIDDEN)
-        http_send_error(req, 403, "forbidden", desc[0] ? desc : "token is for another API key",
-                        hdr);
     else
-        http_send_error(req, 401, "unauthorized", desc[0] ? desc : "a Bearer token is required",
-                        hdr);
+        auth_token_refuse(req, st, desc);
     return -1;
 }
 

@@ -396,15 +396,24 @@ int store_should_restart(const struct store *s)
     return s != NULL && s->dropped >= STORE_DROPPED_MAX + (int)(getpid() % STORE_DROPPED_MAX);
 }
 
+/* store_enter for operations whose callers only get a status: the reason
+ * goes to the log. */
+static int enter_logged(struct store *s)
+{
+    char err[512];
+    int rc = store_enter(s, err, sizeof(err));
+
+    if (rc != STORE_OK)
+        LOG_ERR("%s", err);
+    return rc;
+}
+
 int store_failchk(struct store *s)
 {
     int ret, rc;
-    char err[512];
 
-    if ((rc = store_enter(s, err, sizeof(err))) != STORE_OK) {
-        LOG_ERR("%s", err);
+    if ((rc = enter_logged(s)) != STORE_OK)
         return rc;
-    }
     ret = s->env->failchk(s->env, 0);
     rc = store_map(s, ret, "failchk");
     store_leave(s);
@@ -414,12 +423,9 @@ int store_failchk(struct store *s)
 int store_checkpoint(struct store *s)
 {
     int ret, rc;
-    char err[512];
 
-    if ((rc = store_enter(s, err, sizeof(err))) != STORE_OK) {
-        LOG_ERR("%s", err);
+    if ((rc = enter_logged(s)) != STORE_OK)
         return rc;
-    }
     /* Only when 4 MiB of log or 5 minutes have passed since the last one. */
     ret = s->env->txn_checkpoint(s->env, 4096, 5, 0);
     rc = store_map(s, ret, "txn_checkpoint");
@@ -452,13 +458,10 @@ static int txn_run(struct store *s, int flags, store_txn_fn fn, void *arg);
  * that any later recovery reads. */
 int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg)
 {
-    char err[512];
-    int rc = store_enter(s, err, sizeof(err));
+    int rc = enter_logged(s);
 
-    if (rc != STORE_OK) {
-        LOG_ERR("%s", err);
+    if (rc != STORE_OK)
         return rc;
-    }
     rc = txn_run(s, flags, fn, arg);
     store_leave(s);
     return rc;
@@ -707,14 +710,11 @@ int store_queue_pop(struct store_txn *t, char event_id[37])
 int store_queue_count(struct store *s, long *out)
 {
     DB_QUEUE_STAT *st = NULL;
-    char err[512];
     DB *q;
     int ret, rc;
 
-    if ((rc = store_enter(s, err, sizeof(err))) != STORE_OK) {
-        LOG_ERR("%s", err);
+    if ((rc = enter_logged(s)) != STORE_OK)
         return rc;
-    }
     q = s->dbs[STORE_DB_QUEUE];
     ret = q->stat(q, NULL, &st, DB_READ_COMMITTED);
     rc = store_map(s, ret, "queue stat");

@@ -42,13 +42,13 @@ static int as_str(struct tpl_render *r, const struct tpl_node *n, const struct t
     return tv_write_str(r, n, v, b);
 }
 
-static int new_list(struct tpl_render *r, const struct tpl_node *n, cJSON **list)
+int tpl_new_list(struct tpl_render *r, const struct tpl_node *n, cJSON **list)
 {
     *list = cJSON_CreateArray();
     return *list == NULL ? tpl_fail(r, n, TEMPLATE_ENOMEM, "out of memory") : 0;
 }
 
-static void list_value(cJSON *list, struct tval *out)
+void tpl_list_value(cJSON *list, struct tval *out)
 {
     memset(out, 0, sizeof(*out));
     out->kind = TV_LIST;
@@ -526,7 +526,7 @@ static int f_split(struct tpl_render *r, const struct tpl_node *n, struct tval *
     if (rc == 0 && !ws && (sep->kind != TV_STR || sep->len == 0))
         rc = tpl_fail(r, n, TEMPLATE_ERENDER, "empty separator");
     if (rc == 0)
-        rc = new_list(r, n, &list);
+        rc = tpl_new_list(r, n, &list);
     while (rc == 0 && i <= s.len) {
         struct tval part;
         if (ws) {
@@ -566,7 +566,7 @@ static int f_split(struct tpl_render *r, const struct tpl_node *n, struct tval *
         cJSON_Delete(list);
         return rc;
     }
-    list_value(list, out);
+    tpl_list_value(list, out);
     return 0;
 }
 

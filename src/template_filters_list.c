@@ -8,20 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int new_list(struct tpl_render *r, const struct tpl_node *n, cJSON **list)
-{
-    *list = cJSON_CreateArray();
-    return *list == NULL ? tpl_fail(r, n, TEMPLATE_ENOMEM, "out of memory") : 0;
-}
-
-static void list_value(cJSON *list, struct tval *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->kind = TV_LIST;
-    out->j = list;
-    out->flags = TVF_OWNED;
-}
-
 static int list_add(struct tpl_render *r, const struct tpl_node *n, cJSON *list, struct tval item)
 {
     cJSON *j;
@@ -148,11 +134,11 @@ static int f_ordered(struct tpl_render *r, const struct tpl_node *n, struct tval
             out->flags |= TVF_MORTAL;
             rc = tv_detach(r, n, out);
         }
-    } else if (rc == 0 && (rc = new_list(r, n, &list)) == 0) {
+    } else if (rc == 0 && (rc = tpl_new_list(r, n, &list)) == 0) {
         for (k = 0; rc == 0 && k < count; k++)
             rc = list_add(r, n, list, items[idx[k]]);
         if (rc == 0)
-            list_value(list, out);
+            tpl_list_value(list, out);
         else
             cJSON_Delete(list);
     }
@@ -194,7 +180,7 @@ static int f_select(struct tpl_render *r, const struct tpl_node *n, struct tval 
         return tpl_fail(r, n, TEMPLATE_ERENDER, "%s needs an attribute", n->s);
     if (tv_iter_begin(val, &it) != 0)
         return tpl_fail(r, n, TEMPLATE_ERENDER, "'%s' object is not iterable", tv_type_name(val));
-    if ((rc = new_list(r, n, &list)) != 0)
+    if ((rc = tpl_new_list(r, n, &list)) != 0)
         return rc;
     while (rc == 0 && tv_iter_next(&it, &item) == 1) {
         int res = 0, extra = nargs - first - 1;
@@ -210,7 +196,7 @@ static int f_select(struct tpl_render *r, const struct tpl_node *n, struct tval 
         cJSON_Delete(list);
         return rc;
     }
-    list_value(list, out);
+    tpl_list_value(list, out);
     return 0;
 }
 
@@ -236,7 +222,7 @@ static int f_map(struct tpl_render *r, const struct tpl_node *n, struct tval *va
     }
     if (tv_iter_begin(val, &it) != 0)
         return tpl_fail(r, n, TEMPLATE_ERENDER, "'%s' object is not iterable", tv_type_name(val));
-    if ((rc = new_list(r, n, &list)) != 0)
+    if ((rc = tpl_new_list(r, n, &list)) != 0)
         return rc;
     while (rc == 0 && tv_iter_next(&it, &item) == 1) {
         if (attr != NULL) {
@@ -261,7 +247,7 @@ static int f_map(struct tpl_render *r, const struct tpl_node *n, struct tval *va
         cJSON_Delete(list);
         return rc;
     }
-    list_value(list, out);
+    tpl_list_value(list, out);
     return 0;
 }
 
@@ -323,11 +309,11 @@ static int f_list(struct tpl_render *r, const struct tpl_node *n, struct tval *v
         return rc;
     }
     rc = collect(r, n, val, NULL, &items, &keys, &count);
-    if (rc == 0 && (rc = new_list(r, n, &list)) == 0) {
+    if (rc == 0 && (rc = tpl_new_list(r, n, &list)) == 0) {
         for (k = 0; rc == 0 && k < count; k++)
             rc = list_add(r, n, list, items[rev ? count - 1 - k : k]);
         if (rc == 0)
-            list_value(list, out);
+            tpl_list_value(list, out);
         else
             cJSON_Delete(list);
     }

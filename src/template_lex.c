@@ -6,6 +6,8 @@
  * a compiled template's memory. */
 #include "template_internal.h"
 
+#include "b64.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,17 +193,6 @@ static void put_utf8(struct buf *b, unsigned long cp)
     buf_append(b, u, n);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes one escape after a backslash at s[*i] (Python unicode-escape:
  * unknown escapes stay as written). */
 static void unescape_one(const char *s, size_t end, size_t *i, struct buf *b)
@@ -226,8 +217,8 @@ static void unescape_one(const char *s, size_t end, size_t *i, struct buf *b)
     if (digits > 0 && *i + (size_t)digits < end + 1) {
         unsigned long v = 0;
         int k;
-        for (k = 1; k <= digits && hexval(s[*i + (size_t)k]) >= 0; k++)
-            v = v * 16 + (unsigned long)hexval(s[*i + (size_t)k]);
+        for (k = 1; k <= digits && b64_hex_digit((unsigned char)s[*i + (size_t)k]) >= 0; k++)
+            v = v * 16 + (unsigned long)b64_hex_digit((unsigned char)s[*i + (size_t)k]);
         if (k > digits && v <= 0x10FFFF && (v < 0xD800 || v > 0xDFFF)) {
             put_utf8(b, v);
             *i += (size_t)digits + 1;

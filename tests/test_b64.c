@@ -171,6 +171,22 @@ static void hex_should_refuse_odd_length_bad_digits_and_overflow(void)
     CU_ASSERT_EQUAL(b64_hex_decode("0011223344", 10, out, sizeof out, &n), B64_SPACE);
 }
 
+static void form_decode_should_decode_plus_and_percent_and_keep_bad_escapes(void)
+{
+    char out[16];
+    size_t n;
+
+    n = b64_form_decode("a+b%41%4a%zz%4", 14, out, sizeof out);
+    CU_ASSERT_EQUAL(n, 10);
+    CU_ASSERT_EQUAL(memcmp(out, "a bAJ%zz%4", 10), 0);
+    CU_ASSERT_EQUAL(b64_form_decode("%00x", 4, out, sizeof out), 2);
+    CU_ASSERT_EQUAL(out[0], '\0');
+    CU_ASSERT_EQUAL(b64_form_decode("abcdef", 6, out, 3), 3); /* never past outcap */
+    CU_ASSERT_EQUAL(memcmp(out, "abc", 3), 0);
+    CU_ASSERT_EQUAL(b64_hex_digit('F'), 15);
+    CU_ASSERT_EQUAL(b64_hex_digit('g'), -1);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -189,6 +205,7 @@ int main(void)
     CU_ADD_TEST(s, b64_should_round_trip_every_length_and_byte);
     CU_ADD_TEST(s, hex_should_encode_lower_case_and_decode_either_case);
     CU_ADD_TEST(s, hex_should_refuse_odd_length_bad_digits_and_overflow);
+    CU_ADD_TEST(s, form_decode_should_decode_plus_and_percent_and_keep_bad_escapes);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     fails = CU_get_number_of_failures();
