@@ -42,5 +42,10 @@ int events_get(struct store *s, const char *event_id, cJSON **out, char *err, si
  * {eventId, time, flattened, raw}. Caller frees; NULL when the envelope
  * does not parse or on OOM. */
 cJSON *events_item(const struct store_event *ev);
+/* Parses the envelope of a stored event into *out (caller frees). Returns 0,
+ * or -1 with err (may be NULL) filled: envelopes were validated on the way
+ * in, so this means a damaged record. */
+struct json_error;
+int events_envelope(const struct store_event *ev, cJSON **out, struct json_error *err);
 
 #endif

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Stored envelopes were validated on the way in; this only bounds recursion. */
+/* Stored envelopes were validated on the way in (bodies nest at most
+ * max_json_depth <= 512 levels, wrapped a few levels deeper); this only
+ * bounds recursion. */
 #define ENVELOPE_MAX_DEPTH 1024
 #define TIME_OFF UUID_LEN /* the time and event id part of an index key */
 
@@ -47,12 +49,17 @@ static int key_cmp_desc(const void *a, const void *b)
                    STORE_EVKEY_LEN - TIME_OFF);
 }
 
+int events_envelope(const struct store_event *ev, cJSON **out, struct json_error *err)
+{
+    return json_parse(ev->envelope, ev->envelope_len, ENVELOPE_MAX_DEPTH, out, err) == 0 ? 0 : -1;
+}
+
 cJSON *events_item(const struct store_event *ev)
 {
     struct flat_list fl = {0};
     cJSON *env = NULL, *item = NULL, *flat = NULL, *body;
 
-    if (json_parse(ev->envelope, ev->envelope_len, ENVELOPE_MAX_DEPTH, &env, NULL) != 0) {
+    if (events_envelope(ev, &env, NULL) != 0) {
         LOG_ERR("event %s: stored envelope does not parse", ev->event_id);
         return NULL;
     }
@@ -362,7 +369,7 @@ int events_get(struct store *s, const char *event_id, cJSON **out, char *err, si
     } else if (rc != STORE_OK) {
         snprintf(err, errlen, "cannot read the event: %s", store_strerror(rc));
         rc = EVENTS_STORE;
-    } else if (json_parse(a.ev.envelope, a.ev.envelope_len, ENVELOPE_MAX_DEPTH, &env, NULL) != 0) {
+    } else if (events_envelope(&a.ev, &env, NULL) != 0) {
         snprintf(err, errlen, "event %s: the stored envelope is damaged", id);
         rc = EVENTS_STORE;
     } else {

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "docstore.h"
 #include "filter.h"
+#include "events.h"
 #include "json.h"
 #include "log.h"
 #include "outgoing.h"
@@ -119,7 +120,7 @@ static int replay_fn(struct store_txn *t, void *arg)
 
     buf_init(&rec, 256u << 20);
     rc = store_event_get(t, a->id, &ev, &rec);
-    if (rc == STORE_OK && json_parse(ev.envelope, ev.envelope_len, 600, &envelope, &jerr) != 0)
+    if (rc == STORE_OK && events_envelope(&ev, &envelope, &jerr) != 0)
         rc = STORE_ERROR;
     if (rc == STORE_OK)
         rc = runexec_plan(t, a->id, ev.integration_id, envelope, a->now, 0, &a->runs);

@@ -3,6 +3,7 @@
  * runs are then claimed one at a time and executed. */
 #include "runner.h"
 
+#include "events.h"
 #include "json.h"
 #include "log.h"
 #include "run.h"
@@ -44,7 +45,7 @@ static int process_fn(struct store_txn *t, void *arg)
         buf_free(&rec);
         return STORE_OK;
     }
-    if (rc == STORE_OK && json_parse(ev.envelope, ev.envelope_len, 600, &envelope, &jerr) != 0) {
+    if (rc == STORE_OK && events_envelope(&ev, &envelope, &jerr) != 0) {
         LOG_ERR("event %s: stored envelope does not parse: %s", a->event_id, jerr.message);
         rc = STORE_OK; /* nothing can ever run it; keep it for inspection */
     } else if (rc == STORE_OK) {
