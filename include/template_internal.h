@@ -285,8 +285,9 @@ int tpl_filter_list(struct tpl_render *r, const struct tpl_node *n, struct tval 
                     struct tval *args, int nargs, struct tval *out);
 /* A new empty JSON array for a filter's result (tpl_fail on ENOMEM). */
 int tpl_new_list(struct tpl_render *r, const struct tpl_node *n, cJSON **list);
-/* out becomes the owned list value wrapping list. */
-void tpl_list_value(cJSON *list, struct tval *out);
+/* The end of building a list: with rc 0, out becomes the owned list value
+ * wrapping list; otherwise list is freed. Returns rc. */
+int tpl_list_result(cJSON *list, int rc, struct tval *out);
 /* Positional argument pos, or keyword kw, of a filter call; NULL if absent. */
 struct tval *tpl_arg(const struct tpl_node *n, struct tval *args, int nargs, int pos,
                      const char *kw);

@@ -48,12 +48,21 @@ int tpl_new_list(struct tpl_render *r, const struct tpl_node *n, cJSON **list)
     return *list == NULL ? tpl_fail(r, n, TEMPLATE_ENOMEM, "out of memory") : 0;
 }
 
-void tpl_list_value(cJSON *list, struct tval *out)
+static void list_value(cJSON *list, struct tval *out)
 {
     memset(out, 0, sizeof(*out));
     out->kind = TV_LIST;
     out->j = list;
     out->flags = TVF_OWNED;
+}
+
+int tpl_list_result(cJSON *list, int rc, struct tval *out)
+{
+    if (rc != 0)
+        cJSON_Delete(list);
+    else
+        list_value(list, out);
+    return rc;
 }
 
 static int list_add(struct tpl_render *r, const struct tpl_node *n, cJSON *list, struct tval *item)
@@ -562,12 +571,7 @@ static int f_split(struct tpl_render *r, const struct tpl_node *n, struct tval *
         }
     }
     buf_free(&s);
-    if (rc != 0) {
-        cJSON_Delete(list);
-        return rc;
-    }
-    tpl_list_value(list, out);
-    return 0;
+    return tpl_list_result(list, rc, out);
 }
 
 int tpl_filter(struct tpl_render *r, const struct tpl_node *n, struct tval *val, struct tval *args,

@@ -137,10 +137,7 @@ static int f_ordered(struct tpl_render *r, const struct tpl_node *n, struct tval
     } else if (rc == 0 && (rc = tpl_new_list(r, n, &list)) == 0) {
         for (k = 0; rc == 0 && k < count; k++)
             rc = list_add(r, n, list, items[idx[k]]);
-        if (rc == 0)
-            tpl_list_value(list, out);
-        else
-            cJSON_Delete(list);
+        rc = tpl_list_result(list, rc, out);
     }
     free(items);
     free(keys);
@@ -192,12 +189,7 @@ static int f_select(struct tpl_render *r, const struct tpl_node *n, struct tval 
         if (rc == 0 && res == want)
             rc = list_add(r, n, list, item);
     }
-    if (rc != 0) {
-        cJSON_Delete(list);
-        return rc;
-    }
-    tpl_list_value(list, out);
-    return 0;
+    return tpl_list_result(list, rc, out);
 }
 
 static int f_map(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
@@ -243,12 +235,7 @@ static int f_map(struct tpl_render *r, const struct tpl_node *n, struct tval *va
                 cJSON_AddItemToArray(list, j);
         }
     }
-    if (rc != 0) {
-        cJSON_Delete(list);
-        return rc;
-    }
-    tpl_list_value(list, out);
-    return 0;
+    return tpl_list_result(list, rc, out);
 }
 
 static int f_sum(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
@@ -312,10 +299,7 @@ static int f_list(struct tpl_render *r, const struct tpl_node *n, struct tval *v
     if (rc == 0 && (rc = tpl_new_list(r, n, &list)) == 0) {
         for (k = 0; rc == 0 && k < count; k++)
             rc = list_add(r, n, list, items[rev ? count - 1 - k : k]);
-        if (rc == 0)
-            tpl_list_value(list, out);
-        else
-            cJSON_Delete(list);
+        rc = tpl_list_result(list, rc, out);
     }
     free(items);
     free(keys);

@@ -137,6 +137,27 @@ static int float_arith(struct tpl_render *r, const struct tpl_node *at, int op, 
     return 0;
 }
 
+/* Appends a copy of every item of src to list. */
+static int append_items(struct tpl_render *r, const struct tpl_node *at, cJSON *list,
+                        const struct tval *src)
+{
+    struct tv_iter it;
+    struct tval item;
+    int rc = 0;
+
+    tv_iter_begin(src, &it);
+    while (rc == 0 && tv_iter_next(&it, &item) == 1) {
+        cJSON *j;
+        item.flags |= TVF_MORTAL;
+        j = tv_take_json(r, at, &item);
+        if (j == NULL)
+            rc = tpl_status(r);
+        else
+            cJSON_AddItemToArray(list, j);
+    }
+    return rc;
+}
+
 /* str * n and list * n */
 static int repeat(struct tpl_render *r, const struct tpl_node *at, const struct tval *s,
                   long long n, struct tval *out)
@@ -153,62 +174,26 @@ static int repeat(struct tpl_render *r, const struct tpl_node *at, const struct 
         return rc != 0 ? tpl_fail(r, at, TEMPLATE_ENOMEM, "out of memory")
                        : tv_str_own(r, at, &b, out);
     }
-    struct tval items;
-    cJSON *list = cJSON_CreateArray();
-    if (list == NULL)
-        return tpl_fail(r, at, TEMPLATE_ENOMEM, "out of memory");
-    for (k = 0; rc == 0 && k < n; k++) {
-        struct tv_iter it;
-        struct tval item;
-        tv_iter_begin(s, &it);
-        while (rc == 0 && tv_iter_next(&it, &item) == 1) {
-            item.flags |= TVF_MORTAL;
-            cJSON *j = tv_take_json(r, at, &item);
-            if (j == NULL)
-                rc = tpl_status(r);
-            else
-                cJSON_AddItemToArray(list, j);
-        }
-    }
-    if (rc != 0) {
-        cJSON_Delete(list);
+    cJSON *list;
+    if ((rc = tpl_new_list(r, at, &list)) != 0)
         return rc;
-    }
-    memset(&items, 0, sizeof(items));
-    items.kind = TV_LIST;
-    items.j = list;
-    items.flags = TVF_OWNED;
-    *out = items;
-    return 0;
+    for (k = 0; rc == 0 && k < n; k++)
+        rc = append_items(r, at, list, s);
+    return tpl_list_result(list, rc, out);
 }
 
 static int concat_lists(struct tpl_render *r, const struct tpl_node *at, const struct tval *a,
                         const struct tval *b, struct tval *out)
 {
-    cJSON *list = cJSON_CreateArray();
-    int rc = list == NULL ? TEMPLATE_ENOMEM : 0;
-    for (int k = 0; rc == 0 && k < 2; k++) {
-        struct tv_iter it;
-        struct tval item;
-        tv_iter_begin(k == 0 ? a : b, &it);
-        while (rc == 0 && tv_iter_next(&it, &item) == 1) {
-            item.flags |= TVF_MORTAL;
-            cJSON *j = tv_take_json(r, at, &item);
-            if (j == NULL)
-                rc = tpl_status(r);
-            else
-                cJSON_AddItemToArray(list, j);
-        }
-    }
-    if (rc != 0) {
-        cJSON_Delete(list);
+    cJSON *list;
+    int rc = tpl_new_list(r, at, &list);
+
+    if (rc != 0)
         return rc;
-    }
-    memset(out, 0, sizeof(*out));
-    out->kind = TV_LIST;
-    out->j = list;
-    out->flags = TVF_OWNED;
-    return 0;
+    rc = append_items(r, at, list, a);
+    if (rc == 0)
+        rc = append_items(r, at, list, b);
+    return tpl_list_result(list, rc, out);
 }
 
 int tpl_arith(struct tpl_render *r, const struct tpl_node *at, int op, const struct tval *a,

@@ -400,19 +400,11 @@ static int put_fn(struct store_txn *t, void *arg)
     return docstore_put(t, STORE_DB_WORKFLOWS, arg, 0);
 }
 
-int workflow_create(struct store *s, const cJSON *doc, cJSON **out, char *err, size_t errlen)
+/* Stores stored (NULL: out of memory) and hands it to *out, or frees it. */
+static int save(struct store *s, cJSON *stored, cJSON **out, char *err, size_t errlen)
 {
-    char id[UUID_LEN + 1];
-    cJSON *stored;
-    int rc;
+    int rc = stored ? store_txn_run(s, put_fn, stored) : STORE_NOMEM;
 
-    *out = NULL;
-    if (workflow_validate(s, doc, err, errlen) != 0)
-        return WORKFLOW_INVALID;
-    if (uuid_generate(id) != 0)
-        return WORKFLOW_STORE;
-    stored = stored_form(doc, id, "draft", now_ms());
-    rc = stored ? store_txn_run(s, put_fn, stored) : STORE_NOMEM;
     if (rc != STORE_OK) {
         cJSON_Delete(stored);
         snprintf(err, errlen, "cannot store the workflow: %s", store_strerror(rc));
@@ -420,6 +412,18 @@ int workflow_create(struct store *s, const cJSON *doc, cJSON **out, char *err, s
     }
     *out = stored;
     return WORKFLOW_OK;
+}
+
+int workflow_create(struct store *s, const cJSON *doc, cJSON **out, char *err, size_t errlen)
+{
+    char id[UUID_LEN + 1];
+
+    *out = NULL;
+    if (workflow_validate(s, doc, err, errlen) != 0)
+        return WORKFLOW_INVALID;
+    if (uuid_generate(id) != 0)
+        return WORKFLOW_STORE;
+    return save(s, stored_form(doc, id, "draft", now_ms()), out, err, errlen);
 }
 
 int workflow_replace(struct store *s, const char *id, const cJSON *doc, cJSON **out, char *err,
@@ -445,14 +449,7 @@ int workflow_replace(struct store *s, const char *id, const cJSON *doc, cJSON **
     stored = stored_form(doc, json_get_string(old, "id"), json_get_string(old, "state"),
                          json_get_ll(old, "createdAt", now_ms()));
     cJSON_Delete(old);
-    rc = stored ? store_txn_run(s, put_fn, stored) : STORE_NOMEM;
-    if (rc != STORE_OK) {
-        cJSON_Delete(stored);
-        snprintf(err, errlen, "cannot store the workflow: %s", store_strerror(rc));
-        return WORKFLOW_STORE;
-    }
-    *out = stored;
-    return WORKFLOW_OK;
+    return save(s, stored, out, err, errlen);
 }
 
 static int delete_fn(struct store_txn *t, void *arg)
