@@ -29,51 +29,7 @@ EOF
 INCOMING_CONF=$T/incoming.conf
 export INCOMING_CONF
 
-# expect CODE COMMAND...: runs incomingctl, output in $T/out and $T/err.
-expect() {
-    want=$1
-    shift
-    checks=$((checks + 1))
-    timeout 60 "$CTL" "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL: incomingctl $* exited $got, expected $want"
-        sed 's/^/    /' "$T/err"
-        failures=$((failures + 1))
-        return 1
-    fi
-    echo "ok: incomingctl $* -> $got"
-    if [ "$want" -ne 0 ] && [ "$(wc -l <"$T/err")" -ne 1 ]; then
-        echo "FAIL: expected exactly one line on stderr"
-        failures=$((failures + 1))
-    fi
-    return 0
-}
-
-# jcheck PYTHON-EXPRESSION: asserts about the JSON in $T/out (bound to d).
-jcheck() {
-    checks=$((checks + 1))
-    if ! python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" \
-        "$T/out" 2>"$T/pyerr"; then
-        echo "FAIL: JSON check: $1"
-        sed 's/^/    /' "$T/out" | head -20
-        sed 's/^/    /' "$T/pyerr" | tail -3
-        failures=$((failures + 1))
-    fi
-}
-
-# jget PYTHON-EXPRESSION: prints a value of the JSON in $T/out.
-jget() {
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$T/out"
-}
-
-grep_out() {
-    checks=$((checks + 1))
-    if ! grep -q -- "$1" "$T/$2"; then
-        echo "FAIL: '$1' not in $2"
-        failures=$((failures + 1))
-    fi
-}
+. "$(dirname "$0")/ctl_lib.sh"
 
 # --- usage, help, configuration ---
 expect 0 help
@@ -166,17 +122,7 @@ post() {
 }
 HAVE_FCGI=no
 if command -v cgi-fcgi >/dev/null 2>&1 && [ -x "$FCGI" ]; then
-    python3 -c 'import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(16)
-os.dup2(s.fileno(), 0)
-os.execv(sys.argv[2], [sys.argv[2]])' "$T/sock" "$FCGI" 2>"$T/fcgi.log" &
-    FCGI_PID=$!
-    for i in 1 2 3 4 5 6 7 8 9 10; do
-        [ -S "$T/sock" ] && break
-        sleep 0.2
-    done
+    start_fcgi
     HAVE_FCGI=yes
 fi
 
