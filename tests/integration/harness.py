@@ -526,6 +526,22 @@ class Server:
         h.update(headers or {})
         return self.request("POST", self.base + path, body=body, headers=h, **kw)
 
+    def admin_api(self, token, method, path, body=None):
+        """A request to /api/v1 + path with an admin token; body is any
+        JSON-able value, sent as JSON."""
+        headers = {"Authorization": "Bearer " + token}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            body = json.dumps(body)
+        return self.request(method, "/api/v1" + path, body=body, headers=headers)
+
+    def create_apikey(self, token, name, permissions):
+        """Creates an API key through the admin API; returns its document
+        (with the secret, shown this once)."""
+        r = self.admin_api(token, "POST", "/apikeys", {"name": name, "permissions": permissions})
+        assert r.status == 201, r
+        return r.json()
+
     def ctl(self, *args, json_out=True, check=True, timeout=60):
         """Runs incomingctl --conf ... [--json] args as the server's user."""
         argv = [INCOMINGCTL, "--conf", self.conf_path]

@@ -115,17 +115,11 @@ class AuthCases:
 
     @classmethod
     def api(cls, method, path, body=None):
-        headers = {"Authorization": "Bearer " + cls.admin}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        return cls.server.request(method, "/api/v1" + path, body=body, headers=headers)
+        return cls.server.admin_api(cls.admin, method, path, body)
 
     @classmethod
     def create_key(cls, name, permissions):
-        r = cls.api("POST", "/apikeys", {"name": name, "permissions": permissions})
-        assert r.status == 201, r
-        return r.json()
+        return cls.server.create_apikey(cls.admin, name, permissions)
 
     @classmethod
     def create_integration(cls, doc, publish=True):

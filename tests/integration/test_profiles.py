@@ -68,17 +68,11 @@ class ProfileCases:
 
     @classmethod
     def admin_request(cls, method, path, body=None):
-        headers = {"Authorization": "Bearer " + cls.admin}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        return cls.server.request(method, "/api/v1" + path, body=body, headers=headers)
+        return cls.server.admin_api(cls.admin, method, path, body)
 
     @classmethod
     def create_key(cls, name, permissions):
-        r = cls.admin_request("POST", "/apikeys", {"name": name, "permissions": permissions})
-        assert r.status == 201, r
-        return r.json()
+        return cls.server.create_apikey(cls.admin, name, permissions)
 
     @classmethod
     def issue(cls, secret):

@@ -46,11 +46,7 @@ class Product:
         return "http://127.0.0.1:%d" % self.server.port
 
     def api(self, method, path, body=None, expect=None):
-        h = {"Authorization": "Bearer " + self.admin}
-        if body is not None:
-            h["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        r = self.server.request(method, "/api/v1" + path, body=body, headers=h)
+        r = self.server.admin_api(self.admin, method, path, body)
         if expect is not None and r.status != expect:
             raise AssertionError("%s %s: expected %d, got %r" % (method, path, expect, r))
         return r
