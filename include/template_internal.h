@@ -109,6 +109,11 @@ struct tpl_cval {
     size_t len;
 };
 
+/* Most arguments a call, filter or test takes; the parser refuses more, so
+ * the evaluator's fixed argument arrays (struct tval args[TPL_MAX_ARGS])
+ * always hold every argument of a node. */
+#define TPL_MAX_ARGS 16
+
 struct tpl_node {
     enum tpl_node_kind kind;
     int line, col;

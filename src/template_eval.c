@@ -305,23 +305,27 @@ static int eval_slice(struct tpl_render *r, const struct tpl_node *n, struct tva
     return rc;
 }
 
-/* Evaluates a call's arguments into args (up to 16). */
-static int eval_args(struct tpl_render *r, const struct tpl_node *n, struct tval *args)
-{
-    int k, rc = 0;
-    if (n->nitems > 16)
-        return tpl_fail(r, n, TEMPLATE_ERENDER, "too many arguments");
-    for (k = 0; k < n->nitems; k++)
-        memset(&args[k], 0, sizeof(args[k]));
-    for (k = 0; rc == 0 && k < n->nitems; k++)
-        rc = tpl_eval(r, n->items[k], &args[k]);
-    return rc;
-}
-
 static void free_args(struct tval *args, int n)
 {
     for (int k = 0; k < n; k++)
         tv_free(&args[k]);
+}
+
+/* Evaluates a call's arguments into args, which holds TPL_MAX_ARGS values
+ * (the parser refuses calls with more). On failure nothing is left for the
+ * caller to free; on success the caller frees n->nitems values. */
+static int eval_args(struct tpl_render *r, const struct tpl_node *n, struct tval *args)
+{
+    int k, rc;
+    if (n->nitems > TPL_MAX_ARGS)
+        return tpl_fail(r, n, TEMPLATE_ELIMIT, "too many arguments (limit %d)", TPL_MAX_ARGS);
+    for (k = 0; k < n->nitems; k++) {
+        if ((rc = tpl_eval(r, n->items[k], &args[k])) != 0) {
+            free_args(args, k); /* a failed tpl_eval owns nothing */
+            return rc;
+        }
+    }
+    return 0;
 }
 
 /* range(stop) / range(start, stop[, step]) */
@@ -367,16 +371,18 @@ static int eval_range(struct tpl_render *r, const struct tpl_node *n, struct tva
 
 static int eval_call(struct tpl_render *r, const struct tpl_node *n, struct tval *out)
 {
-    struct tval args[16], self;
-    int rc = eval_args(r, n, args);
-    memset(&self, 0, sizeof(self));
+    struct tval args[TPL_MAX_ARGS], self;
+    int rc;
     memset(out, 0, sizeof(*out));
-    if (rc == 0 && n->a->kind == N_GETATTR) {
+    if ((rc = eval_args(r, n, args)) != 0)
+        return rc;
+    memset(&self, 0, sizeof(self));
+    if (n->a->kind == N_GETATTR) {
         if ((rc = tpl_eval(r, n->a->a, &self)) == 0)
             rc = tpl_method(r, n, &self, n->a->s, args, n->nitems, out);
-    } else if (rc == 0 && n->a->kind == N_NAME && strcmp(n->a->s, "range") == 0) {
+    } else if (n->a->kind == N_NAME && strcmp(n->a->s, "range") == 0) {
         rc = eval_range(r, n, args, out);
-    } else if (rc == 0) {
+    } else {
         rc = tpl_fail(r, n, TEMPLATE_ERENDER, "object is not callable");
     }
     tv_free(&self);
@@ -386,10 +392,10 @@ static int eval_call(struct tpl_render *r, const struct tpl_node *n, struct tval
 
 static int eval_filter_or_test(struct tpl_render *r, const struct tpl_node *n, struct tval *out)
 {
-    struct tval args[16], val;
+    struct tval args[TPL_MAX_ARGS], val;
     int rc = tpl_eval(r, n->a, &val), res = 0;
-    if (rc == 0 && (rc = eval_args(r, n, args)) != 0)
-        free_args(args, n->nitems);
+    if (rc == 0)
+        rc = eval_args(r, n, args);
     if (rc != 0) {
         tv_free(&val);
         return rc;

@@ -211,6 +211,11 @@ static int parse_call_args(struct parser *p, struct tpl_node *n)
                              "positional argument follows keyword argument");
             break;
         }
+        if (it->n >= TPL_MAX_ARGS) {
+            rc = tpl_fail_at(p->err, cur(p)->line, cur(p)->col, TEMPLATE_ELIMIT,
+                             "too many arguments (limit %d)", TPL_MAX_ARGS);
+            break;
+        }
         rc = parse_expr(p, &arg);
         if (rc == 0)
             rc = items_add(p, it, arg, kw, 0);
@@ -655,7 +660,10 @@ static int parse_targets(struct parser *p, struct tpl_node *n)
     do {
         if (k > 0)
             p->pos++;
-        if (cur(p)->type != TK_NAME || k >= 16)
+        if (k >= 16)
+            return tpl_fail_at(p->err, cur(p)->line, cur(p)->col, TEMPLATE_ELIMIT,
+                               "too many names (limit 16)");
+        if (cur(p)->type != TK_NAME)
             return pfail(p, cur(p), "a variable name");
         names[k++] = cur(p)->s;
         p->pos++;

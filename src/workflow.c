@@ -206,7 +206,8 @@ static int node_index(const cJSON *nodes, const char *id)
     const cJSON *n;
     cJSON_ArrayForEach(n, nodes)
     {
-        if (strcmp(json_get_string(n, "id"), id) == 0)
+        const char *nid = json_get_string(n, "id");
+        if (id != NULL && nid != NULL && strcmp(nid, id) == 0)
             return i;
         i++;
     }
@@ -346,7 +347,9 @@ int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES])
     int n = cJSON_GetArraySize(nodes), indeg[WORKFLOW_MAX_NODES] = {0}, seen = 0, head = 0;
     int queue[WORKFLOW_MAX_NODES];
 
-    if (n > WORKFLOW_MAX_NODES)
+    int trig = node_index(nodes, json_get_string(workflow_trigger(doc), "id"));
+
+    if (n > WORKFLOW_MAX_NODES || trig < 0)
         return -1;
     cJSON_ArrayForEach(e, json_get(doc, "edges"))
     {
@@ -354,7 +357,7 @@ int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES])
         if (b >= 0)
             indeg[b]++;
     }
-    queue[seen++] = node_index(nodes, json_get_string(workflow_trigger(doc), "id"));
+    queue[seen++] = trig;
     while (head < seen) {
         int u = queue[head++];
         const char *uid = json_get_string(cJSON_GetArrayItem(nodes, u), "id");

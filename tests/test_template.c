@@ -182,6 +182,32 @@ static void template_should_stop_at_its_limits(void)
     free(deep);
 }
 
+/* The evaluator keeps a call's arguments in a fixed array of 16: 17 once
+ * wrote past it and freed stack memory (issue 11, item 1). */
+static void template_should_refuse_calls_with_more_than_16_arguments(void)
+{
+    static const char *const over[] = {
+        "{{ n(n,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}",         /* the fuzzer's finding */
+        "{{ 'x'|replace(1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}", /* a filter */
+        "{{ 'x' is in(1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}",   /* a test */
+        "{{ 'x'.upper(1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}",   /* a method */
+        "{% for a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q in [] %}{% endfor %}",
+    };
+    for (size_t k = 0; k < sizeof(over) / sizeof(over[0]); k++) {
+        CU_ASSERT_EQUAL(run(over[k], TEMPLATE_TEXT), TEMPLATE_ESYNTAX); /* at compile time */
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "(limit 16)"));
+        CU_ASSERT_EQUAL(err.line, 1);
+    }
+    /* 16 is still a call; an argument that fails frees the ones before it */
+    CU_ASSERT_EQUAL(run("{{ range(1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}", TEMPLATE_TEXT),
+                    TEMPLATE_ERENDER);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "range() takes 1 to 3 arguments"));
+    CU_ASSERT_EQUAL(run("{{ 'a'|replace('x' ~ 'y', [1, 2] ~ 'z', 1 // 0) }}", TEMPLATE_TEXT),
+                    TEMPLATE_ERENDER);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "by zero"));
+    RENDERS("{{ range(1, 2, 1)|list }}", TEMPLATE_TEXT, "[1]");
+}
+
 static void template_should_handle_whitespace_control_and_raw(void)
 {
     RENDERS("a  {%- if 1 -%}  b  {%- endif -%}  c\n", TEMPLATE_TEXT, "abc");
@@ -211,6 +237,8 @@ int main(void)
     CU_add_test(s, "template_should_report_errors_with_line_and_column",
                 template_should_report_errors_with_line_and_column);
     CU_add_test(s, "template_should_stop_at_its_limits", template_should_stop_at_its_limits);
+    CU_add_test(s, "template_should_refuse_calls_with_more_than_16_arguments",
+                template_should_refuse_calls_with_more_than_16_arguments);
     CU_add_test(s, "template_should_handle_whitespace_control_and_raw",
                 template_should_handle_whitespace_control_and_raw);
     CU_basic_set_mode(CU_BRM_VERBOSE);

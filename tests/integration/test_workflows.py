@@ -617,6 +617,25 @@ class WorkflowApiTest(unittest.TestCase):
         self.assertIn("body", run["attempts"][0].get("error", ""))
         self.assertEqual(self.sink.received("/notjson"), [])
 
+    def test_call_with_17_arguments_is_refused_and_the_responder_lives(self):
+        # Issue 11 item 1: this text once wrote past the evaluator's argument
+        # array and killed the responder (and, in a workflow, every runner).
+        before = sorted(self.p.server.responder_pids())
+        tpl = "{{ n(n,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}"
+        for _ in range(4):  # reach every responder
+            r = self.p.api("POST", "/templates/render", {"template": tpl, "data": {}})
+            self.assertEqual(r.status, 400, r)
+            self.assertIn("too many arguments (limit 16)", r.json()["message"])
+            self.assertIn("line 1, column", r.json()["message"])
+        bad = Product.outgoing("send", self.url("/v"), body='{"a": "%s"}' % tpl)
+        self.assert_invalid(Product.document(self.integ["id"], [bad]), "nodes.send", "body",
+                            "limit 16")
+        r = self.p.api("POST", "/templates/render", {"template": "{{ 'a'|upper }}", "data": {}})
+        self.assertEqual(r.json()["output"], "A")
+        self.assertEqual(sorted(self.p.server.responder_pids()), before)
+        with open(os.path.join(self.p.server.tmp, "error.log"), "rb") as f:
+            self.assertNotIn(b"signalled", f.read())
+
 
 if __name__ == "__main__":
     harness.main()
