@@ -187,7 +187,7 @@ static void template_should_stop_at_its_limits(void)
 static void template_should_refuse_calls_with_more_than_16_arguments(void)
 {
     static const char *const over[] = {
-        "{{ n(n,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}",         /* the fuzzer's finding */
+        "{{ n(n,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}",           /* the fuzzer's finding */
         "{{ 'x'|replace(1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}", /* a filter */
         "{{ 'x' is in(1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}",   /* a test */
         "{{ 'x'.upper(1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1) }}",   /* a method */
