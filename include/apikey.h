@@ -40,6 +40,9 @@ int apikey_list(struct store *s, const char *cursor, int limit, cJSON **items, c
 cJSON *apikey_public(const cJSON *doc);
 /* 1 when doc is active and holds permission perm. */
 int apikey_allows(const cJSON *doc, const char *perm);
+/* What JWT checks need of an API key document (its secret, whether it is
+ * active and may execute), into out (zeroed first). */
+void apikey_jwt_key(const cJSON *doc, struct jwt_auth_key *out);
 /* jwt_auth_lookup_fn over a struct store * ctx. */
 int apikey_jwt_lookup(void *ctx, const char *key_id, struct jwt_auth_key *out);
 

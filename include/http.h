@@ -20,6 +20,8 @@ struct http_request {
     char path[2048];     /* REQUEST_URI path minus base_path, "/" at least */
     long long now_ms;    /* receipt time */
     int responded;       /* set by the answering functions */
+    struct buf *held;    /* see http_hold; NULL: answers go out at once */
+    int held_status;     /* the status of the answer held, 0 when none */
 };
 
 /* Fills req from the FastCGI params. Returns 0, or an HTTP status (404 when
@@ -42,6 +44,13 @@ int http_send(struct http_request *req, int status, const char *content_type,
  * reason phrase is used). */
 int http_send_error(struct http_request *req, int status, const char *code, const char *message,
                     const char *extra_headers);
+
+/* From now on, the answer is kept in b instead of being written, so the
+ * caller may still take it back: http_release writes it, http_drop forgets
+ * it (and the request counts as unanswered again). b's limit bounds it. */
+void http_hold(struct http_request *req, struct buf *b);
+int http_release(struct http_request *req);
+void http_drop(struct http_request *req);
 
 /* Reads the whole body into out (whose limit is the cap). Returns 0, or the
  * HTTP status to answer: 413 when the body is larger than out's limit (the

@@ -9,6 +9,7 @@
 
 struct router_ctx {
     struct spawn_slots *slots; /* for /healthz's runner count; may be NULL */
+    struct catalog *catalog;   /* kept between requests (include/catalog.h) */
 };
 
 struct router_result {

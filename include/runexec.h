@@ -17,19 +17,4 @@
  * resumed by another runner). */
 int runexec_run(struct store *s, const struct config *cfg, cJSON *run);
 
-/* Creates the runs of a newly accepted event inside t: one per published
- * workflow triggered by its integration, queued when the trigger's filter
- * matches and skipped otherwise. stable: the event's first planning, whose
- * run ids are derived from the event and workflow ids (planning it again
- * finds the same runs); 0 for a replay (new ids). */
-int runexec_plan(struct store_txn *t, const char *event_id, const char *integration_id,
-                 const cJSON *envelope, long long now_ms, int stable, int *created);
-
-/* Replays a stored event (POST /api/v1/events/{id}/replay, incomingctl
- * replay): plans new runs for it as runexec_plan does, in one transaction,
- * whatever runs it had before. *runs gets the number created (queued or
- * skipped). Returns STORE_OK, STORE_NOTFOUND when there is no such event,
- * or a store error. The runs wait for a runner (or incomingctl drain). */
-int runexec_replay(struct store *s, const char *event_id, long long now_ms, int *runs);
-
 #endif

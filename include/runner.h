@@ -9,6 +9,12 @@
 #include "config.h"
 #include "spawn.h"
 #include "store.h"
+#include "wake.h"
+
+/* How long a runner waits for more work before it exits, and how often a
+ * runner that never runs out of work checkpoints the log. */
+#define RUNNER_LINGER_MS 2000
+#define RUNNER_CHECKPOINT_MS 30000
 
 struct runner_stats {
     long processed; /* events planned */
@@ -22,8 +28,15 @@ struct runner_stats {
 int runner_process_one(struct store *s, const struct config *cfg, char event_id[37]);
 
 /* Drains the queue while holding a slot, with the hand-over described
- * above. Returns 0, or -1 when storage failed. */
+ * above, then returns (incomingctl drain). Returns 0, or -1 when storage
+ * failed. */
 int runner_drain(struct store *s, const struct config *cfg, struct spawn_slots *slots,
                  struct runner_stats *stats);
+/* incoming-runner's life: takes a slot, does the due work, then waits for
+ * a responder's wake (include/wake.h) and works again, until linger_ms
+ * pass without work; then gives the slot back, looks once more, and
+ * returns 0 (or -1 when storage failed). */
+int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *slots,
+                 struct wake *w, int linger_ms, struct runner_stats *stats);
 
 #endif

@@ -1,11 +1,13 @@
 /* store: the one Berkeley DB transactional environment in data_dir, shared
- * by every process (responders, runners, incomingctl). Each process opens
- * its own handle (never across fork). Every use of the environment happens
- * inside the gate (src/store_gate.c), one process at a time, so that the
- * process after one killed inside recovers with nobody else inside.
- * DB_CONFIG carries the durability flags so every process agrees. Every
- * transaction goes through store_txn_run, which retries on deadlock;
- * DB_RUNRECOVERY makes it recover and try again. */
+ * by every process (responders, runners, incomingctl); its public face,
+ * the transaction layer (src/store.c, src/store_ops.c). Each process opens
+ * its own handles once and keeps them (never across fork). Every use of
+ * the environment happens inside the gate (include/store_gate.h), one
+ * process at a time, so that the process after one killed inside recovers
+ * with nobody else inside. Every transaction goes through store_txn_run,
+ * which retries on deadlock, recovers on DB_RUNRECOVERY and, with sync
+ * durability, returns only once the commit is on disk. How it all fits:
+ * docs/storage.md. */
 #ifndef INCOMING_STORE_H
 #define INCOMING_STORE_H
 
@@ -14,6 +16,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "store_event.h"
 
 #define STORE_SCHEMA_VERSION 1
 
@@ -88,12 +91,14 @@ typedef int (*store_txn_fn)(struct store_txn *t, void *arg);
 /* Begins a transaction, calls fn, commits when fn returns STORE_OK, aborts
  * otherwise. STORE_RETRY from fn or from the commit restarts it (bounded,
  * with a short randomised sleep). fn must be safe to run more than once.
- * Returns fn's status, or a store error. */
+ * With durability = sync, a transaction that wrote returns STORE_OK only
+ * once its commit record is on disk (flushed after leaving the gate);
+ * with nosync, once it is in the log file (it survives any process's
+ * crash, not a power loss). Returns fn's status, or a store error. */
 int store_txn_run(struct store *s, store_txn_fn fn, void *arg);
-/* Same, with flags: STORE_TXN_NOSYNC writes the log at commit without
- * flushing it to disk: it survives any process's crash (and the recovery
- * that follows), not a power loss. For state whose loss in a power cut is
- * harmless, such as rate limits and run bookkeeping. */
+/* Same, with flags: STORE_TXN_NOSYNC never waits for the disk, whatever
+ * the durability: for state whose loss in a power cut is harmless, such
+ * as rate limits and run bookkeeping. */
 #define STORE_TXN_NOSYNC 0x1
 int store_txn_run_flags(struct store *s, int flags, store_txn_fn fn, void *arg);
 /* The store a transaction belongs to (borrowed). */
@@ -131,28 +136,18 @@ int store_queue_pop(struct store_txn *t, char event_id[37]);
 /* Counts queued items (outside any transaction; approximate under load). */
 int store_queue_count(struct store *s, long *out);
 
-/* Event records: a fixed header then the envelope JSON text. */
-enum store_event_state { STORE_EVENT_QUEUED = 0, STORE_EVENT_PROCESSED = 1 };
-
-struct store_event {
-    char event_id[37];
-    char integration_id[37];
-    char endpoint_id[37];
-    int64_t time_ms;
-    uint32_t state;
-    uint32_t body_off; /* where the raw body sits inside envelope */
-    uint32_t body_len;
-    const char *envelope; /* borrowed from the storage buffer given to get */
-    size_t envelope_len;
-};
-
+/* Event records (layout and codec: include/store_event.h). */
 int store_event_put(struct store_txn *t, const struct store_event *ev);
 /* Reads one event; ev->envelope points into storage (caller's buffer). */
 int store_event_get(struct store_txn *t, const char *event_id, struct store_event *ev,
                     struct buf *storage);
-/* Decodes a record (as passed to a scan callback). Returns 0 or STORE_ERROR. */
-int store_event_decode(const void *rec, size_t len, struct store_event *ev);
 int store_event_set_state(struct store_txn *t, const char *event_id, uint32_t state);
+
+/* The catalog generation (integrations, endpoints, API keys, workflows):
+ * raised by every transaction that writes one of those databases, so a
+ * process may keep what it read of them and trust it while the generation
+ * it reads inside a later transaction is the same. 0 before any write. */
+int store_catalog_gen(struct store_txn *t, unsigned long long *gen);
 
 /* A short, human description of a store status ("storage unavailable"). */
 const char *store_strerror(int status);

@@ -4,7 +4,7 @@
 #include "events.h"
 #include "json.h"
 #include "run.h"
-#include "runexec.h"
+#include "plan.h"
 #include "uuid.h"
 
 #include <string.h>
@@ -55,7 +55,7 @@ void api_events(struct api_call *c)
         api_method_not_allowed(c, "POST");
         return;
     }
-    rc = runexec_replay(c->req->store, id, c->req->now_ms, &runs);
+    rc = plan_replay(c->req->store, id, c->req->now_ms, &runs);
     if (rc != STORE_OK) {
         api_store_error(c, rc, "event");
         return;

@@ -270,10 +270,23 @@ int apikey_allows(const cJSON *doc, const char *perm)
     return array_has(json_get(doc, "permissions"), perm);
 }
 
+void apikey_jwt_key(const cJSON *doc, struct jwt_auth_key *out)
+{
+    const char *sec = json_get_string(doc, "secret");
+    const char *state = json_get_string(doc, "state");
+
+    memset(out, 0, sizeof(*out));
+    out->active = state != NULL && strcmp(state, "active") == 0;
+    out->can_execute = apikey_allows(doc, APIKEY_PERM_EXECUTE);
+    if (sec && strlen(sec) <= sizeof(out->secret)) {
+        out->secret_len = strlen(sec);
+        memcpy(out->secret, sec, out->secret_len);
+    }
+}
+
 int apikey_jwt_lookup(void *ctx, const char *key_id, struct jwt_auth_key *out)
 {
     struct store *s = ctx;
-    const char *sec;
     cJSON *doc = NULL;
     int rc = apikey_load(s, key_id, &doc);
 
@@ -281,14 +294,7 @@ int apikey_jwt_lookup(void *ctx, const char *key_id, struct jwt_auth_key *out)
         return 1;
     if (rc != STORE_OK)
         return -1;
-    out->active =
-        strcmp(json_get_string(doc, "state") ? json_get_string(doc, "state") : "", "active") == 0;
-    out->can_execute = apikey_allows(doc, APIKEY_PERM_EXECUTE);
-    sec = json_get_string(doc, "secret");
-    if (sec && strlen(sec) <= sizeof(out->secret)) {
-        out->secret_len = strlen(sec);
-        memcpy(out->secret, sec, out->secret_len);
-    }
+    apikey_jwt_key(doc, out);
     cJSON_Delete(doc);
     return 0;
 }

@@ -7,7 +7,7 @@
 #include "events.h"
 #include "json.h"
 #include "run.h"
-#include "runexec.h"
+#include "plan.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -264,7 +264,7 @@ int ctl_cmd_replay(struct ctl *c, int argc, char **argv)
         rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
-    rc = runexec_replay(c->store, id, ctl_now_ms(), &runs);
+    rc = plan_replay(c->store, id, ctl_now_ms(), &runs);
     if (rc == STORE_NOTFOUND)
         return ctl_fail("no event with id %s", id);
     if (rc != STORE_OK)

@@ -9,7 +9,7 @@
 #include "flatten.h"
 #include "json.h"
 #include "log.h"
-#include "store_internal.h"
+#include "store_event.h"
 #include "uuid.h"
 
 #include <stdio.h>

@@ -86,6 +86,8 @@ int http_request_init(struct http_request *req, FCGX_Request *fcgx, const struct
     req->fcgx = fcgx;
     req->cfg = cfg;
     req->responded = 0;
+    req->held = NULL;
+    req->held_status = 0;
     gettimeofday(&tv, NULL);
     req->now_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
     req->method = FCGX_GetParam("REQUEST_METHOD", fcgx->envp);
@@ -123,6 +125,14 @@ int http_send_json(struct http_request *req, int status, const char *extra_heade
     return http_send(req, status, "application/json; charset=utf-8", extra_headers, body, len);
 }
 
+/* Writes to the FastCGI output, or to the held answer. */
+static int put(struct http_request *req, const char *p, size_t n)
+{
+    if (req->held != NULL)
+        return buf_append(req->held, p, n) == BUF_OK ? 0 : -1;
+    return n == 0 || FCGX_PutStr(p, (int)n, req->fcgx->out) >= 0 ? 0 : -1;
+}
+
 int http_send(struct http_request *req, int status, const char *content_type,
               const char *extra_headers, const char *body, size_t len)
 {
@@ -135,16 +145,39 @@ int http_send(struct http_request *req, int status, const char *content_type,
                  "X-Content-Type-Options: nosniff\r\n",
                  status, http_reason(status), content_type, len);
     req->responded = 1;
-    if (FCGX_PutStr(head, n, req->fcgx->out) < 0)
+    req->held_status = status;
+    if (put(req, head, (size_t)n) != 0)
         return -1;
-    if (extra_headers && *extra_headers &&
-        FCGX_PutStr(extra_headers, (int)strlen(extra_headers), req->fcgx->out) < 0)
+    if (extra_headers && put(req, extra_headers, strlen(extra_headers)) != 0)
         return -1;
-    if (FCGX_PutStr("\r\n", 2, req->fcgx->out) < 0)
+    if (put(req, "\r\n", 2) != 0)
         return -1;
-    if (len > 0 && FCGX_PutStr(body, (int)len, req->fcgx->out) < 0)
-        return -1;
-    return 0;
+    return put(req, body, len);
+}
+
+void http_hold(struct http_request *req, struct buf *b)
+{
+    buf_reset(b);
+    req->held = b;
+    req->held_status = 0;
+}
+
+int http_release(struct http_request *req)
+{
+    struct buf *b = req->held;
+
+    req->held = NULL;
+    if (b == NULL || b->len == 0)
+        return 0;
+    return put(req, b->data, b->len);
+}
+
+void http_drop(struct http_request *req)
+{
+    if (req->held != NULL)
+        buf_reset(req->held);
+    req->responded = 0;
+    req->held_status = 0;
 }
 
 int http_send_error(struct http_request *req, int status, const char *code, const char *message,

@@ -1,7 +1,10 @@
 /* incoming.fcgi: the FastCGI responder the web server spawns. One request
- * at a time per process; after the response is finished, a runner is
- * started for an accepted event when a runner slot is free. SIGTERM lets the
- * current request finish, then the process exits. */
+ * at a time per process; after the response is finished, work that waits
+ * for a runner (runs planned for an accepted event, a retry, a replay) is
+ * handed to a lingering runner, or a runner is started when none waits
+ * and a slot is free. SIGTERM lets the current request finish, then the
+ * process exits. */
+#include "catalog.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -9,6 +12,7 @@
 #include "run.h"
 #include "spawn.h"
 #include "store.h"
+#include "wake.h"
 
 #include <fcgiapp.h>
 #include <signal.h>
@@ -81,10 +85,26 @@ static struct store *ensure_store(const struct config *cfg, struct store *s, tim
     return s;
 }
 
+/* Makes sure a runner will see new work: a waiting runner is woken; when
+ * none waits, one is started if a slot is free (a busy runner also finds
+ * the wake byte when it is done). See include/wake.h for why no work is
+ * stranded. */
+static void hand_over(const struct config *cfg, struct wake *w, struct spawn_slots *slots,
+                      const char *event_id)
+{
+    int waiting = wake_someone_waiting(w);
+
+    (void)wake_poke(w);
+    if (!waiting && spawn_slot_free(slots))
+        spawn_runner(cfg->runner_path, cfg->path, event_id);
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
     struct spawn_slots slots;
+    struct wake wake;
+    struct catalog *catalog = NULL;
     struct store *store = NULL;
     struct router_ctx ctx;
     FCGX_Request fcgx;
@@ -111,9 +131,14 @@ int main(int argc, char **argv)
         return 1;
     }
     store = ensure_store(&cfg, NULL, &last_try);
-    if (spawn_slots_open(&cfg, &slots) != 0)
+    if (spawn_slots_open(&cfg, &slots) != 0 || wake_open(&wake, &cfg) != 0)
         slots.count = 0;
+    if (catalog_new(&catalog) != STORE_OK) {
+        LOG_ERR("out of memory");
+        return 1;
+    }
     ctx.slots = &slots;
+    ctx.catalog = catalog;
     last_check = time(NULL);
     while (next_request(&fcgx) >= 0) {
         struct http_request req;
@@ -135,13 +160,13 @@ int main(int argc, char **argv)
         FCGX_Finish_r(&fcgx);
         /* Work waits: the accepted event, a retry or replay, or (looked at
          * once a second) runs whose retry time has come. */
-        if (!res.ingest.accepted && !res.wake_runner && store != NULL &&
+        if (res.ingest.queued == 0 && !res.wake_runner && store != NULL &&
             time(NULL) != last_due_check) {
             last_due_check = time(NULL);
             res.wake_runner = run_any_due(store, req.now_ms);
         }
-        if ((res.ingest.accepted || res.wake_runner) && slots.count > 0 && spawn_slot_free(&slots))
-            spawn_runner(cfg.runner_path, cfg.path, res.ingest.event_id);
+        if ((res.ingest.queued > 0 || res.wake_runner) && slots.count > 0)
+            hand_over(&cfg, &wake, &slots, res.ingest.event_id);
         if (store != NULL && time(NULL) - last_check >= 10) {
             last_check = time(NULL);
             (void)store_failchk(store);
@@ -154,6 +179,8 @@ int main(int argc, char **argv)
         }
     }
     spawn_slots_close(&slots);
+    wake_close(&wake);
+    catalog_free(catalog);
     store_close(store);
     return 0;
 }

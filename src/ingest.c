@@ -2,12 +2,22 @@
  * not deleted, method, authentication, rate limit, media type, size, JSON,
  * state, storage. A signed webhook (auth hmac) is verified over the raw
  * bytes, so its body is read (within max_body_bytes) before the check; a
- * body over the limit is then refused with 413 before authentication. */
+ * body over the limit is then refused with 413 before authentication.
+ *
+ * The checks read the integration and its API key from the responder's
+ * catalog (include/catalog.h) without a transaction. One transaction then
+ * stores the event, plans its runs and takes the Retrieve data sample,
+ * after checking that what the catalog kept is still current; if it is
+ * not, or if a refusal was decided on kept data that a fresh read does not
+ * confirm, the answer is dropped and the request handled again from fresh
+ * reads (the body, read once, is kept). So an accepted event costs one
+ * transaction, and no answer rests on stale data. */
 #include "ingest.h"
 
 #include "apikey.h"
 #include "auth_token.h"
 #include "capture.h"
+#include "catalog.h"
 #include "dedup.h"
 #include "event.h"
 #include "hmac_auth.h"
@@ -15,6 +25,7 @@
 #include "json.h"
 #include "jwt_auth.h"
 #include "log.h"
+#include "plan.h"
 #include "ratelimit.h"
 #include "store.h"
 
@@ -49,36 +60,58 @@ int ingest_content_type_ok(const char *ct)
  * registered scheme, so this names the one the integration expects. */
 #define HMAC_CHALLENGE "WWW-Authenticate: Signature realm=\"incoming\"\r\n"
 
-/* Everything one request carries through the checks. */
+/* Passes over one request before giving up on a catalog that keeps
+ * moving (each pass after the first reads everything afresh). */
+#define INGEST_PASSES 3
+
+/* Everything one request carries through the checks. The body is read
+ * once; the rest is set again by every pass. */
 struct ingest {
     struct http_request *req;
-    cJSON *integ;    /* the integration document */
+    struct catalog *cat;
     struct buf body; /* raw body */
     int body_read;
-    struct buf env; /* envelope text */
+    int body_status;    /* http_read_body's answer */
+    const cJSON *integ; /* the integration document (borrowed from cat) */
+    struct buf env;     /* envelope text */
+    cJSON *tree;        /* the envelope parsed, when filters or dedupParams need it */
     struct store_event ev;
-    char endpoint[UUID_LEN + 1]; /* as given in the path */
+    char endpoint[UUID_LEN + 1]; /* as given in the path; "" when not UUID-sized */
     char dedup[DEDUP_KEY_LEN + 1];
     int has_dedup;
-    int duplicate;
-    int captured; /* the request became a Retrieve data sample */
+    int stale;     /* the accept transaction found the catalog moved */
+    int duplicate; /* the dedup key was seen: dup_event_id is the first event */
+    int captured;  /* the request became a Retrieve data sample */
+    int queued;    /* runs planned that wait for a runner */
     char dup_event_id[UUID_LEN + 1];
 };
 
-static int lookup_fn(struct store_txn *t, void *arg)
+/* The envelope as a tree (parsed once). Returns 0, or -1. */
+static int envelope_tree(struct ingest *in)
 {
-    struct ingest *in = arg;
-    cJSON_Delete(in->integ);
-    in->integ = NULL;
-    return integration_get_by_endpoint(t, in->endpoint, &in->integ);
+    struct json_error jerr;
+
+    if (in->tree == NULL &&
+        json_parse(in->env.data, in->env.len, (int)in->req->cfg->max_json_depth + 2, &in->tree,
+                   &jerr) != 0)
+        return -1;
+    return 0;
 }
 
+/* Stores the event, plans its runs and takes the capture sample, in one
+ * transaction and only if the catalog the checks used is current. */
 static int accept_fn(struct store_txn *t, void *arg)
 {
     struct ingest *in = arg;
-    int rc;
+    const struct plan_set *set = NULL;
+    int created, rc = catalog_check(in->cat, t);
 
+    in->stale = rc == 0;
     in->duplicate = 0;
+    in->queued = 0;
+    in->captured = 0;
+    if (rc <= 0)
+        return rc == 0 ? STORE_ABORT : rc;
     if (in->has_dedup) {
         rc = dedup_check_and_put(t, in->dedup, in->ev.event_id, in->req->now_ms,
                                  in->req->cfg->dedup_window_seconds, in->dup_event_id);
@@ -89,9 +122,15 @@ static int accept_fn(struct store_txn *t, void *arg)
         if (rc != STORE_OK)
             return rc;
     }
-    rc = store_event_put(t, &in->ev);
+    rc = catalog_plan_set(in->cat, t, in->ev.integration_id, &set);
+    if (rc == STORE_OK && set->count > 0)
+        rc = envelope_tree(in) == 0 ? STORE_OK : STORE_ERROR;
     if (rc == STORE_OK)
-        rc = store_queue_push(t, in->ev.event_id);
+        rc = plan_event(t, set, in->ev.event_id, in->tree, in->req->now_ms, 1, &created,
+                        &in->queued);
+    in->ev.state = STORE_EVENT_PROCESSED; /* planned right here */
+    if (rc == STORE_OK)
+        rc = store_event_put(t, &in->ev);
     if (rc == STORE_OK)
         rc = capture_take(t, in->ev.integration_id, in->req->now_ms, in->ev.event_id,
                           in->ev.envelope, in->ev.envelope_len, &in->captured);
@@ -103,8 +142,14 @@ static int accept_fn(struct store_txn *t, void *arg)
 static int sample_only_fn(struct store_txn *t, void *arg)
 {
     struct ingest *in = arg;
-    int rc = capture_take(t, in->ev.integration_id, in->req->now_ms, in->ev.event_id,
-                          in->ev.envelope, in->ev.envelope_len, &in->captured);
+    int rc = catalog_check(in->cat, t);
+
+    in->stale = rc == 0;
+    in->captured = 0;
+    if (rc <= 0)
+        return rc == 0 ? STORE_ABORT : rc;
+    rc = capture_take(t, in->ev.integration_id, in->req->now_ms, in->ev.event_id, in->ev.envelope,
+                      in->ev.envelope_len, &in->captured);
     if (rc == STORE_OK && !in->captured)
         return STORE_ABORT;
     return rc;
@@ -120,16 +165,18 @@ static const char *header_cb(void *ctx, const char *name)
     return http_header(ctx, name);
 }
 
-/* Reads the body once; answers 413/400 and returns -1 on failure. */
+/* Reads the body once (a later pass gets the same outcome); answers
+ * 413/400 and returns -1 on failure. */
 static int read_body(struct ingest *in)
 {
     char msg[128];
     int st;
 
-    if (in->body_read)
-        return 0;
-    in->body_read = 1;
-    st = http_read_body(in->req, &in->body);
+    if (!in->body_read) {
+        in->body_read = 1;
+        in->body_status = http_read_body(in->req, &in->body);
+    }
+    st = in->body_status;
     if (st == 413) {
         snprintf(msg, sizeof(msg), "body is larger than %lld bytes", in->req->cfg->max_body_bytes);
         http_send_error(in->req, 413, "payload_too_large", msg, NULL);
@@ -153,8 +200,8 @@ static int check_jwt(struct ingest *in)
 
     if (auth_token_params(req, &p) != 0)
         return -1;
-    p.lookup = apikey_jwt_lookup;
-    p.lookup_ctx = req->store;
+    p.lookup = catalog_jwt_lookup;
+    p.lookup_ctx = in->cat;
     st = jwt_auth_check(&p, kid ? kid : "", http_header(req, "Authorization"), desc, sizeof(desc));
     if (st == JWT_AUTH_OK)
         return 0;
@@ -251,8 +298,6 @@ static int build_event(struct ingest *in)
 {
     struct http_request *req = in->req;
     struct event_input ei;
-    struct json_error jerr;
-    cJSON *envelope = NULL;
     size_t off = 0;
 
     memset(&in->ev, 0, sizeof(in->ev));
@@ -282,61 +327,29 @@ static int build_event(struct ingest *in)
     in->ev.envelope = in->env.data;
     in->ev.envelope_len = in->env.len;
     if (cJSON_IsArray(json_get(in->integ, "dedupParams")))
-        (void)json_parse(in->env.data, in->env.len, (int)req->cfg->max_json_depth + 2, &envelope,
-                         &jerr);
+        (void)envelope_tree(in);
     in->has_dedup =
-        dedup_key(in->ev.endpoint_id, in->integ, envelope, header_cb, req, in->dedup) == 0;
-    cJSON_Delete(envelope);
+        dedup_key(in->ev.endpoint_id, in->integ, in->tree, header_cb, req, in->dedup) == 0;
     return 0;
 }
 
-void ingest_handle(struct http_request *req, const char *endpoint, struct ingest_result *res)
+/* Answers a request whose checks all passed: stores the event (or, for
+ * an integration not published, only the Retrieve data sample). */
+static void store_event(struct ingest *in, const char *state, struct ingest_result *res)
 {
-    struct ingest in;
-    const char *state;
+    struct http_request *req = in->req;
     char resp[256];
     int rc, n;
 
-    memset(&in, 0, sizeof(in));
-    res->accepted = 0;
-    in.req = req;
-    buf_init(&in.body, (size_t)req->cfg->max_body_bytes);
-    buf_init(&in.env, (size_t)req->cfg->max_body_bytes + 256 * 1024);
-    if (req->store == NULL) {
-        unavailable(req, "storage is unavailable; try again later");
-        goto out;
-    }
-    snprintf(in.endpoint, sizeof(in.endpoint), "%.36s", endpoint);
-    rc = strlen(endpoint) == UUID_LEN ? store_txn_run(req->store, lookup_fn, &in) : STORE_NOTFOUND;
-    if (rc == STORE_NOTFOUND) {
-        http_send_error(req, 404, "not_found", "no integration has this endpoint", NULL);
-        goto out;
-    }
-    if (rc != STORE_OK) {
-        unavailable(req, "storage is unavailable; try again later");
-        goto out;
-    }
-    state = integration_state(in.integ);
-    if (strcmp(state, "deleted") == 0) {
-        http_send_error(req, 410, "gone", "this integration was deleted", NULL);
-        goto out;
-    }
-    if (strcmp(req->method, "POST") != 0) {
-        http_send_error(req, 405, "method_not_allowed", "only POST is accepted here",
-                        "Allow: POST\r\n");
-        goto out;
-    }
-    if (admit(&in) != 0 || check_body(&in) != 0)
-        goto out;
-    if (build_event(&in) != 0)
-        goto out;
     if (strcmp(state, "published") != 0) {
-        rc = store_txn_run(req->store, sample_only_fn, &in);
+        rc = store_txn_run(req->store, sample_only_fn, in);
+        if (in->stale)
+            return;
         if (rc == STORE_OK) {
             n = snprintf(resp, sizeof(resp),
                          "{\"status\": 202, \"eventId\": \"%s\", \"endpointId\": \"%s\", "
                          "\"sample\": true}",
-                         in.ev.event_id, in.ev.endpoint_id);
+                         in->ev.event_id, in->ev.endpoint_id);
             http_send_json(req, 202, "", resp, (size_t)n);
         } else if (rc == STORE_ABORT) {
             http_send_error(req, 409, "not_published",
@@ -346,29 +359,109 @@ void ingest_handle(struct http_request *req, const char *endpoint, struct ingest
         } else {
             unavailable(req, "storage is unavailable; try again later");
         }
-        goto out;
+        return;
     }
-    rc = store_txn_run(req->store, accept_fn, &in);
-    if (rc == STORE_ABORT && in.duplicate) {
+    /* Filters will want the envelope: parse it before entering the gate. */
+    if (catalog_plan_hint(in->cat, in->ev.integration_id) != 0)
+        (void)envelope_tree(in);
+    rc = store_txn_run(req->store, accept_fn, in);
+    if (in->stale)
+        return;
+    if (rc == STORE_ABORT && in->duplicate) {
         n = snprintf(resp, sizeof(resp),
                      "{\"status\": 200, \"eventId\": \"%s\", \"duplicate\": true}",
-                     in.dup_event_id);
+                     in->dup_event_id);
         http_send_json(req, 200, "", resp, (size_t)n);
-        goto out;
+        return;
     }
     if (rc != STORE_OK) {
-        LOG_ERR("cannot store event for endpoint %s: %s", in.ev.endpoint_id, store_strerror(rc));
+        LOG_ERR("cannot store event for endpoint %s: %s", in->ev.endpoint_id, store_strerror(rc));
         unavailable(req, "the event could not be stored; try again later");
-        goto out;
+        return;
     }
     n = snprintf(resp, sizeof(resp),
-                 "{\"status\": 202, \"eventId\": \"%s\", \"endpointId\": \"%s\"}", in.ev.event_id,
-                 in.ev.endpoint_id);
+                 "{\"status\": 202, \"eventId\": \"%s\", \"endpointId\": \"%s\"}", in->ev.event_id,
+                 in->ev.endpoint_id);
     http_send_json(req, 202, "", resp, (size_t)n);
     res->accepted = 1;
-    memcpy(res->event_id, in.ev.event_id, sizeof(res->event_id));
+    res->queued = in->queued;
+    memcpy(res->event_id, in->ev.event_id, sizeof(res->event_id));
+}
+
+/* One pass over the request: every check in order, then the store. */
+static void ingest_pass(struct ingest *in, struct ingest_result *res)
+{
+    struct http_request *req = in->req;
+    const char *state;
+    int rc;
+
+    in->integ = NULL;
+    in->stale = 0;
+    in->has_dedup = 0;
+    buf_reset(&in->env);
+    cJSON_Delete(in->tree);
+    in->tree = NULL;
+    rc = catalog_integration(in->cat, in->endpoint, &in->integ);
+    if (rc == STORE_NOTFOUND) {
+        http_send_error(req, 404, "not_found", "no integration has this endpoint", NULL);
+        return;
+    }
+    if (rc != STORE_OK) {
+        unavailable(req, "storage is unavailable; try again later");
+        return;
+    }
+    state = integration_state(in->integ);
+    if (strcmp(state, "deleted") == 0) {
+        http_send_error(req, 410, "gone", "this integration was deleted", NULL);
+        return;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        http_send_error(req, 405, "method_not_allowed", "only POST is accepted here",
+                        "Allow: POST\r\n");
+        return;
+    }
+    if (admit(in) != 0 || check_body(in) != 0 || build_event(in) != 0)
+        return;
+    store_event(in, state, res);
+}
+
+void ingest_handle(struct http_request *req, struct catalog *cat, const char *endpoint,
+                   struct ingest_result *res)
+{
+    struct ingest in;
+    struct buf held;
+    int pass;
+
+    memset(&in, 0, sizeof(in));
+    memset(res, 0, sizeof(*res));
+    in.req = req;
+    in.cat = cat;
+    buf_init(&in.body, (size_t)req->cfg->max_body_bytes);
+    buf_init(&in.env, (size_t)req->cfg->max_body_bytes + 256 * 1024);
+    buf_init(&held, 64 * 1024);
+    if (strlen(endpoint) == UUID_LEN)
+        memcpy(in.endpoint, endpoint, UUID_LEN + 1); /* else "": no such endpoint */
+    if (req->store == NULL || cat == NULL) {
+        unavailable(req, "storage is unavailable; try again later");
+        goto out;
+    }
+    for (pass = 0; pass < INGEST_PASSES; pass++) {
+        catalog_begin(cat, req->store);
+        http_hold(req, &held);
+        ingest_pass(&in, res);
+        /* Stale data behind the accept transaction, or behind a refusal
+         * that a fresh read would not make: once more, from fresh reads. */
+        if (!in.stale && (req->held_status / 100 == 2 || req->held_status == 503 ||
+                          catalog_verified(cat) || catalog_verify(cat) != 0))
+            break;
+        http_drop(req);
+    }
+    http_release(req);
+    if (pass == INGEST_PASSES)
+        unavailable(req, "the integration keeps changing; try again");
 out:
-    cJSON_Delete(in.integ);
+    cJSON_Delete(in.tree);
     buf_free(&in.body);
     buf_free(&in.env);
+    buf_free(&held);
 }

@@ -24,12 +24,11 @@ struct route {
 static void route_incoming(struct http_request *req, const char *rest, struct router_ctx *ctx,
                            struct router_result *res)
 {
-    (void)ctx;
     if (*rest == '\0' || strchr(rest, '/') != NULL) {
         http_send_error(req, 404, "not_found", "no integration has this endpoint", NULL);
         return;
     }
-    ingest_handle(req, rest, &res->ingest);
+    ingest_handle(req, ctx->catalog, rest, &res->ingest);
 }
 
 static void route_healthz(struct http_request *req, const char *rest, struct router_ctx *ctx,

@@ -1,13 +1,15 @@
 /* runner: queue draining and run execution. Each queued event becomes its
- * runs (runexec_plan) in the transaction that takes it off the queue; due
+ * runs (plan_event) in the transaction that takes it off the queue; due
  * runs are then claimed one at a time and executed. */
 #include "runner.h"
 
 #include "events.h"
 #include "json.h"
 #include "log.h"
+#include "plan.h"
 #include "run.h"
 #include "runexec.h"
+#include "wake.h"
 
 #include <string.h>
 #include <sys/time.h>
@@ -49,7 +51,12 @@ static int process_fn(struct store_txn *t, void *arg)
         LOG_ERR("event %s: stored envelope does not parse: %s", a->event_id, jerr.message);
         rc = STORE_OK; /* nothing can ever run it; keep it for inspection */
     } else if (rc == STORE_OK) {
-        rc = runexec_plan(t, a->event_id, ev.integration_id, envelope, now_ms(), 1, &a->runs);
+        struct plan_set *set = NULL;
+        int queued;
+        rc = plan_set_load(t, ev.integration_id, &set);
+        if (rc == STORE_OK)
+            rc = plan_event(t, set, a->event_id, envelope, now_ms(), 1, &a->runs, &queued);
+        plan_set_free(set);
     }
     if (rc == STORE_OK)
         rc = store_event_set_state(t, a->event_id, STORE_EVENT_PROCESSED);
@@ -73,16 +80,19 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
     return rc;
 }
 
-/* Plans every queued event, then executes due runs, until neither is left. */
-static int drain_while_held(struct store *s, const struct config *cfg, struct runner_stats *st)
+/* Plans every queued event, then executes due runs, until neither is left.
+ * Returns the number of things done, or -1 when storage failed. */
+static long drain_while_held(struct store *s, const struct config *cfg, struct runner_stats *st)
 {
     long long last_reap = 0;
+    long done = 0;
     char id[37];
     for (;;) {
         cJSON *run = NULL;
         int rc = runner_process_one(s, cfg, id);
         if (rc == STORE_OK) {
             st->processed++;
+            done++;
             continue;
         }
         if (rc != STORE_NOTFOUND) {
@@ -96,7 +106,7 @@ static int drain_while_held(struct store *s, const struct config *cfg, struct ru
         }
         rc = run_claim(s, now_ms(), getpid(), now_ms() + cfg->outgoing_timeout_ms + 30000, &run);
         if (rc == STORE_NOTFOUND)
-            return 0;
+            return done;
         if (rc != STORE_OK) {
             LOG_ERR("cannot claim a run: %s", store_strerror(rc));
             return -1;
@@ -104,24 +114,70 @@ static int drain_while_held(struct store *s, const struct config *cfg, struct ru
         if (runexec_run(s, cfg, run) != STORE_OK)
             st->failed++;
         st->runs++;
+        done++;
     }
+}
+
+/* 1 when something is queued or due now (or the store cannot tell). */
+static int work_waiting(struct store *s)
+{
+    long queued = 0;
+    return store_queue_count(s, &queued) != STORE_OK || queued > 0 || run_any_due(s, now_ms());
 }
 
 int runner_drain(struct store *s, const struct config *cfg, struct spawn_slots *slots,
                  struct runner_stats *stats)
 {
     for (;;) {
-        long queued = 0;
         if (spawn_slot_acquire(slots) < 0)
             return 0; /* every slot busy: their holders drain our event */
-        if (drain_while_held(s, cfg, stats) != 0) {
+        if (drain_while_held(s, cfg, stats) < 0) {
             spawn_slot_release(slots);
             return -1;
         }
         spawn_slot_release(slots);
         /* A responder that committed while we held the slot may have seen
          * every slot busy; look again now that ours is free. */
-        if (store_queue_count(s, &queued) != STORE_OK || (queued == 0 && !run_any_due(s, now_ms())))
+        if (!work_waiting(s))
+            return 0;
+    }
+}
+
+int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *slots,
+                 struct wake *w, int linger_ms, struct runner_stats *stats)
+{
+    long long idle_since, last_checkpoint = now_ms();
+
+    for (;;) {
+        long done;
+        if (spawn_slot_acquire(slots) < 0)
+            return 0; /* every slot busy: their holders do the work */
+        idle_since = now_ms();
+        if (wake_listen(w) != 0) {
+            spawn_slot_release(slots);
+            return runner_drain(s, cfg, slots, stats);
+        }
+        do {
+            done = drain_while_held(s, cfg, stats);
+            if (done < 0)
+                break;
+            if (done > 0)
+                idle_since = now_ms();
+            if (now_ms() - last_checkpoint >= RUNNER_CHECKPOINT_MS) {
+                last_checkpoint = now_ms();
+                (void)store_checkpoint(s);
+            }
+            if (store_should_restart(s))
+                break;
+            /* Retries come due while we wait: look at least twice a second. */
+        } while (wake_wait(w, 500) || now_ms() - idle_since < linger_ms);
+        /* Leaving: stop listening and give the slot back before the last
+         * look (see include/wake.h), so that no work is stranded. */
+        wake_unlisten(w);
+        spawn_slot_release(slots);
+        if (done < 0)
+            return -1;
+        if (store_should_restart(s) || !work_waiting(s))
             return 0;
     }
 }

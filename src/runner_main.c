@@ -1,6 +1,8 @@
-/* incoming-runner: started detached by the responder (or by hand). Drains
- * the work queue within runner_max slots, checkpoints, and exits. Its log
- * goes to <data_dir>/runner.log, since it has no web server stderr. */
+/* incoming-runner: started detached by a responder (or by hand). Within
+ * the runner_max slots it does the due work, then waits a short while for
+ * a responder's wake before it exits (include/wake.h); it checkpoints as
+ * it goes and when done. Its log goes to <data_dir>/runner.log, since it
+ * has no web server stderr. */
 #include "config.h"
 #include "log.h"
 #include "outgoing.h"
@@ -21,26 +23,22 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: incoming-runner [--conf FILE] [--event ID] [--foreground]\n"
-                    "Drains the work queue of the data directory named in FILE, then exits.\n");
+                    "Does the due work of the data directory named in FILE, waits up to 2 s for\n"
+                    "more, then exits.\n");
 }
 
-/* Test hook for tests/integration/test_runner.py: with
- * INCOMING_RUNNER_TEST_LINGER_MS set (0..60000), the runner waits that long
- * while it holds its slot and has the store open, so a test can look at its
- * descriptors and count concurrent runners. Not for production use. */
-static void test_linger(void)
+/* How long to wait for more work before exiting: RUNNER_LINGER_MS, or
+ * INCOMING_RUNNER_LINGER_MS (0..60000) for tests that want runners gone
+ * at once or kept. */
+static int linger_ms(void)
 {
-    const char *v = getenv("INCOMING_RUNNER_TEST_LINGER_MS");
+    const char *v = getenv("INCOMING_RUNNER_LINGER_MS");
     const char *errstr;
     long long ms;
-    struct timespec ts;
 
-    if (v == NULL || num_parse_ll(v, 0, 60000, &ms, &errstr) != 0 || ms == 0)
-        return;
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    if (v == NULL || num_parse_ll(v, 0, 60000, &ms, &errstr) != 0)
+        return RUNNER_LINGER_MS;
+    return (int)ms;
 }
 
 int main(int argc, char **argv)
@@ -51,6 +49,7 @@ int main(int argc, char **argv)
     struct store *s = NULL;
     struct spawn_slots slots;
     struct runner_stats st = {0, 0, 0};
+    struct wake w;
     enum log_level lvl;
     char err[1024];
     int rc;
@@ -96,14 +95,17 @@ int main(int argc, char **argv)
         spawn_slots_close(&slots);
         return 1;
     }
-    test_linger();
     if (outgoing_global_init() != 0) {
         LOG_ERR("cannot initialise libcurl");
         store_close(s);
         spawn_slots_close(&slots);
         return 1;
     }
-    rc = runner_drain(s, &cfg, &slots, &st);
+    if (wake_open(&w, &cfg) != 0)
+        rc = runner_drain(s, &cfg, &slots, &st);
+    else
+        rc = runner_serve(s, &cfg, &slots, &w, linger_ms(), &st);
+    wake_close(&w);
     (void)purge_maybe(s, &cfg, (long long)time(NULL) * 1000);
     (void)store_checkpoint(s);
     if (st.processed > 0 || st.runs > 0)

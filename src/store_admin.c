@@ -1,11 +1,11 @@
 /* store_admin: verify and hot backup of the whole environment (see
  * include/store_admin.h). It reaches into the store's handles through
- * store_internal.h, as the store's own files do. */
+ * store_env.h, as the store's own files do. */
 #include "store_admin.h"
 
 #include "json.h"
 #include "log.h"
-#include "store_internal.h"
+#include "store_gate.h"
 
 #include <db.h>
 #include <dirent.h>

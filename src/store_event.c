@@ -1,15 +1,7 @@
-/* store_event: the binary record of an event (a fixed header, then the
- * envelope JSON) and its operations. Layout, little-endian:
- *   "EV1\0" | state u32 | time_ms i64 | body_off u32 | body_len u32 |
- *   event_id[36] | integration_id[36] | endpoint_id[36] | envelope... */
-#include "store.h"
-
-#include "store_internal.h"
+/* store_event: event records and their index key (see include/store_event.h). */
+#include "store_event.h"
 
 #include <string.h>
-
-#define HDR_LEN (4 + 4 + 8 + 4 + 4 + 36 * 3)
-#define OFF_STATE 4
 
 static void put_u32(unsigned char *p, uint32_t v)
 {
@@ -40,7 +32,7 @@ static uint64_t get_u64(const unsigned char *p)
 }
 
 void store_event_index_key(const char *integration_id, int64_t time_ms, const char *event_id,
-                           unsigned char *k)
+                           unsigned char k[STORE_EVKEY_LEN])
 {
     uint64_t t = (uint64_t)time_ms ^ 0x8000000000000000ULL; /* sorts signed values */
     memcpy(k, integration_id, 36);
@@ -53,9 +45,9 @@ int store_event_decode(const void *rec, size_t len, struct store_event *ev)
 {
     const unsigned char *p = rec;
 
-    if (len < HDR_LEN || memcmp(p, "EV1", 4) != 0)
-        return STORE_ERROR;
-    ev->state = get_u32(p + 4);
+    if (len < STORE_EVENT_HDR_LEN || memcmp(p, "EV1", 4) != 0)
+        return -1;
+    ev->state = get_u32(p + STORE_EVENT_STATE_OFF);
     ev->time_ms = (int64_t)get_u64(p + 8);
     ev->body_off = get_u32(p + 16);
     ev->body_len = get_u32(p + 20);
@@ -65,60 +57,32 @@ int store_event_decode(const void *rec, size_t len, struct store_event *ev)
     ev->integration_id[36] = '\0';
     memcpy(ev->endpoint_id, p + 96, 36);
     ev->endpoint_id[36] = '\0';
-    ev->envelope = (const char *)p + HDR_LEN;
-    ev->envelope_len = len - HDR_LEN;
+    ev->envelope = (const char *)p + STORE_EVENT_HDR_LEN;
+    ev->envelope_len = len - STORE_EVENT_HDR_LEN;
     if ((size_t)ev->body_off + ev->body_len > ev->envelope_len)
-        return STORE_ERROR;
-    return STORE_OK;
+        return -1;
+    return 0;
 }
 
-int store_event_put(struct store_txn *t, const struct store_event *ev)
+int store_event_encode(const struct store_event *ev, struct buf *out)
 {
-    struct buf rec;
-    unsigned char hdr[HDR_LEN];
+    unsigned char hdr[STORE_EVENT_HDR_LEN];
     int rc;
 
     memcpy(hdr, "EV1", 4);
-    put_u32(hdr + 4, ev->state);
+    put_u32(hdr + STORE_EVENT_STATE_OFF, ev->state);
     put_u64(hdr + 8, (uint64_t)ev->time_ms);
     put_u32(hdr + 16, ev->body_off);
     put_u32(hdr + 20, ev->body_len);
     memcpy(hdr + 24, ev->event_id, 36);
     memcpy(hdr + 60, ev->integration_id, 36);
     memcpy(hdr + 96, ev->endpoint_id, 36);
-    buf_init(&rec, (size_t)HDR_LEN + ev->envelope_len);
-    if (buf_append(&rec, hdr, HDR_LEN) != BUF_OK ||
-        buf_append(&rec, ev->envelope, ev->envelope_len) != BUF_OK) {
-        buf_free(&rec);
-        return STORE_NOMEM;
-    }
-    rc = store_put(t, STORE_DB_EVENTS, ev->event_id, 36, rec.data, rec.len, STORE_NOOVERWRITE);
-    buf_free(&rec);
-    return rc;
+    buf_reset(out);
+    rc = buf_append(out, hdr, sizeof(hdr));
+    return rc != BUF_OK ? rc : buf_append(out, ev->envelope, ev->envelope_len);
 }
 
-int store_event_get(struct store_txn *t, const char *event_id, struct store_event *ev,
-                    struct buf *storage)
+void store_event_set_state_in(void *rec, uint32_t state)
 {
-    int rc = store_get(t, STORE_DB_EVENTS, event_id, 36, storage);
-    if (rc != STORE_OK)
-        return rc;
-    return store_event_decode(storage->data, storage->len, ev);
-}
-
-int store_event_set_state(struct store_txn *t, const char *event_id, uint32_t state)
-{
-    struct buf rec;
-    int rc;
-
-    buf_init(&rec, 64u << 20);
-    rc = store_get_rmw(t, STORE_DB_EVENTS, event_id, 36, &rec);
-    if (rc == STORE_OK && rec.len < HDR_LEN)
-        rc = STORE_ERROR;
-    if (rc == STORE_OK) {
-        put_u32((unsigned char *)rec.data + OFF_STATE, state);
-        rc = store_put(t, STORE_DB_EVENTS, event_id, 36, rec.data, rec.len, 0);
-    }
-    buf_free(&rec);
-    return rc;
+    put_u32((unsigned char *)rec + STORE_EVENT_STATE_OFF, state);
 }

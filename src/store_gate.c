@@ -20,12 +20,16 @@
  * the first process after a restart of the machine recovers, which is what
  * a power loss needs.
  *
- * Processes queue on the flock while one is inside; with sync durability
- * each one's commit costs a log flush, so throughput is one flush at a time
- * (see tests/bench/ingest). Nothing blocks inside the gate but disk I/O:
- * HTTP requests, waits and sleeps all happen outside transactions. */
+ * Processes queue on the flock while one is inside, so nothing slow may
+ * happen inside: no HTTP, no sleeps, and no log flush. A commit only
+ * writes its log record to the file (the page cache keeps it through any
+ * process's crash and through the recovery that follows); the flush to
+ * disk that sync durability needs happens after leaving the gate
+ * (store_env_log_sync), where several processes' flushes coalesce. */
+#include "store_gate.h"
+
 #include "log.h"
-#include "store_internal.h"
+#include "store_env.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,14 +158,14 @@ static int rebuild(struct store *s, char *err, size_t errlen)
     DB_ENV *env = NULL;
     int ret;
 
-    store_drop_handles(s);
+    store_env_drop(s);
     if ((ret = db_env_create(&env, 0)) == 0)
         ret = env->remove(env, s->home, DB_FORCE); /* frees env whatever it returns */
     if (ret != 0 && ret != ENOENT) {
         snprintf(err, errlen, "cannot remove the old regions in %s: %s", s->home, db_strerror(ret));
         return STORE_UNAVAILABLE;
     }
-    return store_open_handles(s, 1, err, errlen);
+    return store_env_open(s, 1, err, errlen);
 }
 
 int store_enter(struct store *s, char *err, size_t errlen)
@@ -217,12 +221,12 @@ int store_enter(struct store *s, char *err, size_t errlen)
             LOG_INFO("recovered the environment in %s (generation %llu)", s->home, r.gen);
     } else if (s->env == NULL || s->gen != r.gen) {
         /* Handles of an older generation belong to rebuilt regions. */
-        store_drop_handles(s);
-        rc = store_open_handles(s, 0, err, errlen);
+        store_env_drop(s);
+        rc = store_env_open(s, 0, err, errlen);
     }
     s->gen = r.gen;
     if (rc != STORE_OK) {
-        store_drop_handles(s);
+        store_env_drop(s);
         s->depth = 0;
         r.inside = 0;
         (void)gate_write(s->gate_fd, &r);
@@ -269,7 +273,7 @@ void store_gate_close(struct store *s)
     struct gate_rec r;
 
     if (s->gate_fd < 0) {
-        store_drop_handles(s);
+        store_env_drop(s);
         return;
     }
     if (s->env != NULL && s->depth == 0 && gate_lock(s->gate_fd, GATE_WAIT_SECONDS) == 0) {
@@ -277,38 +281,14 @@ void store_gate_close(struct store *s)
         if (r.inside == 0 && !r.need && r.gen == s->gen) {
             r.inside = (long)getpid();
             if (gate_write(s->gate_fd, &r) == 0) {
-                store_close_handles(s);
+                store_env_close(s);
                 r.inside = 0;
                 (void)gate_write(s->gate_fd, &r);
             }
         }
         flock(s->gate_fd, LOCK_UN);
     }
-    store_drop_handles(s); /* whatever could not be closed cleanly */
+    store_env_drop(s); /* whatever could not be closed cleanly */
     close(s->gate_fd);
     s->gate_fd = -1;
-}
-
-int store_recover(const struct config *cfg, char *err, size_t errlen)
-{
-    struct store *s = calloc(1, sizeof(*s));
-    mode_t old;
-    int rc;
-
-    if (s == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return STORE_NOMEM;
-    }
-    snprintf(s->home, sizeof(s->home), "%s", cfg->data_dir);
-    s->durability = cfg->durability;
-    s->need_recover = 1; /* store_enter rebuilds whatever the gate says */
-    old = umask(077);
-    rc = store_gate_open(s, err, errlen);
-    if (rc == STORE_OK)
-        rc = store_enter(s, err, errlen);
-    umask(old);
-    if (rc == STORE_OK)
-        store_leave(s);
-    store_close(s);
-    return rc;
 }

@@ -581,8 +581,11 @@ class Server:
         while incomingctl shows events re-printed."""
         for root, _, files in os.walk(self.data_dir):
             for n in files:
+                path = os.path.join(root, n)
+                if not os.path.isfile(path):  # runners/wake is a FIFO
+                    continue
                 try:
-                    with open(os.path.join(root, n), "rb") as f:
+                    with open(path, "rb") as f:
                         if needle in f.read():
                             return True
                 except OSError:

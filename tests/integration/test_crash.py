@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
-"""Durability under kill -9 (SPEC 10, issue 2 item 8): a few hundred events
-POSTed by concurrent clients to lighttpd with 4 responders while another
-thread SIGKILLs a random incoming.fcgi about every 100 ms (and, now and then,
-a runner) (while more than
-one is alive, and only those up for 0.3 s: lighttpd restarts them only once a
-second). Every event that
-got a 202 must be in storage afterwards (server stopped, incomingctl verify,
-events list). Requests that failed (reset connections, 5xx) are fine."""
+"""Durability under kill -9 (SPEC 10, issue 2 item 8, issue 10 item 5): a
+few hundred events POSTed by concurrent clients to lighttpd with 4
+responders while another thread SIGKILLs a random incoming.fcgi about every
+100 ms (while more than one is alive, and only those up for 0.3 s: lighttpd
+restarts them only once a second) and, now and then, a runner: one waiting
+for work, or one in the middle of a delivery (the sink answers after a
+short delay). Besides, every responder kills itself in a few percent of
+its commits, between the commit and the flush of the log that other
+responders may be sharing (the INCOMING_TEST_CRASH_AFTER_COMMIT hook of
+src/store.c). A published workflow posts every event to a sink.
+
+Afterwards (server stopped): incomingctl verify passes, every event that
+got a 202 is in storage, and, once incomingctl drain has resumed the runs
+of killed runners, every one of them reached the sink at least once.
+Requests that failed (reset connections, 5xx) are fine."""
 
 import json
 import os
@@ -22,6 +29,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server  # noqa: E402
+from sink import Sink  # noqa: E402
 
 EVENTS = int(os.environ.get("INCOMING_CRASH_EVENTS", "400"))
 CLIENTS = 6
@@ -62,10 +70,25 @@ def process_age(pid):
 class CrashTest(unittest.TestCase):
 
     def setUp(self):
-        self.server = Server("lighttpd", procs=4)
+        self.sink = Sink().start()
+        self.addCleanup(self.sink.stop)
+        self.sink.set_default({"status": 200, "delay": 0.005})
+        self.server = Server("lighttpd", procs=4, conf={"outgoing_allow_private": "yes"},
+                             env={"INCOMING_TEST_CRASH_AFTER_COMMIT": "1"})
         self.server.start()
         self.addCleanup(self.server.stop)
         self.integ = self.server.create_integration("crash")
+        wf = {"name": "crash", "state": "published", "nodes": [
+            {"id": "trigger", "type": "business_event", "integrationId": self.integ["id"]},
+            {"id": "send", "type": "outgoing_integration", "method": "POST",
+             "action": "crash", "url": self.sink.url + "/crash", "headers": {"Content-Type": "application/json"},
+             "body": '{"n": {{ request.body.n }}}'},
+            {"id": "end", "type": "end"}],
+            "edges": [["trigger", "send"], ["send", "end"]]}
+        path = os.path.join(self.server.tmp, "wf.json")
+        with open(path, "w") as f:
+            json.dump(wf, f)
+        self.server.ctl("workflow", "import", path)
 
     def stored_ids(self):
         """Every event id of the integration, through events list pages."""
@@ -89,7 +112,7 @@ class CrashTest(unittest.TestCase):
         accepted, statuses, errors = {}, {}, []
         counter = iter(range(1 << 30))
         stop = threading.Event()
-        kills, runner_kills = [], []
+        kills, runner_kills = [], {"idle": 0, "delivering": 0}
         deadline = time.time() + TIME_LIMIT
 
         def client():
@@ -100,7 +123,7 @@ class CrashTest(unittest.TestCase):
                     # spell of recoveries only makes the run longer (up to
                     # TIME_LIMIT), never weaker.
                     if (n >= EVENTS and len(kills) >= MIN_KILLS
-                            and len(accepted) > EVENTS // 2):
+                            and len(accepted) > EVENTS // 2) or len(accepted) >= 3 * EVENTS:
                         return
                 body = json.dumps({"n": n, "pad": "p" * 400}).encode()
                 try:
@@ -113,6 +136,8 @@ class CrashTest(unittest.TestCase):
                     statuses[r.status] = statuses.get(r.status, 0) + 1
                     if r.status == 202:
                         accepted[r.json()["eventId"]] = n
+                if r.status == 503:  # every responder is down: lighttpd restarts them
+                    time.sleep(0.05)
 
         def killer():
             rnd = random.Random(2)
@@ -126,9 +151,10 @@ class CrashTest(unittest.TestCase):
                 # they are inside Berkeley DB as often as responders.
                 runners = s.runner_pids()
                 if runners and rnd.random() < 0.3:
+                    busy = self.sink.inflight > 0  # some runner is mid-request
                     try:
                         os.kill(rnd.choice(runners), signal.SIGKILL)
-                        runner_kills.append(1)
+                        runner_kills["delivering" if busy else "idle"] += 1
                     except ProcessLookupError:
                         pass
                 alive = s.responder_pids()
@@ -153,15 +179,28 @@ class CrashTest(unittest.TestCase):
             stop.set()
             k.join()
         sys.stderr.write("\n  crash: %d sent, %d accepted, statuses %r, %d client errors, "
-                         "%d responders and %d runners killed\n"
+                         "%d responders killed (besides their own deaths after a commit), "
+                         "runners killed: %r\n"
                          % (sum(statuses.values()) + len(errors), len(accepted), statuses,
-                            len(errors), len(kills), len(runner_kills)))
-        self.assertGreater(len(kills), 10, "the killer did not kill")
+                            len(errors), len(kills), runner_kills))
+        with open(os.path.join(s.tmp, "error.log"), "rb") as f:
+            deaths = f.read().count(b"child signalled: 9")  # killed, or killed itself
+        sys.stderr.write("  %d responder deaths in all\n" % deaths)
+        self.assertGreater(len(kills), 0, "the killer did not kill")
+        self.assertGreater(deaths, len(kills), "no responder died after a commit")
+        self.assertGreater(deaths, 10, "too few responder deaths to mean anything")
         self.assertGreater(len(accepted), EVENTS // 2,
                            "too few events accepted to mean anything\n" + s.server_log())
         # Nothing but 202 and the failures a crash may cause.
         self.assertLessEqual(set(statuses), {202, 500, 502, 503, 504}, statuses)
 
+        # Let the live runners deliver what they can, then stop everything.
+        last, quiet_since = -1, time.time()
+        while time.time() - quiet_since < 3 and time.time() < deadline + 120:
+            n = len(self.sink.received("/crash"))
+            if n != last:
+                last, quiet_since = n, time.time()
+            time.sleep(0.1)
         s.stop_server()  # server, responders and runners all gone
         try:
             r = s.ctl("verify", json_out=False, check=False, timeout=30)
@@ -180,10 +219,78 @@ class CrashTest(unittest.TestCase):
                       "found by events show either: %s" % (
                           len(missing), len(accepted), len(missing) - len(shown),
                           sorted(set(missing) - set(shown))))
+        self.assertGreater(sum(runner_kills.values()), 0, "no runner was killed")
+        # Every acknowledged event reaches the sink at least once: drain
+        # resumes the runs whose runner was killed (its pid is gone).
+        for _ in range(20):
+            d = json.loads(s.ctl("drain", timeout=300).stdout.decode())
+            if d["runs"] == 0 and d["waiting"] == 0:
+                break
+        reached = {q.headers.get("X-Incoming-Event-Id") for q in self.sink.received("/crash")}
+        undelivered = sorted(set(accepted) - reached)
+        self.assertEqual(undelivered, [], "%d of %d acknowledged events never reached the "
+                         "sink" % (len(undelivered), len(accepted)))
         # Spot-check that acknowledged events are whole.
         for event_id in random.Random(3).sample(sorted(accepted), min(5, len(accepted))):
             _, shown = s.show_event(event_id)
             self.assertEqual(int(shown["event"]["body"]["n"]), accepted[event_id])
+
+    def post_until_accepted(self, n):
+        """POSTs event n until a 202 (a responder may kill itself after its
+        commit: that request fails, and the event may be stored anyway)."""
+        path = "/incoming/" + self.integ["endpointId"]
+        for _ in range(50):
+            try:
+                r = self.server.post_json(path, json.dumps({"n": n}).encode(), timeout=10)
+                if r.status == 202:
+                    return r.json()["eventId"]
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.fail("no 202 for event %d" % n)
+
+    def wait_at_sink(self, event_id, timeout=15.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(q.headers.get("X-Incoming-Event-Id") == event_id
+                   for q in self.sink.received("/crash")):
+                return
+            time.sleep(0.02)
+        self.fail("event %s never reached the sink\n%s" % (event_id, self.server.server_log()))
+
+    def test_runner_killed_while_idle_or_mid_delivery_loses_nothing(self):
+        s = self.server
+        # Idle: a runner waits for work after its delivery; kill it there.
+        self.wait_at_sink(self.post_until_accepted(1))
+        idle = s.runner_pids()
+        self.assertTrue(idle, "no runner lingers after its work")
+        for pid in idle:
+            os.kill(pid, signal.SIGKILL)
+        # The next event finds nobody listening and starts a new runner.
+        self.wait_at_sink(self.post_until_accepted(2))
+        self.assertFalse(set(idle) & set(s.runner_pids()))
+        # Mid-delivery: the sink holds the request; the runner dies in it.
+        self.sink.set_default({"hold": True})
+        ev = self.post_until_accepted(3)
+        deadline = time.time() + 10
+        while self.sink.inflight == 0 and time.time() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self.sink.inflight, 1, "the delivery never started")
+        for pid in s.runner_pids():
+            os.kill(pid, signal.SIGKILL)
+        self.sink.set_default({"status": 200})
+        self.sink.release()
+        before = len([q for q in self.sink.received("/crash")
+                      if q.headers.get("X-Incoming-Event-Id") == ev])
+        # The dead runner's lease is taken back (its pid is gone) by the
+        # next runner a request wakes, or by incomingctl drain.
+        s.stop_server()
+        d = json.loads(s.ctl("drain").stdout.decode())
+        self.assertEqual(d["runs"], 1, d)
+        got = [q for q in self.sink.received("/crash")
+               if q.headers.get("X-Incoming-Event-Id") == ev]
+        self.assertEqual(len(got), before + 1)
+        self.assertEqual(len({q.headers.get("Idempotency-Key") for q in got}), 1)
 
 
 if __name__ == "__main__":

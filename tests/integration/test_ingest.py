@@ -379,5 +379,79 @@ class LighttpdBasePath(unittest.TestCase):
         self.assertNotEqual(r.status, 202)
 
 
+class LighttpdCatalogFreshness(unittest.TestCase):
+    """A responder keeps integrations, API keys and workflows between
+    requests (src/catalog.c). One responder here, so each request finds
+    what the last one kept; every change below is made behind its back
+    (incomingctl, or the admin API) and the very next request must see it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("lighttpd", procs=1, conf={"outgoing_allow_private": "yes"}).start()
+        try:
+            cls.admin = cls.server.ctl_json("admin-token", "create")["token"]
+        except BaseException:
+            cls.server.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def post(self, integ, headers=None):
+        return self.server.post_json("/incoming/" + integ["endpointId"], b'{"k": 1}',
+                                     headers=headers)
+
+    def test_publish_unpublish_and_delete_behind_the_responders_back(self):
+        s = self.server
+        integ = s.create_integration("fresh", publish=False)
+        self.assertEqual(self.post(integ).status, 409)
+        self.assertEqual(self.post(integ).status, 409)
+        s.ctl("integration", "publish", integ["id"])
+        self.assertEqual(self.post(integ).status, 202)
+        s.ctl("integration", "unpublish", integ["id"])
+        self.assertEqual(self.post(integ).status, 409)
+        s.ctl("integration", "publish", integ["id"])
+        self.assertEqual(self.post(integ).status, 202)
+        s.ctl("integration", "delete", integ["id"])
+        self.assertEqual(self.post(integ).status, 410)
+
+    def test_auth_change_and_key_revocation_are_seen_at_once(self):
+        s = self.server
+        integ = s.create_integration("auth-change")
+        self.assertEqual(self.post(integ).status, 202)
+        key = s.create_apikey(self.admin, "fresh", ["incoming:execute"])
+        r = s.admin_api(self.admin, "PATCH", "/integrations/" + integ["id"],
+                        {"auth": "jwt", "apiKeyId": key["id"]})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.post(integ).status, 401)  # kept as auth none: refused now
+        token = s.post_json("/auth/token", '{"apiKey": "%s"}' % key["secret"]).json()["token"]
+        bearer = {"Authorization": "Bearer " + token}
+        self.assertEqual(self.post(integ, bearer).status, 202)
+        s.ctl("apikey", "revoke", key["id"])
+        self.assertEqual(self.post(integ, bearer).status, 401)
+
+    def test_workflow_published_later_gets_the_next_event(self):
+        s = self.server
+        integ = s.create_integration("wf-later")
+        ev = self.post(integ).json()["eventId"]
+        r = s.admin_api(self.admin, "GET", "/events/" + ev)
+        self.assertEqual(r.json()["runs"], [])
+        doc = {"name": "later", "nodes": [
+            {"id": "trigger", "type": "business_event", "integrationId": integ["id"]},
+            {"id": "send", "type": "outgoing_integration", "method": "POST",
+             "action": "later", "url": "http://127.0.0.1:9/nowhere", "body": "{}"},
+            {"id": "end", "type": "end"}],
+            "edges": [["trigger", "send"], ["send", "end"]], "state": "published"}
+        r = s.admin_api(self.admin, "POST", "/workflows", doc)
+        self.assertEqual(r.status, 201, r)
+        ev = self.post(integ).json()["eventId"]
+        runs = s.admin_api(self.admin, "GET", "/events/" + ev).json()["runs"]
+        self.assertEqual(len(runs), 1, runs)
+        s.ctl("workflow", "unpublish", r.json()["id"])
+        ev = self.post(integ).json()["eventId"]
+        self.assertEqual(s.admin_api(self.admin, "GET", "/events/" + ev).json()["runs"], [])
+
+
 if __name__ == "__main__":
     harness.main()

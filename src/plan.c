@@ -1,0 +1,154 @@
+/* plan: an event's runs (see include/plan.h). */
+#include "plan.h"
+
+#include "events.h"
+#include "json.h"
+#include "run.h"
+#include "secret.h"
+#include "workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A workflow's run id for an event's first planning, derived from both ids
+ * and laid out as a version 4 UUID. */
+static void stable_run_id(const char *event_id, const char *workflow_id, char out[37])
+{
+    char text[80], hex[65];
+
+    snprintf(text, sizeof(text), "%.36s:%.36s", event_id, workflow_id);
+    secret_sha256_hex(text, strlen(text), hex);
+    hex[12] = '4';                         /* version 4 layout */
+    hex[16] = "89ab"[(hex[16] - '0') & 3]; /* RFC 4122 variant */
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+/* The run is named after the first action it will perform. */
+static const char *run_name(const cJSON *wf)
+{
+    const cJSON *n;
+
+    cJSON_ArrayForEach(n, json_get(wf, "nodes"))
+    {
+        if (json_get_string(n, "action"))
+            return json_get_string(n, "action");
+    }
+    return json_get_string(wf, "name") ? json_get_string(wf, "name") : "";
+}
+
+void plan_set_free(struct plan_set *p)
+{
+    if (p == NULL)
+        return;
+    for (int i = 0; i < p->count; i++)
+        filter_free(p->items[i].filter);
+    free(p->items);
+    cJSON_Delete(p->docs);
+    free(p);
+}
+
+int plan_set_load(struct store_txn *t, const char *integration_id, struct plan_set **out)
+{
+    struct plan_set *p = calloc(1, sizeof(*p));
+    const cJSON *wf;
+    int rc;
+
+    *out = NULL;
+    if (p == NULL)
+        return STORE_NOMEM;
+    snprintf(p->integration_id, sizeof(p->integration_id), "%s", integration_id);
+    rc = workflow_matching(t, integration_id, &p->docs);
+    if (rc == STORE_OK && cJSON_GetArraySize(p->docs) > 0) {
+        p->items = calloc((size_t)cJSON_GetArraySize(p->docs), sizeof(*p->items));
+        if (p->items == NULL)
+            rc = STORE_NOMEM;
+    }
+    if (rc != STORE_OK) {
+        plan_set_free(p);
+        return rc;
+    }
+    cJSON_ArrayForEach(wf, p->docs)
+    {
+        struct plan_workflow *w = &p->items[p->count++];
+        char err[200];
+
+        w->id = json_get_string(wf, "id");
+        w->name = run_name(wf);
+        /* A filter that no longer compiles (it was valid when saved) skips. */
+        w->broken = filter_compile(json_get(workflow_trigger(wf), "filter"), "filter", &w->filter,
+                                   err, sizeof(err)) != FILTER_OK;
+    }
+    *out = p;
+    return STORE_OK;
+}
+
+int plan_event(struct store_txn *t, const struct plan_set *set, const char *event_id,
+               const cJSON *envelope, long long now_ms, int stable, int *created, int *queued)
+{
+    int rc = STORE_OK;
+
+    *created = 0;
+    *queued = 0;
+    for (int i = 0; set != NULL && i < set->count && rc == STORE_OK; i++) {
+        const struct plan_workflow *w = &set->items[i];
+        int match = !w->broken && filter_match(w->filter, envelope) == 1;
+        char run_id[37] = "";
+
+        if (stable) {
+            cJSON *old = NULL;
+            stable_run_id(event_id, w->id, run_id);
+            rc = run_get(t, run_id, 0, &old);
+            cJSON_Delete(old);
+            if (rc == STORE_OK)
+                continue; /* planned before: keep that run and its progress */
+            if (rc != STORE_NOTFOUND)
+                break;
+        }
+        rc = run_create(t, w->id, event_id, w->name, match ? "queued" : "skipped", now_ms, run_id);
+        if (rc == STORE_OK) {
+            (*created)++;
+            *queued += match;
+        }
+    }
+    return rc;
+}
+
+struct replay_arg {
+    const char *id;
+    long long now;
+    int runs;
+};
+
+static int replay_fn(struct store_txn *t, void *arg)
+{
+    struct replay_arg *a = arg;
+    struct plan_set *set = NULL;
+    struct store_event ev;
+    struct json_error jerr;
+    cJSON *envelope = NULL;
+    struct buf rec;
+    int rc, queued;
+
+    buf_init(&rec, 256u << 20);
+    rc = store_event_get(t, a->id, &ev, &rec);
+    if (rc == STORE_OK && events_envelope(&ev, &envelope, &jerr) != 0)
+        rc = STORE_ERROR;
+    if (rc == STORE_OK)
+        rc = plan_set_load(t, ev.integration_id, &set);
+    if (rc == STORE_OK)
+        rc = plan_event(t, set, a->id, envelope, a->now, 0, &a->runs, &queued);
+    plan_set_free(set);
+    cJSON_Delete(envelope);
+    buf_free(&rec);
+    return rc;
+}
+
+int plan_replay(struct store *s, const char *event_id, long long now_ms, int *runs)
+{
+    struct replay_arg a = {event_id, now_ms, 0};
+    int rc = store_txn_run(s, replay_fn, &a);
+
+    *runs = rc == STORE_OK ? a.runs : 0;
+    return rc;
+}
