@@ -51,4 +51,8 @@ int http_read_body(struct http_request *req, struct buf *out);
 /* "Accepted", "Not Found", ... */
 const char *http_reason(int status);
 
+/* 1 when the request reached the web server over TLS (HTTPS=on, or
+ * REQUEST_SCHEME=https, as lighttpd and Apache set them). */
+int http_is_https(const struct http_request *req);
+
 #endif

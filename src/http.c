@@ -191,3 +191,12 @@ int http_read_body(struct http_request *req, struct buf *out)
         return 400;
     return 0;
 }
+
+int http_is_https(const struct http_request *req)
+{
+    const char *https = http_param(req, "HTTPS");
+    const char *scheme = http_param(req, "REQUEST_SCHEME");
+
+    return (https != NULL && strcasecmp(https, "on") == 0) ||
+           (scheme != NULL && strcasecmp(scheme, "https") == 0);
+}
