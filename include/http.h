@@ -20,6 +20,8 @@ struct http_request {
     char path[2048];     /* REQUEST_URI path minus base_path, "/" at least */
     long long now_ms;    /* receipt time */
     int responded;       /* set by the answering functions */
+    int status;          /* the status answered, 0 before */
+    char error[32];      /* the error code answered ("not_found"), "" when none */
 };
 
 /* Fills req from the FastCGI params. Returns 0, or an HTTP status (404 when

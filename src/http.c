@@ -86,6 +86,8 @@ int http_request_init(struct http_request *req, FCGX_Request *fcgx, const struct
     req->fcgx = fcgx;
     req->cfg = cfg;
     req->responded = 0;
+    req->status = 0;
+    req->error[0] = '\0';
     gettimeofday(&tv, NULL);
     req->now_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
     req->method = FCGX_GetParam("REQUEST_METHOD", fcgx->envp);
@@ -135,6 +137,7 @@ int http_send(struct http_request *req, int status, const char *content_type,
                  "X-Content-Type-Options: nosniff\r\n",
                  status, http_reason(status), content_type, len);
     req->responded = 1;
+    req->status = status;
     if (FCGX_PutStr(head, n, req->fcgx->out) < 0)
         return -1;
     if (extra_headers && *extra_headers &&
@@ -153,6 +156,7 @@ int http_send_error(struct http_request *req, int status, const char *code, cons
     struct buf b;
     int rc;
 
+    snprintf(req->error, sizeof(req->error), "%s", code);
     buf_init(&b, 4096);
     buf_printf(&b, "{\"status\": %d, \"error\": \"%s\", \"message\": ", status, code);
     if (message == NULL)
