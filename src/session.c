@@ -172,16 +172,25 @@ static void sign_in(struct api_call *c)
     http_send_json(c->req, 200, hdr, body, (size_t)rc);
 }
 
+/* 1 when the request's X-CSRF-Token is the one of the session doc. */
+static int csrf_matches(struct api_call *c, const cJSON *doc)
+{
+    const char *csrf = json_get_string(doc, "csrf");
+    const char *sent = http_header(c->req, "X-CSRF-Token");
+
+    return sent != NULL && csrf != NULL && secret_streq(sent, csrf);
+}
+
 /* Ends the session of the cookie, which takes the session's CSRF token
  * like every other mutating call: without it another site could sign the
  * user out. A cookie of no (or a forgotten) session has nothing to end and
  * is cleared. */
 static void sign_out(struct api_call *c)
 {
-    const char *cookies = http_header(c->req, "Cookie"), *csrf, *sent;
+    const char *cookies = http_header(c->req, "Cookie");
     struct sess_arg a;
     char sid[80], hdr[512];
-    int rc;
+    int rc, ok;
 
     memset(&a, 0, sizeof(a));
     if (cookies && cookie_value(cookies, SESSION_COOKIE, sid, sizeof(sid)) && sid[0]) {
@@ -192,15 +201,13 @@ static void sign_out(struct api_call *c)
             return;
         }
         if (rc == STORE_OK) {
-            csrf = json_get_string(a.doc, "csrf");
-            sent = http_header(c->req, "X-CSRF-Token");
-            if (sent == NULL || csrf == NULL || !secret_streq(sent, csrf)) {
-                cJSON_Delete(a.doc);
+            ok = csrf_matches(c, a.doc);
+            cJSON_Delete(a.doc);
+            a.doc = NULL;
+            if (!ok) {
                 http_send_error(c->req, 403, "forbidden", "X-CSRF-Token is missing or wrong", NULL);
                 return;
             }
-            cJSON_Delete(a.doc);
-            a.doc = NULL;
             a.del = 1;
             rc = store_txn_run(c->req->store, sess_fn, &a);
             if (rc != STORE_OK) {
@@ -251,7 +258,7 @@ static int token_active(struct store *s, const char *tid)
 
 int session_authenticate(struct api_call *c)
 {
-    const char *cookies = http_header(c->req, "Cookie"), *csrf, *sent;
+    const char *cookies = http_header(c->req, "Cookie");
     struct sess_arg a;
     char sid[80];
     int rc, mutating = !api_is(c, "GET") && !api_is(c, "HEAD");
@@ -271,9 +278,7 @@ int session_authenticate(struct api_call *c)
         http_send_error(c->req, 401, "unauthorized", "the session has ended; sign in again", NULL);
         return -1;
     }
-    csrf = json_get_string(a.doc, "csrf");
-    sent = http_header(c->req, "X-CSRF-Token");
-    if (mutating && (sent == NULL || csrf == NULL || !secret_streq(sent, csrf))) {
+    if (mutating && !csrf_matches(c, a.doc)) {
         cJSON_Delete(a.doc);
         http_send_error(c->req, 403, "forbidden", "X-CSRF-Token is missing or wrong", NULL);
         return -1;
