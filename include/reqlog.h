@@ -19,7 +19,8 @@
 
 #include "http.h"
 
-/* Once at startup, before anything is logged. */
+/* Once at startup, before anything is logged or opened (a closed stderr
+ * is pointed at /dev/null). */
 void reqlog_init(void);
 /* Right after FCGX_Accept_r: log lines go to this request's error stream
  * (and lines kept since the last request are sent there first). */

@@ -4,7 +4,9 @@
 #include "config.h"
 #include "log.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +32,17 @@ static int stderr_is_lost(void)
 
 void reqlog_init(void)
 {
+    /* A closed stderr would be handed to the next file opened -- a
+     * database -- and log lines written into it. */
+    if (fcntl(STDERR_FILENO, F_GETFD) < 0 && errno == EBADF) {
+        int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0 && fd != STDERR_FILENO) {
+            dup2(fd, STDERR_FILENO); /* the copy does not inherit O_CLOEXEC */
+            close(fd);
+        } else if (fd == STDERR_FILENO) {
+            (void)fcntl(fd, F_SETFD, 0);
+        }
+    }
     lost = stderr_is_lost();
     if (lost)
         log_hold_for_sink();
@@ -51,8 +64,8 @@ void reqlog_begin(FCGX_Request *fcgx)
 }
 
 /* Copies s (up to its first '?', at most max characters) into out with
- * every byte outside printable ASCII, and '%' '"' '\', written %XX: a line
- * of the log cannot be split or faked by what a client sent. */
+ * every byte outside printable ASCII, and '"' '\', written %XX: a line of
+ * the log cannot be split or faked by what a client sent. */
 static void printable(const char *s, size_t max, char *out, size_t outlen)
 {
     static const char hex[] = "0123456789ABCDEF";
