@@ -26,6 +26,9 @@ struct api_call {
 /* Entry from the router: rest is the path after "/api/v1/". */
 void api_handle(struct http_request *req, const char *rest, struct router_result *res);
 
+/* Reads and parses the body of a POST, PUT or PATCH into c->body (NULL
+ * when empty). Returns 0, or answers 400/413 and returns -1. */
+int api_read_body(struct api_call *c);
 /* Answers status with obj as the body (obj is freed; NULL sends nothing
  * for 204). */
 void api_send(struct api_call *c, int status, cJSON *obj);

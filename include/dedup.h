@@ -1,7 +1,9 @@
 /* dedup: idempotency of incoming requests (SPEC 4.1). A request's key is
  * its X-Deduplication-Hash, Idempotency-Key or webhook-id header (the first
  * present), or a hash of the values of the integration's dedupParams taken
- * from the flattened envelope. Keys are remembered per endpoint for
+ * from the flattened envelope, or, for integrations of the github HMAC
+ * scheme (whose signature has no timestamp, so a replay verifies again),
+ * its X-GitHub-Delivery header. Keys are remembered per endpoint for
  * dedup_window_seconds; checking and recording happen in the transaction
  * that stores the event, so concurrent duplicates make exactly one event. */
 #ifndef INCOMING_DEDUP_H

@@ -22,6 +22,8 @@ struct http_request {
     int responded;       /* set by the answering functions */
     struct buf *held;    /* see http_hold; NULL: answers go out at once */
     int held_status;     /* the status of the answer held, 0 when none */
+    int status;          /* the status answered, 0 before */
+    char error[32];      /* the error code answered ("not_found"), "" when none */
 };
 
 /* Fills req from the FastCGI params. Returns 0, or an HTTP status (404 when
@@ -59,5 +61,9 @@ int http_read_body(struct http_request *req, struct buf *out);
 
 /* "Accepted", "Not Found", ... */
 const char *http_reason(int status);
+
+/* 1 when the request reached the web server over TLS (HTTPS=on, or
+ * REQUEST_SCHEME=https, as lighttpd and Apache set them). */
+int http_is_https(const struct http_request *req);
 
 #endif

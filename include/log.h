@@ -1,8 +1,13 @@
-/* log: one logging function for every process, to stderr (the web server's
- * error log for the responder, <data_dir>/runner.log for runners).
- * Messages carry the function name. Never pass a secret to these macros. */
+/* log: one logging function for every process, to stderr (<data_dir>/
+ * runner.log for runners, the terminal for incomingctl) or, while one is
+ * set, to a sink: the responder sets the FastCGI error stream of the
+ * request in hand, which the web server writes to its error log (see
+ * src/http.c). Messages carry the function name. Never pass a secret to
+ * these macros. */
 #ifndef INCOMING_LOG_H
 #define INCOMING_LOG_H
+
+#include <stddef.h>
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -12,6 +17,16 @@ void log_set_level(enum log_level level);
 int log_level_parse(const char *s, enum log_level *out);
 /* Sets the program name printed in front of every line (borrowed, static). */
 void log_set_ident(const char *ident);
+
+/* Receives one whole line, newline included (borrowed for the call). */
+typedef void (*log_sink_fn)(void *arg, const char *line, size_t len);
+/* Sends lines to fn(arg, ...) instead of stderr; NULL goes back to stderr.
+ * Lines held by log_hold_for_sink are handed to fn first. */
+void log_set_sink(log_sink_fn fn, void *arg);
+/* From now on, lines written to stderr (no sink set) are also kept, the
+ * last 4 KiB of them, and handed to the next sink: for a process whose
+ * stderr may lead nowhere. */
+void log_hold_for_sink(void);
 
 void log_msg(enum log_level level, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,9 +1,12 @@
 /* outgoing: one HTTP request of an Outgoing Integration node, with libcurl
  * (SPEC section 8): http and https only, no redirects, no proxy (none is
  * configurable) (CURLOPT_PROXY ""), connect and total
- * timeouts, and refusal of loopback, private and link-local addresses
- * (IPv4-mapped IPv6 included) unless allowed. The answer's body is kept up
- * to a cap. */
+ * timeouts, and refusal of loopback, private and link-local addresses and
+ * of this machine's own interface addresses (IPv4-mapped IPv6 included)
+ * unless allowed; the origin of public_base_url (the product itself) is
+ * always allowed. Every address libcurl resolves is checked just before it
+ * connects (CURLOPT_OPENSOCKETFUNCTION), so DNS answers cannot slip past.
+ * The answer's body is kept up to a cap. */
 #ifndef INCOMING_OUTGOING_H
 #define INCOMING_OUTGOING_H
 
@@ -23,6 +26,7 @@ struct outgoing_request {
     size_t body_len;
     long timeout_ms;
     int allow_private;
+    const char *self_url; /* public_base_url: its origin is always allowed; may be NULL */
 };
 
 struct outgoing_response {

@@ -145,8 +145,7 @@ static int authenticate(struct api_call *c)
     return -1;
 }
 
-/* Reads and parses the body of a mutating call. Returns 0, or answers. */
-static int read_body(struct api_call *c)
+int api_read_body(struct api_call *c)
 {
     struct json_error jerr;
     struct buf b;
@@ -209,11 +208,10 @@ void api_handle(struct http_request *req, const char *rest, struct router_result
         return;
     }
     if (strcmp(c.seg[0], "session") == 0 && c.nseg == 1) {
-        if (read_body(&c) == 0)
-            session_handle(&c);
+        session_handle(&c);
         goto out;
     }
-    if (authenticate(&c) != 0 || read_body(&c) != 0)
+    if (authenticate(&c) != 0 || api_read_body(&c) != 0)
         goto out;
     if (strcmp(c.seg[0], "integrations") == 0)
         api_integrations(&c);

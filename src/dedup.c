@@ -42,6 +42,22 @@ static int params_text(const cJSON *params, const cJSON *envelope, struct buf *o
     return present ? 0 : 1;
 }
 
+/* GitHub (and Meta) sign the body alone, with no timestamp, so a
+ * byte-identical replay verifies again. Their X-GitHub-Delivery (a GUID
+ * per delivery, kept when GitHub redelivers) is what such senders give as
+ * an idempotency key: integrations of the github scheme deduplicate on it
+ * unless a SPEC header or their dedupParams decided already. */
+static const char *github_delivery(const cJSON *integration, dedup_header_fn header, void *ctx)
+{
+    const char *auth = json_get_string(integration, "auth");
+    const char *scheme = json_get_string(json_get(integration, "hmac"), "scheme");
+
+    if (auth == NULL || strcmp(auth, "hmac") != 0 || scheme == NULL ||
+        strcmp(scheme, "github") != 0)
+        return NULL;
+    return header(ctx, "X-GitHub-Delivery");
+}
+
 int dedup_key(const char *endpoint_id, const cJSON *integration, const cJSON *envelope,
               dedup_header_fn header, void *ctx, char key[DEDUP_KEY_LEN + 1])
 {
@@ -62,6 +78,15 @@ int dedup_key(const char *endpoint_id, const cJSON *integration, const cJSON *en
     }
     if (rc != 0 && cJSON_IsArray(params) && cJSON_GetArraySize(params) > 0)
         rc = params_text(params, envelope, &text);
+    if (rc != 0) {
+        const char *v = github_delivery(integration, header, ctx);
+        if (v != NULL && *v != '\0') {
+            buf_reset(&text);
+            buf_puts(&text, "g:");
+            buf_puts(&text, v);
+            rc = 0;
+        }
+    }
     if (rc == 0) {
         secret_sha256_hex(text.data, text.len, hex);
         memcpy(key, endpoint_id, 36);

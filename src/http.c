@@ -88,6 +88,8 @@ int http_request_init(struct http_request *req, FCGX_Request *fcgx, const struct
     req->responded = 0;
     req->held = NULL;
     req->held_status = 0;
+    req->status = 0;
+    req->error[0] = '\0';
     gettimeofday(&tv, NULL);
     req->now_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
     req->method = FCGX_GetParam("REQUEST_METHOD", fcgx->envp);
@@ -146,6 +148,7 @@ int http_send(struct http_request *req, int status, const char *content_type,
                  status, http_reason(status), content_type, len);
     req->responded = 1;
     req->held_status = status;
+    req->status = status;
     if (put(req, head, (size_t)n) != 0)
         return -1;
     if (extra_headers && put(req, extra_headers, strlen(extra_headers)) != 0)
@@ -186,6 +189,7 @@ int http_send_error(struct http_request *req, int status, const char *code, cons
     struct buf b;
     int rc;
 
+    snprintf(req->error, sizeof(req->error), "%s", code);
     buf_init(&b, 4096);
     buf_printf(&b, "{\"status\": %d, \"error\": \"%s\", \"message\": ", status, code);
     if (message == NULL)
@@ -223,4 +227,13 @@ int http_read_body(struct http_request *req, struct buf *out)
     if (want >= 0 && (long long)out->len != want)
         return 400;
     return 0;
+}
+
+int http_is_https(const struct http_request *req)
+{
+    const char *https = http_param(req, "HTTPS");
+    const char *scheme = http_param(req, "REQUEST_SCHEME");
+
+    return (https != NULL && strcasecmp(https, "on") == 0) ||
+           (scheme != NULL && strcasecmp(scheme, "https") == 0);
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "reqlog.h"
 #include "router.h"
 #include "run.h"
 #include "spawn.h"
@@ -115,9 +116,10 @@ int main(int argc, char **argv)
     (void)argc;
     (void)argv;
     log_set_ident("incoming.fcgi");
+    reqlog_init();
     if (config_load_default(&cfg, NULL, err, sizeof(err)) != 0) {
         LOG_ERR("configuration: %s", err);
-        return 1;
+        return reqlog_serve_unconfigured(err);
     }
     if (log_level_parse(cfg.log_level, &lvl) == 0)
         log_set_level(lvl);
@@ -146,6 +148,7 @@ int main(int argc, char **argv)
         const char *role = FCGX_GetParam("FCGI_ROLE", fcgx.envp);
         int st;
 
+        reqlog_begin(&fcgx);
         memset(&res, 0, sizeof(res));
         store = ensure_store(&cfg, store, &last_try);
         st = http_request_init(&req, &fcgx, &cfg);
@@ -157,6 +160,7 @@ int main(int argc, char **argv)
             http_send_error(&req, st, st == 404 ? "not_found" : "uri_too_long", NULL, NULL);
         else
             router_dispatch(&req, &ctx, &res);
+        reqlog_end(&req);
         FCGX_Finish_r(&fcgx);
         /* Work waits: the accepted event, a retry or replay, or (looked at
          * once a second) runs whose retry time has come. */

@@ -1,4 +1,4 @@
-/* log: leveled lines to stderr, "ident[pid]: level: func: message". */
+/* log: leveled lines to stderr (or a sink), "ident[pid]: level: func: message". */
 #include "log.h"
 
 #include <stdarg.h>
@@ -10,6 +10,13 @@
 
 static enum log_level threshold = LOG_LVL_INFO;
 static const char *ident = "incoming";
+static log_sink_fn sink;
+static void *sink_arg;
+/* Lines written to stderr while no sink was set, kept for the next sink
+ * when log_hold_for_sink asked for it: whole lines, oldest dropped first. */
+static int holding;
+static char held[4096];
+static size_t held_len;
 
 void log_set_level(enum log_level level)
 {
@@ -19,6 +26,48 @@ void log_set_level(enum log_level level)
 void log_set_ident(const char *s)
 {
     ident = s;
+}
+
+void log_hold_for_sink(void)
+{
+    holding = 1;
+}
+
+/* Hands the held lines to the sink one by one. */
+static void flush_held(void)
+{
+    size_t off = 0;
+
+    while (off < held_len) {
+        const char *nl = memchr(held + off, '\n', held_len - off);
+        size_t len = nl ? (size_t)(nl - (held + off)) + 1 : held_len - off;
+        sink(sink_arg, held + off, len);
+        off += len;
+    }
+    held_len = 0;
+}
+
+void log_set_sink(log_sink_fn fn, void *arg)
+{
+    sink = fn;
+    sink_arg = arg;
+    if (sink != NULL && held_len > 0)
+        flush_held();
+}
+
+/* Keeps line (len bytes, newline included) for the next sink. */
+static void hold(const char *line, size_t len)
+{
+    if (len > sizeof(held))
+        return;
+    while (held_len + len > sizeof(held)) {
+        const char *nl = memchr(held, '\n', held_len);
+        size_t drop = nl ? (size_t)(nl - held) + 1 : held_len;
+        memmove(held, held + drop, held_len - drop);
+        held_len -= drop;
+    }
+    memcpy(held + held_len, line, len);
+    held_len += len;
 }
 
 int log_level_parse(const char *s, enum log_level *out)
@@ -61,6 +110,12 @@ void log_msg(enum log_level level, const char *func, const char *fmt, ...)
         line[n++] = '\n';
     else
         line[sizeof(line) - 2] = '\n', n = (int)sizeof(line) - 1;
+    if (sink != NULL) {
+        sink(sink_arg, line, (size_t)n);
+        return;
+    }
+    if (holding)
+        hold(line, (size_t)n);
     if (write(STDERR_FILENO, line, (size_t)n) < 0)
         return;
 }

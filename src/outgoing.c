@@ -2,6 +2,7 @@
 #include "acconfig.h"
 #include "outgoing.h"
 
+#include "localaddr.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -62,7 +63,8 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
 {
     struct ctx *c = clientp;
     (void)purpose;
-    if (!c->allow_private && outgoing_address_private(&addr->addr)) {
+    if (!c->allow_private &&
+        (outgoing_address_private(&addr->addr) || localaddr_is_own(&addr->addr))) {
         c->refused = 1;
         return CURL_SOCKET_BAD;
     }
@@ -162,6 +164,48 @@ static CURL *handle(void)
     return h;
 }
 
+/* The origin of url as libcurl parses it -- the host and port it will
+ * connect to -- in *out ("http://host:80"). Returns 0, or -1 when curl
+ * cannot parse it. */
+static int curl_origin(const char *url, char *out, size_t outlen)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    int rc = -1, n;
+
+    if (u == NULL || url == NULL)
+        goto out;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+        goto out;
+    n = snprintf(out, outlen, "%s://%s:%s", scheme, host, port);
+    if (n < 0 || (size_t)n >= outlen)
+        goto out;
+    for (char *p = out; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    rc = 0;
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* 1 when url has the origin of self_url (public_base_url): the product's
+ * own routes (/v4/events/custom) are always allowed (SPEC 3), whatever
+ * address they resolve to. Both parsed by libcurl, so the comparison is
+ * about where libcurl would connect. */
+static int same_origin_as(const char *url, const char *self_url)
+{
+    char a[512], b[512];
+
+    return self_url != NULL && *self_url != '\0' && curl_origin(url, a, sizeof(a)) == 0 &&
+           curl_origin(self_url, b, sizeof(b)) == 0 && strcmp(a, b) == 0;
+}
+
 int outgoing_send(const struct outgoing_request *req, struct outgoing_response *resp)
 {
     struct curl_slist *hdrs = NULL;
@@ -177,7 +221,7 @@ int outgoing_send(const struct outgoing_request *req, struct outgoing_response *
     resp->retry_after_s = -1;
     memset(&c, 0, sizeof(c));
     c.resp = resp;
-    c.allow_private = req->allow_private;
+    c.allow_private = req->allow_private || same_origin_as(req->url, req->self_url);
     h = handle();
     if (h == NULL) {
         snprintf(resp->error, sizeof(resp->error), "cannot start an HTTP client");
@@ -220,8 +264,9 @@ int outgoing_send(const struct outgoing_request *req, struct outgoing_response *
     curl_slist_free_all(hdrs);
     if (c.refused) {
         snprintf(resp->error, sizeof(resp->error),
-                 "refused: the URL resolves to a loopback, private or link-local address "
-                 "(set outgoing_allow_private = yes to allow it)");
+                 "refused: the URL resolves to a loopback, private or link-local address, "
+                 "or to an address of this machine (set outgoing_allow_private = yes to allow "
+                 "it)");
         resp->retryable = 0;
         return -1;
     }

@@ -17,7 +17,7 @@ typedef void (*route_fn)(struct http_request *req, const char *rest, struct rout
                          struct router_result *res);
 
 struct route {
-    const char *prefix; /* path prefix; exact match when it does not end in '/' */
+    const char *prefix; /* path prefix when it ends in '/', else the whole path */
     route_fn fn;
 };
 
@@ -83,6 +83,8 @@ static void route_ui(struct http_request *req, const char *rest, struct router_c
     ui_handle(req, rest);
 }
 
+/* "/" and "/ui" lead a browser to the UI. Only GET and HEAD: anything else
+ * sent there is a client's mistake and gets the JSON 404 of unknown paths. */
 static void route_ui_root(struct http_request *req, const char *rest, struct router_ctx *ctx,
                           struct router_result *res)
 {
@@ -90,6 +92,10 @@ static void route_ui_root(struct http_request *req, const char *rest, struct rou
     (void)rest;
     (void)ctx;
     (void)res;
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        http_send_error(req, 404, "not_found", "no such route", NULL);
+        return;
+    }
     snprintf(hdr, sizeof(hdr), "Location: %s/ui/\r\n", req->cfg->base_path);
     http_send(req, 301, "text/plain; charset=utf-8", hdr, "", 0);
 }
@@ -111,18 +117,24 @@ static const struct route routes[] = {
     {"/api/v1/", route_api},
     {"/ui/", route_ui},
     {"/ui", route_ui_root},
-    {"/", route_ui_root},
 };
+
+/* "/" is the one whole path that ends in '/'. */
+static const struct route root_route = {"/", route_ui_root};
 
 void router_dispatch(struct http_request *req, struct router_ctx *ctx, struct router_result *res)
 {
     memset(res, 0, sizeof(*res));
+    if (strcmp(req->path, root_route.prefix) == 0) {
+        root_route.fn(req, "", ctx, res);
+        return;
+    }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         size_t len = strlen(routes[i].prefix);
         int prefix = routes[i].prefix[len - 1] == '/';
         if (prefix ? strncmp(req->path, routes[i].prefix, len) == 0
                    : strcmp(req->path, routes[i].prefix) == 0) {
-            routes[i].fn(req, req->path + (prefix ? len : len), ctx, res);
+            routes[i].fn(req, req->path + len, ctx, res);
             return;
         }
     }

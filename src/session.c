@@ -5,6 +5,7 @@
 #include "b64.h"
 #include "docstore.h"
 #include "json.h"
+#include "origin.h"
 #include "secret.h"
 #include "store.h"
 
@@ -65,13 +66,67 @@ static int sess_fn(struct store_txn *t, void *arg)
     return rc;
 }
 
+/* The cookie is Secure when the browser reached us over HTTPS: the web
+ * server says so (HTTPS=on, which lighttpd and Apache set for TLS
+ * connections), or public_base_url is https (TLS ends at a proxy in front
+ * of the web server). X-Forwarded-Proto is not consulted: any client can
+ * send it, and behind a proxy that sets it public_base_url says https. */
 static void cookie_header(struct api_call *c, const char *value, long max_age, char *out,
                           size_t len)
 {
     const struct config *cfg = c->req->cfg;
+    int secure = http_is_https(c->req) || strncmp(cfg->public_base_url, "https:", 6) == 0;
+
     snprintf(out, len, "Set-Cookie: %s=%s; Path=%s/; Max-Age=%ld; HttpOnly; SameSite=Strict%s\r\n",
-             SESSION_COOKIE, value, cfg->base_path, max_age,
-             strncmp(cfg->public_base_url, "https:", 6) == 0 ? "; Secure" : "");
+             SESSION_COOKIE, value, cfg->base_path, max_age, secure ? "; Secure" : "");
+}
+
+/* Sign-in and sign-out must come from the UI's own pages: another site's
+ * page could otherwise sign a victim's browser in with the attacker's token
+ * (login CSRF) or out. A browser says where a request comes from:
+ * Sec-Fetch-Site, computed by the browser itself (so a proxy that rewrites
+ * Host cannot confuse it), or else Origin, which must be the origin the
+ * request was sent to (its Host, over http or https) or that of
+ * public_base_url. A request with neither comes from no browser page (curl,
+ * scripts) and carries no victim's cookie: allowed. Returns 1 when allowed. */
+static int same_origin(struct http_request *req)
+{
+    const char *site = http_header(req, "Sec-Fetch-Site");
+    const char *origin = http_header(req, "Origin");
+    const char *host = http_header(req, "Host");
+    char got[ORIGIN_MAX], mine[ORIGIN_MAX];
+
+    if (site != NULL)
+        return strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
+    if (origin == NULL)
+        return 1;
+    if (origin_of_url(origin, got, sizeof(got)) != 0)
+        return 0; /* "null" (sandboxed pages, some redirects) or garbage */
+    if (host != NULL &&
+        origin_of_host(http_is_https(req) ? "https" : "http", host, mine, sizeof(mine)) == 0 &&
+        strcmp(got, mine) == 0)
+        return 1;
+    return origin_of_url(req->cfg->public_base_url, mine, sizeof(mine)) == 0 &&
+           strcmp(got, mine) == 0;
+}
+
+/* 1 when the request's media type is application/json (parameters such as
+ * charset allowed). A cross-site page can send text/plain or a form without
+ * asking, but application/json only after a CORS preflight, which this
+ * server never grants. */
+static int json_content_type(struct http_request *req)
+{
+    const char *ct = http_param(req, "CONTENT_TYPE");
+    size_t len;
+
+    if (ct == NULL)
+        return 0;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    len = strcspn(ct, ";");
+    while (len > 0 && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
+        len--;
+    return len == 16 && strncasecmp(ct, "application/json", 16) == 0;
 }
 
 static void sign_in(struct api_call *c)
@@ -117,17 +172,49 @@ static void sign_in(struct api_call *c)
     http_send_json(c->req, 200, hdr, body, (size_t)rc);
 }
 
+/* 1 when the request's X-CSRF-Token is the one of the session doc. */
+static int csrf_matches(struct api_call *c, const cJSON *doc)
+{
+    const char *csrf = json_get_string(doc, "csrf");
+    const char *sent = http_header(c->req, "X-CSRF-Token");
+
+    return sent != NULL && csrf != NULL && secret_streq(sent, csrf);
+}
+
+/* Ends the session of the cookie, which takes the session's CSRF token
+ * like every other mutating call: without it another site could sign the
+ * user out. A cookie of no (or a forgotten) session has nothing to end and
+ * is cleared. */
 static void sign_out(struct api_call *c)
 {
     const char *cookies = http_header(c->req, "Cookie");
     struct sess_arg a;
     char sid[80], hdr[512];
+    int rc, ok;
 
     memset(&a, 0, sizeof(a));
-    if (cookies && cookie_value(cookies, SESSION_COOKIE, sid, sizeof(sid))) {
+    if (cookies && cookie_value(cookies, SESSION_COOKIE, sid, sizeof(sid)) && sid[0]) {
         secret_sha256_hex(sid, strlen(sid), a.hash);
-        a.del = 1;
-        (void)store_txn_run(c->req->store, sess_fn, &a);
+        rc = store_txn_run(c->req->store, sess_fn, &a);
+        if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+            api_store_error(c, rc, "session");
+            return;
+        }
+        if (rc == STORE_OK) {
+            ok = csrf_matches(c, a.doc);
+            cJSON_Delete(a.doc);
+            a.doc = NULL;
+            if (!ok) {
+                http_send_error(c->req, 403, "forbidden", "X-CSRF-Token is missing or wrong", NULL);
+                return;
+            }
+            a.del = 1;
+            rc = store_txn_run(c->req->store, sess_fn, &a);
+            if (rc != STORE_OK) {
+                api_store_error(c, rc, "session");
+                return;
+            }
+        }
     }
     cookie_header(c, "", 0, hdr, sizeof(hdr));
     http_send_json(c->req, 204, hdr, "", 0);
@@ -135,12 +222,26 @@ static void sign_out(struct api_call *c)
 
 void session_handle(struct api_call *c)
 {
-    if (api_is(c, "POST"))
-        sign_in(c);
-    else if (api_is(c, "DELETE"))
-        sign_out(c);
-    else
+    if (!api_is(c, "POST") && !api_is(c, "DELETE")) {
         api_method_not_allowed(c, "POST, DELETE");
+        return;
+    }
+    if (!same_origin(c->req)) {
+        http_send_error(c->req, 403, "forbidden",
+                        "cross-origin request refused: sign in from the web UI", NULL);
+        return;
+    }
+    if (api_is(c, "DELETE")) {
+        sign_out(c);
+        return;
+    }
+    if (!json_content_type(c->req)) {
+        http_send_error(c->req, 415, "unsupported_media_type",
+                        "Content-Type must be application/json", NULL);
+        return;
+    }
+    if (api_read_body(c) == 0)
+        sign_in(c);
 }
 
 /* 1 when the admin token tid still exists and is active. */
@@ -157,7 +258,7 @@ static int token_active(struct store *s, const char *tid)
 
 int session_authenticate(struct api_call *c)
 {
-    const char *cookies = http_header(c->req, "Cookie"), *csrf, *sent;
+    const char *cookies = http_header(c->req, "Cookie");
     struct sess_arg a;
     char sid[80];
     int rc, mutating = !api_is(c, "GET") && !api_is(c, "HEAD");
@@ -177,9 +278,7 @@ int session_authenticate(struct api_call *c)
         http_send_error(c->req, 401, "unauthorized", "the session has ended; sign in again", NULL);
         return -1;
     }
-    csrf = json_get_string(a.doc, "csrf");
-    sent = http_header(c->req, "X-CSRF-Token");
-    if (mutating && (sent == NULL || csrf == NULL || !secret_streq(sent, csrf))) {
+    if (mutating && !csrf_matches(c, a.doc)) {
         cJSON_Delete(a.doc);
         http_send_error(c->req, 403, "forbidden", "X-CSRF-Token is missing or wrong", NULL);
         return -1;

@@ -64,6 +64,35 @@ static int safe_name(const char *p)
     return 1;
 }
 
+/* Opens path for reading only when it is a regular file (not a symlink),
+ * and fills *st. Anything else -- a FIFO, a device, a directory -- is never
+ * opened for real: opening a FIFO blocks until a writer comes (a responder
+ * hung forever), and opening some devices has effects. lstat tells most of
+ * them apart before open; O_NONBLOCK keeps a FIFO swapped in between from
+ * blocking, and the fstat after open (same file as lstat saw, still
+ * regular) is the check that counts. Returns the descriptor, or -1. */
+static int open_regular(const char *path, struct stat *st)
+{
+    struct stat pre;
+    int fd, fl;
+
+    if (lstat(path, &pre) != 0 || !S_ISREG(pre.st_mode))
+        return -1;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_dev != pre.st_dev ||
+        st->st_ino != pre.st_ino) {
+        close(fd);
+        return -1;
+    }
+    /* A regular file reads the same either way; clear it all the same. */
+    fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
 void ui_handle(struct http_request *req, const char *rest)
 {
     char path[1024], hdr[1024];
@@ -86,8 +115,8 @@ void ui_handle(struct http_request *req, const char *rest)
         return;
     }
     snprintf(path, sizeof(path), "%s/%s", ui_dir(), rest);
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > UI_FILE_MAX) {
+    fd = open_regular(path, &st);
+    if (fd < 0 || st.st_size > UI_FILE_MAX) {
         if (fd >= 0)
             close(fd);
         http_send_error(req, 404, "not_found", "no such file", NULL);

@@ -511,6 +511,38 @@ class AuthCases:
             self.assertErrorBody(r, 401, "unauthorized")
         self.assertSecretHidden(integ, secret)
 
+    def test_github_deliveries_are_deduplicated_on_x_github_delivery(self):
+        # Issue 11 item 10: the github scheme signs the body alone, with no
+        # timestamp, so a byte-identical replay verifies again; its
+        # X-GitHub-Delivery is the key by default.
+        secret = "gh-" + os.urandom(12).hex()
+        integ = self.create_integration({"name": "gh-dedup", "auth": "hmac",
+                                         "hmac": {"scheme": "github", "secret": secret}})
+        body = b'{"action": "closed", "number": 8}'
+        sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        delivery = str(uuid.uuid4())
+        h = {"X-Hub-Signature-256": sig, "X-GitHub-Delivery": delivery,
+             "X-GitHub-Event": "pull_request"}
+        first = self.assertAccepted(self.post(integ, body, headers=h), integ)
+        for _ in range(2):  # the replay, byte for byte
+            self.assertDuplicate(self.post(integ, body, headers=h), first)
+        # Header names are case-insensitive; another delivery is a new event.
+        self.assertDuplicate(self.post(integ, body, headers={
+            "x-hub-signature-256": sig, "x-github-delivery": delivery}), first)
+        self.assertAccepted(self.post(integ, body, headers=dict(
+            h, **{"X-GitHub-Delivery": str(uuid.uuid4())})), integ)
+        # A replay still needs a valid signature: a bad one is 401, not 200.
+        r = self.post(integ, body + b" ", headers=h)
+        self.assertErrorBody(r, 401, "unauthorized")
+        # Without the header there is nothing to deduplicate on.
+        self.assertAccepted(self.post(integ, body, headers={"X-Hub-Signature-256": sig}), integ)
+        self.assertAccepted(self.post(integ, body, headers={"X-Hub-Signature-256": sig}), integ)
+        self.assertEqual(len(self.events_of(integ)), 4)
+        # Only the github scheme: an unsigned integration keeps SPEC 4.1's headers.
+        plain = self.create_integration({"name": "gh-header-elsewhere"})
+        self.assertAccepted(self.post(plain, body, headers={"X-GitHub-Delivery": delivery}), plain)
+        self.assertAccepted(self.post(plain, body, headers={"X-GitHub-Delivery": delivery}), plain)
+
     def test_custom_signatures(self):
         variants = [
             ({"algorithm": "sha1", "encoding": "hex", "prefix": "sha1=", "header": "X-Signature"},
