@@ -2,8 +2,10 @@
  * (SPEC section 8): http and https only, no redirects, no proxy (none is
  * configurable) (CURLOPT_PROXY ""), connect and total
  * timeouts, and refusal of loopback, private and link-local addresses
- * (IPv4-mapped IPv6 included) unless allowed. The answer's body is kept up
- * to a cap. */
+ * (IPv4-mapped IPv6 included) unless allowed. A header line whose name is
+ * not a token or is a hop-by-hop/framing header, or whose value holds a
+ * control character (header_rules.h), is refused before anything is sent.
+ * The answer's body is kept up to a cap. */
 #ifndef INCOMING_OUTGOING_H
 #define INCOMING_OUTGOING_H
 

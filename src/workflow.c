@@ -4,6 +4,7 @@
 #include "apikey.h"
 #include "docstore.h"
 #include "filter.h"
+#include "header_rules.h"
 #include "integration.h"
 #include "json.h"
 #include "template.h"
@@ -76,6 +77,30 @@ static int check_template(const char *node, const char *field, const cJSON *v, c
     return 0;
 }
 
+/* The header a bearer or header auth sends must be one that cannot break
+ * the request (see header_rules.h); the values are static text here. */
+static int check_auth_header(const char *node, const char *type, const cJSON *auth, char *err,
+                             size_t errlen)
+{
+    const char *name = json_get_string(auth, "name");
+    const char *value = json_get_string(auth, strcmp(type, "header") == 0 ? "value" : "token");
+    char why[400];
+
+    if (strcmp(type, "header") != 0 && strcmp(type, "bearer") != 0)
+        return 0;
+    if (name && strcmp(type, "header") == 0 &&
+        header_rules_check_name(name, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "nodes.%s: auth: name: %s", node, why);
+        return -1;
+    }
+    if (header_rules_check_value(value, strlen(value), why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "nodes.%s: auth: %s: %s", node,
+                 strcmp(type, "header") == 0 ? "value" : "token", why);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_auth(struct store *s, const char *node, const cJSON *auth, char *err,
                       size_t errlen)
 {
@@ -104,11 +129,8 @@ static int check_auth(struct store *s, const char *node, const cJSON *auth, char
                      kinds[i].f2 ? " and " : "", kinds[i].f2 ? kinds[i].f2 : "");
             return -1;
         }
-        if (strcmp(type, "header") == 0 &&
-            strpbrk(json_get_string(auth, "value"), "\r\n") != NULL) {
-            snprintf(err, errlen, "nodes.%s: auth: value must not hold CR or LF", node);
+        if (check_auth_header(node, type, auth, err, errlen) != 0)
             return -1;
-        }
         if (strcmp(type, "api_key") == 0) {
             cJSON *key = NULL;
             int rc = apikey_load(s, json_get_string(auth, "apiKeyId"), &key);
@@ -123,6 +145,27 @@ static int check_auth(struct store *s, const char *node, const cJSON *auth, char
     snprintf(err, errlen, "nodes.%s: auth: type must be none, basic, bearer, header or api_key",
              node);
     return -1;
+}
+
+/* A header of an outgoing node: a fixed name that may be sent, and a value
+ * template whose own text holds no control character (what it inserts is
+ * checked when the run renders it). */
+static int check_header(const char *node, const cJSON *h, char *err, size_t errlen)
+{
+    char field[100], why[400];
+
+    snprintf(field, sizeof(field), "headers.%.60s", h->string);
+    if (header_rules_check_name(h->string, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "nodes.%s: %s: %s", node, field, why);
+        return -1;
+    }
+    if (check_template(node, field, h, err, errlen) != 0)
+        return -1;
+    if (header_rules_check_value(h->valuestring, strlen(h->valuestring), why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "nodes.%s: %s: the template %s", node, field, why);
+        return -1;
+    }
+    return 0;
 }
 
 static int check_outgoing(struct store *s, const cJSON *n, const char *id, char *err, size_t errlen)
@@ -152,9 +195,7 @@ static int check_outgoing(struct store *s, const cJSON *n, const char *id, char 
     }
     cJSON_ArrayForEach(h, headers)
     {
-        char field[100];
-        snprintf(field, sizeof(field), "headers.%.60s", h->string);
-        if (check_template(id, field, h, err, errlen) != 0)
+        if (check_header(id, h, err, errlen) != 0)
             return -1;
     }
     if (json_get(n, "body") && check_template(id, "body", json_get(n, "body"), err, errlen) != 0)

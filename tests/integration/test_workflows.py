@@ -637,5 +637,113 @@ class WorkflowApiTest(unittest.TestCase):
             self.assertNotIn(b"signalled", f.read())
 
 
+class HttpFramingTest(unittest.TestCase):
+    """Issue 11 item 6: hop-by-hop and framing headers and templated or
+    malformed header names are refused at save, naming the node and the
+    header; a rendered header value with a control character fails the run
+    before anything is sent."""
+
+    FRAMING = ("Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "TE",
+               "Trailer", "Upgrade", "Proxy-Connection", "Expect", "transfer-encoding",
+               "content-length", "HOST")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.p = Product()
+        cls.sink = Sink().start()
+        try:
+            cls.integ = cls.p.integration("framing")
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sink.stop()
+        cls.p.stop()
+
+    def url(self, path):
+        return self.sink.url + path
+
+    def refused(self, node, *needles, method="POST", path="/workflows"):
+        r = self.p.api(method, path, Product.document(self.integ["id"], [node]))
+        self.assertEqual(r.status, 400, r)
+        self.assertEqual(r.json()["error"], "invalid_workflow", r.json())
+        for n in needles:
+            self.assertIn(n, r.json()["message"])
+        return r.json()["message"]
+
+    def test_hop_by_hop_and_framing_headers_are_refused_at_save(self):
+        good = self.p.workflow(self.integ["id"],
+                               [Product.outgoing("send", self.url("/framing"), body="{}")],
+                               publish=False)
+        for name in self.FRAMING:
+            node = Product.outgoing("send", self.url("/framing"), body="{}",
+                                    headers={"Content-Type": "application/json", name: "5"})
+            msg = self.refused(node, "nodes.send: headers.%s:" % name, "framing header")
+            self.refused(node, "nodes.send: headers.%s:" % name, method="PUT",
+                         path="/workflows/" + good["id"])
+            self.assertIn(name, msg)
+        # The header an auth sets is held to the same rule.
+        node = Product.outgoing("send", self.url("/framing"), body="{}",
+                                auth={"type": "header", "name": "Transfer-Encoding",
+                                      "value": "chunked"})
+        self.refused(node, "nodes.send: auth: name:", "Transfer-Encoding")
+        self.assertEqual(self.sink.received("/framing"), [])
+
+    def test_header_names_are_fixed_tokens(self):
+        for name in ("X-{{ request.body.name }}", "{{ request.body.h }}", "X Name", "X:Y", "",
+                     "X-\u00e9", "X-Name\r\nX-Injected", "(x)"):
+            node = Product.outgoing("send", self.url("/names"), body="{}",
+                                    headers={name: "v"})
+            self.refused(node, "nodes.send: headers.", "fixed text")
+        node = Product.outgoing("send", self.url("/names"), body="{}",
+                                auth={"type": "header", "name": "X {{ a }}", "value": "v"})
+        self.refused(node, "nodes.send: auth: name:")
+
+    def test_static_control_characters_are_refused_at_save(self):
+        for value in ("a\x01b", "a\x7fb", "a\u2028b", "a\u0085b", "a\x0bb", "a\rb"):
+            node = Product.outgoing("send", self.url("/static"), body="{}",
+                                    headers={"X-Name": value})
+            self.refused(node, "nodes.send: headers.X-Name:", "control character")
+        node = Product.outgoing("send", self.url("/static"), body="{}",
+                                auth={"type": "bearer", "token": "tok\x01en"})
+        self.refused(node, "nodes.send: auth: token:", "U+0001")
+        node = Product.outgoing("send", self.url("/static"), body="{}",
+                                auth={"type": "header", "name": "X-K", "value": "v\u2029"})
+        self.refused(node, "nodes.send: auth: value:", "U+2029")
+        # A tab is fine.
+        ok = Product.outgoing("send", self.url("/static"), body="{}",
+                              headers={"X-Name": "a\tb"})
+        self.p.api_json("POST", "/workflows", Product.document(self.integ["id"], [ok]), 201)
+
+    def test_rendered_control_characters_fail_the_run_with_nothing_sent(self):
+        integ = self.p.integration("framing-run-%s" % uuid.uuid4().hex[:8])
+        node = Product.outgoing("send", self.url("/ctl"), body="{}",
+                                headers={"Content-Type": "application/json",
+                                         "X-Name": "n={{ request.body.name }}"})
+        self.p.workflow(integ["id"], [node])
+        for ch, cp in (("\x01", "U+0001"), ("\x7f", "U+007F"), ("\x1b", "U+001B"),
+                       ("\x0b", "U+000B"), ("\u0085", "U+0085"), ("\u2028", "U+2028"),
+                       ("\u2029", "U+2029"), ("\u009f", "U+009F")):
+            ev = self.p.post_event(integ, {"name": "evil" + ch + "X-Injected: 1"})
+            run = self.p.wait_runs(ev)[0]
+            self.assertEqual(run["state"], "failed", run)
+            self.assertEqual(len(run["attempts"]), 1, run)
+            err = run["attempts"][0].get("error", "")
+            self.assertIn("headers.X-Name", err)
+            self.assertIn("control character (%s)" % cp, err)
+            self.assertIn("nothing was sent", err)
+        time.sleep(0.3)
+        self.assertEqual(self.sink.received("/ctl"), [])
+        # A tab and ordinary Unicode pass.
+        ev = self.p.post_event(integ, {"name": "a\tb za\u017c\u00f3\u0142\u0107"})
+        run = self.p.wait_runs(ev)[0]
+        self.assertEqual(run["state"], "succeeded", run)
+        got = self.sink.received("/ctl")[0].headers["X-Name"]  # decoded as Latin-1
+        self.assertEqual(got.encode("latin-1").decode("utf-8"),
+                         "n=a\tb za\u017c\u00f3\u0142\u0107")
+
+
 if __name__ == "__main__":
     harness.main()
