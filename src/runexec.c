@@ -11,6 +11,7 @@
 #include "json.h"
 #include "log.h"
 #include "outgoing.h"
+#include "redact.h"
 #include "run.h"
 #include "secret.h"
 #include "template.h"
@@ -295,6 +296,26 @@ static int check_auth_line(const char *line, char *err, size_t errlen)
     return 0;
 }
 
+/* Records header name in the attempt's request headers rh, its value
+ * replaced by REDACT_MARK when it is a credential: one of redact.h's, or
+ * the header the node's auth sets (auth_name, may be NULL). */
+static void record_header(const struct config *cfg, cJSON *rh, const char *name, const char *value,
+                          const char *auth_name)
+{
+    int secret = redact_header(cfg, name) || (auth_name && strcasecmp(auth_name, name) == 0);
+    cJSON_AddStringToObject(rh, name, secret ? REDACT_MARK : value);
+}
+
+/* Records the URL in the attempt's request rq, its userinfo redacted. */
+static void record_url(cJSON *rq, const char *url)
+{
+    struct buf b;
+
+    buf_init(&b, strlen(url) + sizeof(REDACT_MARK) + 1);
+    cJSON_AddStringToObject(rq, "url", redact_url(url, &b) == BUF_OK ? buf_str(&b) : REDACT_MARK);
+    buf_free(&b);
+}
+
 /* Builds and sends the node's request; fills a. */
 static void attempt_node(const struct config *cfg, const cJSON *node, const cJSON *ctx,
                          const char *run_id, const char *event_id, struct attempt *a)
@@ -336,9 +357,7 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
             goto done;
         owned[nlines] = line;
         lines[nlines++] = line;
-        cJSON_AddStringToObject(
-            rh, h->string,
-            secret_name && strcasecmp(secret_name, h->string) == 0 ? "[redacted]" : buf_str(&val));
+        record_header(cfg, rh, h->string, buf_str(&val), secret_name);
     }
     if (json_get_string(node, "body") &&
         render(json_get_string(node, "body"), ctx, json_body ? TEMPLATE_JSON : TEMPLATE_TEXT, &body,
@@ -363,7 +382,7 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
         owned[nlines] = strdup(authline);
         lines[nlines] = owned[nlines];
         nlines++;
-        cJSON_AddStringToObject(rh, secret_name, "[redacted]");
+        cJSON_AddStringToObject(rh, secret_name, REDACT_MARK);
         memset(authline, 0, sizeof(authline));
     }
     {
@@ -419,7 +438,7 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
     cJSON_AddItemToObject(a->rec, "durationMs", json_number_from_ll(resp.duration_ms));
 done:
     cJSON_AddStringToObject(rq, "method", method ? method : "");
-    cJSON_AddStringToObject(rq, "url", buf_str(&url));
+    record_url(rq, buf_str(&url));
     cJSON_AddItemToObject(rq, "headers", rh);
     cJSON_AddItemToObject(rq, "bodyExcerpt", excerpt(buf_str(&body), body.len));
     cJSON_AddItemToObject(a->rec, "request", rq);
