@@ -85,7 +85,8 @@ with open(sys.argv[1] + ".tmp", "w") as f:
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 s.serve_forever()' "$T/sink.port" "$T/sink.log" "$T/sink_fail" &
 SINK_PID=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do
+# Up to 20 s: python3 starts slowly on a loaded machine (2 s was too short).
+for _ in $(seq 100); do
     [ -s "$T/sink.port" ] && break
     sleep 0.2
 done
