@@ -6,6 +6,9 @@
  * unless allowed; the origin of public_base_url (the product itself) is
  * always allowed. Every address libcurl resolves is checked just before it
  * connects (CURLOPT_OPENSOCKETFUNCTION), so DNS answers cannot slip past.
+ * A header line whose name is not a token or is a hop-by-hop/framing
+ * header, or whose value holds a control character (header_rules.h), is
+ * refused before anything is sent.
  * The answer's body is kept up to a cap. */
 #ifndef INCOMING_OUTGOING_H
 #define INCOMING_OUTGOING_H

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "store.h"
 
 enum workflow_status {
@@ -19,20 +20,37 @@ enum workflow_status {
 
 #define WORKFLOW_MAX_NODES 50
 
-/* Checks doc (see SPEC 8): "nodes.send: url: line 1, column 9: ...". */
+/* Checks doc (see SPEC 8): "nodes.send: url: line 1, column 9: ...". doc
+ * is a stored form: credential flags and markers (workflow_secrets.h) are
+ * resolved before. */
 int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errlen);
+
+/* Every function below that hands a document to the caller hands its public
+ * form (workflow_secrets.h: credentials read back as set or unset), except
+ * workflow_load, whose stored form holds the secrets and is for the runner
+ * alone. cfg says which headers are credentials (redact_headers). */
+
 /* Creates from doc (its id, if any, is ignored; state "draft" unless doc
- * says "published"/"unpublished"). *out: the stored document. */
-int workflow_create(struct store *s, const cJSON *doc, cJSON **out, char *err, size_t errlen);
+ * says "published"/"unpublished"). Credential flags and markers in doc are
+ * refused: there is nothing stored to keep. *out: the stored document's
+ * public form. */
+int workflow_create(struct store *s, const struct config *cfg, const cJSON *doc, cJSON **out,
+                    char *err, size_t errlen);
 /* Replaces workflow id's definition (PUT); its state is kept unless doc
- * names one. */
-int workflow_replace(struct store *s, const char *id, const cJSON *doc, cJSON **out, char *err,
-                     size_t errlen);
+ * names one. Credentials read back as set are kept (workflow_secrets_merge). */
+int workflow_replace(struct store *s, const struct config *cfg, const char *id, const cJSON *doc,
+                     cJSON **out, char *err, size_t errlen);
 int workflow_delete(struct store *s, const char *id);
 /* "published" or "unpublished". */
-int workflow_set_state(struct store *s, const char *id, const char *state, cJSON **out);
+int workflow_set_state(struct store *s, const struct config *cfg, const char *id, const char *state,
+                       cJSON **out);
+/* The stored form, secrets included: for running the workflow only. */
 int workflow_load(struct store *s, const char *id, cJSON **out);
-int workflow_list(struct store *s, const char *cursor, int limit, cJSON **items, char next[64]);
+/* The public form; *masked (may be NULL): how many credentials it hides. */
+int workflow_load_public(struct store *s, const struct config *cfg, const char *id, cJSON **out,
+                         int *masked);
+int workflow_list(struct store *s, const struct config *cfg, const char *cursor, int limit,
+                  cJSON **items, char next[64]);
 
 /* Every published workflow whose trigger names integration_id, as an array
  * (caller frees). Read inside t. */

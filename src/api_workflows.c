@@ -26,7 +26,7 @@ void api_workflows(struct api_call *c)
         if (api_is(c, "GET")) {
             if (api_page_params(c, &limit, cursor, sizeof(cursor)) != 0)
                 return;
-            rc = workflow_list(c->req->store, cursor, limit, &items, next);
+            rc = workflow_list(c->req->store, c->req->cfg, cursor, limit, &items, next);
             if (rc == WORKFLOW_INVALID)
                 api_error(c, 400, "invalid_request", "cursor: not a cursor from this list");
             else if (rc != WORKFLOW_OK)
@@ -34,7 +34,7 @@ void api_workflows(struct api_call *c)
             else
                 api_send(c, 200, api_page(items, next));
         } else if (api_is(c, "POST")) {
-            rc = workflow_create(c->req->store, c->body, &doc, err, sizeof(err));
+            rc = workflow_create(c->req->store, c->req->cfg, c->body, &doc, err, sizeof(err));
             if (rc != WORKFLOW_OK)
                 workflow_error(c, rc, err);
             else
@@ -60,7 +60,7 @@ void api_workflows(struct api_call *c)
             api_method_not_allowed(c, "POST");
             return;
         }
-        rc = workflow_set_state(c->req->store, id, state, &doc);
+        rc = workflow_set_state(c->req->store, c->req->cfg, id, state, &doc);
         if (rc != WORKFLOW_OK)
             workflow_error(c, rc, "");
         else
@@ -68,13 +68,13 @@ void api_workflows(struct api_call *c)
         return;
     }
     if (api_is(c, "GET")) {
-        rc = workflow_load(c->req->store, id, &doc);
+        rc = workflow_load_public(c->req->store, c->req->cfg, id, &doc, NULL);
         if (rc != STORE_OK)
             api_store_error(c, rc, "workflow");
         else
             api_send(c, 200, doc);
     } else if (api_is(c, "PUT")) {
-        rc = workflow_replace(c->req->store, id, c->body, &doc, err, sizeof(err));
+        rc = workflow_replace(c->req->store, c->req->cfg, id, c->body, &doc, err, sizeof(err));
         if (rc != WORKFLOW_OK)
             workflow_error(c, rc, err);
         else

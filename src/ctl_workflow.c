@@ -2,7 +2,10 @@
  * delete`, on top of the workflow module (SPEC section 8). import reads a
  * workflow document from a file (or standard input) and creates it, or
  * replaces the workflow whose id the document carries when it exists, so
- * export, edit, import round-trips. */
+ * export, edit, import round-trips. Credentials are never exported (they
+ * read back as set, see workflow_secrets.h): importing an exported document
+ * keeps them in the data directory it came from, and is refused elsewhere
+ * until the document carries the values. */
 #include "ctl.h"
 
 #include "json.h"
@@ -55,12 +58,12 @@ static int store_document(struct ctl *c, const cJSON *doc, cJSON **out, int *rep
 
     *replaced = 0;
     if (id && uuid_parse(id, strlen(id), key) == 0 &&
-        workflow_load(c->store, key, &old) == STORE_OK) {
+        workflow_load_public(c->store, &c->cfg, key, &old, NULL) == STORE_OK) {
         cJSON_Delete(old);
         *replaced = 1;
-        rc = workflow_replace(c->store, key, doc, out, err, sizeof(err));
+        rc = workflow_replace(c->store, &c->cfg, key, doc, out, err, sizeof(err));
     } else {
-        rc = workflow_create(c->store, doc, out, err, sizeof(err));
+        rc = workflow_create(c->store, &c->cfg, doc, out, err, sizeof(err));
     }
     if (rc == WORKFLOW_INVALID)
         return ctl_fail("workflow import: %s", err);
@@ -92,10 +95,11 @@ static int import(struct ctl *c, int argc, char **argv)
     return rc;
 }
 
-/* Loads workflow id; a one-line error when it does not exist. */
-static int load(struct ctl *c, const char *id, cJSON **doc)
+/* Loads workflow id's public form; a one-line error when it does not
+ * exist. *masked: the number of credentials it hides. */
+static int load(struct ctl *c, const char *id, cJSON **doc, int *masked)
 {
-    int rc = workflow_load(c->store, id, doc);
+    int rc = workflow_load_public(c->store, &c->cfg, id, doc, masked);
 
     if (rc == STORE_NOTFOUND)
         return ctl_fail("no workflow with id %s", id);
@@ -116,7 +120,7 @@ static void print_row(const cJSON *wf)
 
 static int list_page(struct ctl *c, const char *cursor, int limit, cJSON **items, char next[64])
 {
-    return workflow_list(c->store, cursor, limit, items, next);
+    return workflow_list(c->store, &c->cfg, cursor, limit, items, next);
 }
 
 static int list(struct ctl *c, int argc, char **argv)
@@ -127,14 +131,23 @@ static int list(struct ctl *c, int argc, char **argv)
     return ctl_list(c, "workflow list", argc, argv, list_page, header, print_row);
 }
 
-/* export (always JSON: the document as GET /api/v1/workflows/{id}). */
+/* export (always JSON: the document as GET /api/v1/workflows/{id}, its
+ * credentials shown as set). The note on stderr says what that means for
+ * an import. */
 static int export(struct ctl *c, const char *id)
 {
     cJSON *doc = NULL;
-    int rc = load(c, id, &doc);
+    int masked = 0, rc = load(c, id, &doc, &masked);
 
     if (rc == CTL_OK)
         rc = ctl_print_json(doc);
+    if (rc == CTL_OK && masked > 0)
+        fprintf(stderr,
+                "incomingctl: note: %d credential(s) of this workflow are not exported (they "
+                "read back as passwordSet/tokenSet/valueSet or {\"set\": true}); importing "
+                "the document into this data directory keeps them, elsewhere put the values "
+                "into it first\n",
+                masked);
     cJSON_Delete(doc);
     return rc;
 }
@@ -142,7 +155,7 @@ static int export(struct ctl *c, const char *id)
 static int set_state(struct ctl *c, const char *id, const char *state)
 {
     cJSON *doc = NULL;
-    int rc = workflow_set_state(c->store, id, state, &doc);
+    int rc = workflow_set_state(c->store, &c->cfg, id, state, &doc);
 
     if (rc == WORKFLOW_NOTFOUND)
         return ctl_fail("no workflow with id %s", id);

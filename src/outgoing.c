@@ -3,6 +3,7 @@
 #include "outgoing.h"
 
 #include "localaddr.h"
+#include "header_rules.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -206,6 +207,35 @@ static int same_origin_as(const char *url, const char *self_url)
            curl_origin(self_url, b, sizeof(b)) == 0 && strcmp(a, b) == 0;
 }
 
+/* The last guard before libcurl: every "Name: value" line has a name that
+ * may be sent and a value without a control character (header_rules.h),
+ * whoever built it. Returns 0, or -1 with the reason (never the value) in
+ * err. */
+static int check_header_lines(const char *const *lines, char *err, size_t errlen)
+{
+    for (const char *const *p = lines; p && *p; p++) {
+        const char *colon = strchr(*p, ':'), *v;
+        char name[HEADER_RULES_NAME_MAX + 2], why[400];
+        size_t nl = colon ? (size_t)(colon - *p) : 0;
+
+        if (colon == NULL || nl >= sizeof(name)) {
+            snprintf(err, errlen, "refused: header %d is not a \"Name: value\" line",
+                     (int)(p - lines) + 1);
+            return -1;
+        }
+        memcpy(name, *p, nl);
+        name[nl] = '\0';
+        for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+            ;
+        if (header_rules_check_name(name, why, sizeof(why)) != 0 ||
+            header_rules_check_value(v, strlen(v), why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "refused: header %d: %.200s", (int)(p - lines) + 1, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int outgoing_send(const struct outgoing_request *req, struct outgoing_response *resp)
 {
     struct curl_slist *hdrs = NULL;
@@ -222,6 +252,10 @@ int outgoing_send(const struct outgoing_request *req, struct outgoing_response *
     memset(&c, 0, sizeof(c));
     c.resp = resp;
     c.allow_private = req->allow_private || same_origin_as(req->url, req->self_url);
+    if (check_header_lines(req->headers, resp->error, sizeof(resp->error)) != 0) {
+        resp->retryable = 0;
+        return -1;
+    }
     h = handle();
     if (h == NULL) {
         snprintf(resp->error, sizeof(resp->error), "cannot start an HTTP client");

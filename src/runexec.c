@@ -7,9 +7,11 @@
 #include "docstore.h"
 #include "filter.h"
 #include "events.h"
+#include "header_rules.h"
 #include "json.h"
 #include "log.h"
 #include "outgoing.h"
+#include "redact.h"
 #include "run.h"
 #include "secret.h"
 #include "template.h"
@@ -143,6 +145,73 @@ static const char *auth_header_name(const cJSON *auth)
     return NULL;
 }
 
+/* Renders header h of a node into val after checking that its name may be
+ * sent (a workflow saved before the rules existed may hold any), then
+ * checks the rendered value: a control character fails the attempt before
+ * anything is sent (header_rules.h). Returns 0, or -1 with err filled. */
+static int render_header(const cJSON *h, const cJSON *ctx, struct buf *val, cJSON *warnings,
+                         char *err, size_t errlen)
+{
+    char what[100], why[400];
+
+    snprintf(what, sizeof(what), "headers.%.60s", h->string);
+    if (header_rules_check_name(h->string, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "%s: %.380s; nothing was sent", what, why);
+        return -1;
+    }
+    if (render(cJSON_IsString(h) ? h->valuestring : "", ctx, TEMPLATE_HEADER, val, warnings, what,
+               err, errlen) != 0)
+        return -1;
+    if (header_rules_check_value(val->data ? val->data : "", val->len, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "%s: the rendered value %.300s; nothing was sent", what, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The same checks for the "Name: value" line of the node's auth. */
+static int check_auth_line(const char *line, char *err, size_t errlen)
+{
+    const char *colon = strchr(line, ':'), *v;
+    char name[HEADER_RULES_NAME_MAX + 2], why[400];
+    size_t nl = colon ? (size_t)(colon - line) : 0;
+
+    if (colon == NULL || nl >= sizeof(name)) {
+        snprintf(err, errlen, "auth: the header name is not valid; nothing was sent");
+        return -1;
+    }
+    memcpy(name, line, nl);
+    name[nl] = '\0';
+    for (v = colon + 1; *v == ' '; v++)
+        ;
+    if (header_rules_check_name(name, why, sizeof(why)) != 0 ||
+        header_rules_check_value(v, strlen(v), why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "auth: %s; nothing was sent", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Records header name in the attempt's request headers rh, its value
+ * replaced by REDACT_MARK when it is a credential: one of redact.h's, or
+ * the header the node's auth sets (auth_name, may be NULL). */
+static void record_header(const struct config *cfg, cJSON *rh, const char *name, const char *value,
+                          const char *auth_name)
+{
+    int secret = redact_header(cfg, name) || (auth_name && strcasecmp(auth_name, name) == 0);
+    cJSON_AddStringToObject(rh, name, secret ? REDACT_MARK : value);
+}
+
+/* Records the URL in the attempt's request rq, its userinfo redacted. */
+static void record_url(cJSON *rq, const char *url)
+{
+    struct buf b;
+
+    buf_init(&b, strlen(url) + sizeof(REDACT_MARK) + 1);
+    cJSON_AddStringToObject(rq, "url", redact_url(url, &b) == BUF_OK ? buf_str(&b) : REDACT_MARK);
+    buf_free(&b);
+}
+
 /* Builds and sends the node's request; fills a. */
 static void attempt_node(const struct config *cfg, const cJSON *node, const cJSON *ctx,
                          const char *run_id, const char *event_id, struct attempt *a)
@@ -172,10 +241,8 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
         goto done;
     cJSON_ArrayForEach(h, headers)
     {
-        char what[100], *line;
-        snprintf(what, sizeof(what), "headers.%.60s", h->string);
-        if (nlines == MAX_HEADERS || render(h->valuestring, ctx, TEMPLATE_HEADER, &val, warnings,
-                                            what, err, sizeof(err)) != 0) {
+        char *line;
+        if (nlines == MAX_HEADERS || render_header(h, ctx, &val, warnings, err, sizeof(err)) != 0) {
             if (!err[0])
                 snprintf(err, sizeof(err), "headers: more than %d", MAX_HEADERS);
             goto done;
@@ -186,9 +253,7 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
             goto done;
         owned[nlines] = line;
         lines[nlines++] = line;
-        cJSON_AddStringToObject(
-            rh, h->string,
-            secret_name && strcasecmp(secret_name, h->string) == 0 ? "[redacted]" : buf_str(&val));
+        record_header(cfg, rh, h->string, buf_str(&val), secret_name);
     }
     if (json_get_string(node, "body") &&
         render(json_get_string(node, "body"), ctx, json_body ? TEMPLATE_JSON : TEMPLATE_TEXT, &body,
@@ -205,11 +270,15 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
     }
     if (auth_header(cfg, auth, authline, sizeof(authline), err, sizeof(err)) != 0)
         goto done;
+    if (authline[0] && check_auth_line(authline, err, sizeof(err)) != 0) {
+        memset(authline, 0, sizeof(authline));
+        goto done;
+    }
     if (authline[0]) {
         owned[nlines] = strdup(authline);
         lines[nlines] = owned[nlines];
         nlines++;
-        cJSON_AddStringToObject(rh, secret_name, "[redacted]");
+        cJSON_AddStringToObject(rh, secret_name, REDACT_MARK);
         memset(authline, 0, sizeof(authline));
     }
     {
@@ -266,7 +335,7 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
     cJSON_AddItemToObject(a->rec, "durationMs", json_number_from_ll(resp.duration_ms));
 done:
     cJSON_AddStringToObject(rq, "method", method ? method : "");
-    cJSON_AddStringToObject(rq, "url", buf_str(&url));
+    record_url(rq, buf_str(&url));
     cJSON_AddItemToObject(rq, "headers", rh);
     cJSON_AddItemToObject(rq, "bodyExcerpt", excerpt(buf_str(&body), body.len));
     cJSON_AddItemToObject(a->rec, "request", rq);

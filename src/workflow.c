@@ -4,10 +4,12 @@
 #include "apikey.h"
 #include "docstore.h"
 #include "filter.h"
+#include "header_rules.h"
 #include "integration.h"
 #include "json.h"
 #include "template.h"
 #include "uuid.h"
+#include "workflow_secrets.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -76,6 +78,30 @@ static int check_template(const char *node, const char *field, const cJSON *v, c
     return 0;
 }
 
+/* The header a bearer or header auth sends must be one that cannot break
+ * the request (see header_rules.h); the values are static text here. */
+static int check_auth_header(const char *node, const char *type, const cJSON *auth, char *err,
+                             size_t errlen)
+{
+    const char *name = json_get_string(auth, "name");
+    const char *value = json_get_string(auth, strcmp(type, "header") == 0 ? "value" : "token");
+    char why[400];
+
+    if (strcmp(type, "header") != 0 && strcmp(type, "bearer") != 0)
+        return 0;
+    if (name && strcmp(type, "header") == 0 &&
+        header_rules_check_name(name, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "nodes.%s: auth: name: %s", node, why);
+        return -1;
+    }
+    if (header_rules_check_value(value, strlen(value), why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "nodes.%s: auth: %s: %s", node,
+                 strcmp(type, "header") == 0 ? "value" : "token", why);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_auth(struct store *s, const char *node, const cJSON *auth, char *err,
                       size_t errlen)
 {
@@ -104,11 +130,8 @@ static int check_auth(struct store *s, const char *node, const cJSON *auth, char
                      kinds[i].f2 ? " and " : "", kinds[i].f2 ? kinds[i].f2 : "");
             return -1;
         }
-        if (strcmp(type, "header") == 0 &&
-            strpbrk(json_get_string(auth, "value"), "\r\n") != NULL) {
-            snprintf(err, errlen, "nodes.%s: auth: value must not hold CR or LF", node);
+        if (check_auth_header(node, type, auth, err, errlen) != 0)
             return -1;
-        }
         if (strcmp(type, "api_key") == 0) {
             cJSON *key = NULL;
             int rc = apikey_load(s, json_get_string(auth, "apiKeyId"), &key);
@@ -123,6 +146,27 @@ static int check_auth(struct store *s, const char *node, const cJSON *auth, char
     snprintf(err, errlen, "nodes.%s: auth: type must be none, basic, bearer, header or api_key",
              node);
     return -1;
+}
+
+/* A header of an outgoing node: a fixed name that may be sent, and a value
+ * template whose own text holds no control character (what it inserts is
+ * checked when the run renders it). */
+static int check_header(const char *node, const cJSON *h, char *err, size_t errlen)
+{
+    char field[100], why[400];
+
+    snprintf(field, sizeof(field), "headers.%.60s", h->string);
+    if (header_rules_check_name(h->string, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "nodes.%s: %s: %s", node, field, why);
+        return -1;
+    }
+    if (check_template(node, field, h, err, errlen) != 0)
+        return -1;
+    if (header_rules_check_value(h->valuestring, strlen(h->valuestring), why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "nodes.%s: %s: the template %s", node, field, why);
+        return -1;
+    }
+    return 0;
 }
 
 static int check_outgoing(struct store *s, const cJSON *n, const char *id, char *err, size_t errlen)
@@ -152,9 +196,7 @@ static int check_outgoing(struct store *s, const cJSON *n, const char *id, char 
     }
     cJSON_ArrayForEach(h, headers)
     {
-        char field[100];
-        snprintf(field, sizeof(field), "headers.%.60s", h->string);
-        if (check_template(id, field, h, err, errlen) != 0)
+        if (check_header(id, h, err, errlen) != 0)
             return -1;
     }
     if (json_get(n, "body") && check_template(id, "body", json_get(n, "body"), err, errlen) != 0)
@@ -403,36 +445,63 @@ static int put_fn(struct store_txn *t, void *arg)
     return docstore_put(t, STORE_DB_WORKFLOWS, arg, 0);
 }
 
-/* Stores stored (NULL: out of memory) and hands it to *out, or frees it. */
-static int save(struct store *s, cJSON *stored, cJSON **out, char *err, size_t errlen)
+/* Stores stored (NULL: out of memory), frees it, and hands its public form
+ * to *out. */
+static int save(struct store *s, const struct config *cfg, cJSON *stored, cJSON **out, char *err,
+                size_t errlen)
 {
     int rc = stored ? store_txn_run(s, put_fn, stored) : STORE_NOMEM;
 
+    if (rc == STORE_OK && (*out = workflow_secrets_public(stored, cfg, NULL)) == NULL)
+        rc = STORE_NOMEM;
+    cJSON_Delete(stored);
     if (rc != STORE_OK) {
-        cJSON_Delete(stored);
         snprintf(err, errlen, "cannot store the workflow: %s", store_strerror(rc));
         return WORKFLOW_STORE;
     }
-    *out = stored;
     return WORKFLOW_OK;
 }
 
-int workflow_create(struct store *s, const cJSON *doc, cJSON **out, char *err, size_t errlen)
+/* The document the client sent, with its credential flags and markers
+ * resolved against old (NULL for a new workflow), validated. */
+static int prepare(struct store *s, const cJSON *doc, const cJSON *old, cJSON **merged, char *err,
+                   size_t errlen)
 {
-    char id[UUID_LEN + 1];
-
-    *out = NULL;
-    if (workflow_validate(s, doc, err, errlen) != 0)
+    if (!cJSON_IsObject(doc)) {
+        snprintf(err, errlen, "body: must be a workflow object");
         return WORKFLOW_INVALID;
-    if (uuid_generate(id) != 0)
-        return WORKFLOW_STORE;
-    return save(s, stored_form(doc, id, "draft", now_ms()), out, err, errlen);
+    }
+    if (workflow_secrets_merge(doc, old, merged, err, errlen) != 0)
+        return WORKFLOW_INVALID;
+    if (workflow_validate(s, *merged, err, errlen) != 0) {
+        cJSON_Delete(*merged);
+        *merged = NULL;
+        return WORKFLOW_INVALID;
+    }
+    return WORKFLOW_OK;
 }
 
-int workflow_replace(struct store *s, const char *id, const cJSON *doc, cJSON **out, char *err,
-                     size_t errlen)
+int workflow_create(struct store *s, const struct config *cfg, const cJSON *doc, cJSON **out,
+                    char *err, size_t errlen)
 {
-    cJSON *old = NULL, *stored;
+    char id[UUID_LEN + 1];
+    cJSON *merged = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = prepare(s, doc, NULL, &merged, err, errlen);
+    if (rc == WORKFLOW_OK && uuid_generate(id) != 0)
+        rc = WORKFLOW_STORE;
+    if (rc == WORKFLOW_OK)
+        rc = save(s, cfg, stored_form(merged, id, "draft", now_ms()), out, err, errlen);
+    cJSON_Delete(merged);
+    return rc;
+}
+
+int workflow_replace(struct store *s, const struct config *cfg, const char *id, const cJSON *doc,
+                     cJSON **out, char *err, size_t errlen)
+{
+    cJSON *old = NULL, *merged = NULL;
     int rc;
 
     *out = NULL;
@@ -445,14 +514,15 @@ int workflow_replace(struct store *s, const char *id, const cJSON *doc, cJSON **
         snprintf(err, errlen, "cannot read the workflow: %s", store_strerror(rc));
         return WORKFLOW_STORE;
     }
-    if (workflow_validate(s, doc, err, errlen) != 0) {
-        cJSON_Delete(old);
-        return WORKFLOW_INVALID;
-    }
-    stored = stored_form(doc, json_get_string(old, "id"), json_get_string(old, "state"),
-                         json_get_ll(old, "createdAt", now_ms()));
+    rc = prepare(s, doc, old, &merged, err, errlen);
+    if (rc == WORKFLOW_OK)
+        rc = save(s, cfg,
+                  stored_form(merged, json_get_string(old, "id"), json_get_string(old, "state"),
+                              json_get_ll(old, "createdAt", now_ms())),
+                  out, err, errlen);
+    cJSON_Delete(merged);
     cJSON_Delete(old);
-    return save(s, stored, out, err, errlen);
+    return rc;
 }
 
 static int delete_fn(struct store_txn *t, void *arg)
@@ -490,17 +560,18 @@ static int state_fn(struct store_txn *t, void *arg)
     return docstore_put(t, STORE_DB_WORKFLOWS, a->doc, 0);
 }
 
-int workflow_set_state(struct store *s, const char *id, const char *state, cJSON **out)
+int workflow_set_state(struct store *s, const struct config *cfg, const char *id, const char *state,
+                       cJSON **out)
 {
     struct state_arg a = {id, state, NULL};
     int rc = store_txn_run(s, state_fn, &a);
 
     *out = NULL;
-    if (rc != STORE_OK) {
-        cJSON_Delete(a.doc);
+    if (rc == STORE_OK && (*out = workflow_secrets_public(a.doc, cfg, NULL)) == NULL)
+        rc = STORE_NOMEM;
+    cJSON_Delete(a.doc);
+    if (rc != STORE_OK)
         return rc == STORE_NOTFOUND ? WORKFLOW_NOTFOUND : WORKFLOW_STORE;
-    }
-    *out = a.doc;
     return WORKFLOW_OK;
 }
 
@@ -509,9 +580,33 @@ int workflow_load(struct store *s, const char *id, cJSON **out)
     return docstore_load(s, STORE_DB_WORKFLOWS, id, out);
 }
 
-int workflow_list(struct store *s, const char *cursor, int limit, cJSON **items, char next[64])
+int workflow_load_public(struct store *s, const struct config *cfg, const char *id, cJSON **out,
+                         int *masked)
 {
-    int rc = docstore_list(s, STORE_DB_WORKFLOWS, cursor, limit, NULL, NULL, items, next);
+    cJSON *doc = NULL;
+    int rc = docstore_load(s, STORE_DB_WORKFLOWS, id, &doc);
+
+    *out = NULL;
+    if (rc == STORE_OK && (*out = workflow_secrets_public(doc, cfg, masked)) == NULL)
+        rc = STORE_NOMEM;
+    cJSON_Delete(doc);
+    return rc;
+}
+
+/* A list item: the public form (NULL, which skips it, when out of memory:
+ * never the stored form). */
+static cJSON *public_item(cJSON *doc, void *cfg)
+{
+    cJSON *pub = workflow_secrets_public(doc, cfg, NULL);
+    cJSON_Delete(doc);
+    return pub;
+}
+
+int workflow_list(struct store *s, const struct config *cfg, const char *cursor, int limit,
+                  cJSON **items, char next[64])
+{
+    int rc =
+        docstore_list(s, STORE_DB_WORKFLOWS, cursor, limit, public_item, (void *)cfg, items, next);
     if (rc == STORE_NOTFOUND)
         return WORKFLOW_INVALID;
     return rc == STORE_OK ? WORKFLOW_OK : WORKFLOW_STORE;

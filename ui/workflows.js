@@ -363,13 +363,30 @@ function triggerEditor(node, integrations, ctx) {
 
 // --- Outgoing Integration ---------------------------------------------------
 
+// A credential (a password, a token, a credential header's value) is
+// write-only: the API reads it back as set ({passwordSet: true}, {"set":
+// true}) and never as its value. Its field then stays empty with an
+// "(unchanged)" placeholder, and an empty field sends the marker back, so
+// the server keeps the stored value; typing replaces it.
+const KEEP = '(unchanged)';
+const isSetMarker = (v) => v !== null && typeof v === 'object' && v.set === true;
+
 function headerRows(headers, nid, onChange) {
   const list = h('ol.headers');
   const add = (k = '', v = '') => {
+    const stored = isSetMarker(v);
     const key = input({ value: k, autocomplete: 'off', spellcheck: 'false', placeholder: 'Header name' });
-    const val = input({ value: v, autocomplete: 'off', spellcheck: 'false', placeholder: 'Value (template)', class: 'mono' });
+    const val = input({ value: stored ? '' : v, autocomplete: 'off', spellcheck: 'false',
+      placeholder: stored ? KEEP : 'Value (template)', class: 'mono' });
+    if (stored) {
+      val.type = 'password';
+      val.autocomplete = 'new-password';
+      val.title = 'A credential: its value is stored but never shown. Leave it empty to keep it, or type a new value.';
+    }
     const rm = h('button.icon-button.remove', { type: 'button', 'aria-label': 'Remove header', title: 'Remove header' }, '×');
     const li = h('li.header-row', field('Name', key), field('Value', val), rm);
+    // Under another name there is nothing stored: the server says so.
+    li.keep = () => stored && val.value === '';
     rm.addEventListener('click', () => { li.remove(); onChange(); addBtn.focus(); });
     key.addEventListener('input', onChange);
     val.addEventListener('input', onChange);
@@ -383,7 +400,7 @@ function headerRows(headers, nid, onChange) {
     const o = {};
     for (const li of list.children) {
       const [k, v] = li.querySelectorAll('input');
-      if (k.value.trim()) o[k.value.trim()] = v.value;
+      if (k.value.trim()) o[k.value.trim()] = li.keep() ? { set: true } : v.value;
     }
     return o;
   };
@@ -393,17 +410,27 @@ function headerRows(headers, nid, onChange) {
 function authEditor(auth, keys, nid) {
   const a = auth || { type: 'none' };
   const type = select(AUTH_TYPES, a.type || 'none');
+  // The stored secret of the stored type, kept while its field stays empty.
+  const secret = (t, flag, attrs) => {
+    const stored = a.type === t && a[flag] === true;
+    const el = input({ type: 'password', autocomplete: 'new-password', ...attrs,
+      placeholder: stored ? KEEP : (attrs.placeholder || '') });
+    el.keep = () => stored && type.value === t && el.value === '';
+    return el;
+  };
   const user = input({ value: a.username || '', autocomplete: 'off' });
-  const pass = input({ type: 'password', value: a.password || '', autocomplete: 'new-password' });
-  const tok = input({ type: 'password', value: a.token || '', autocomplete: 'off' });
+  const pass = secret('basic', 'passwordSet', {});
+  const tok = secret('bearer', 'tokenSet', {});
   const hname = input({ value: a.name || '', autocomplete: 'off', placeholder: 'X-Api-Key' });
-  const hval = input({ type: 'password', value: a.value || '', autocomplete: 'off' });
+  const hval = secret('header', 'valueSet', {});
   const key = select([['', keys.length ? 'Choose an API key…' : 'No active API keys'],
     ...keys.map((k) => [k.id, `${k.name} (${(k.permissions || []).join(', ')})`])], a.apiKeyId || '');
+  const keepHint = 'Stored and never shown: leave it empty to keep it, or type a new one.';
+  const hintFor = (el) => (el.placeholder === KEEP ? { hint: keepHint } : {});
   const parts = {
-    basic: h('div.grid-2', field('Username', user), field('Password', pass)),
-    bearer: field('Token', tok),
-    header: h('div.grid-2', field('Header name', hname), field('Header value', hval)),
+    basic: h('div.grid-2', field('Username', user), field('Password', pass, hintFor(pass))),
+    bearer: field('Token', tok, hintFor(tok)),
+    header: h('div.grid-2', field('Header name', hname), field('Header value', hval, hintFor(hval))),
     api_key: field('API key', key, { hint: 'The runner gets a token for this key as POST /auth/token does and sends it as a Bearer token.' }),
   };
   const box = fieldset('Authorization', [field('Authorization type', type), ...Object.values(parts)],
@@ -413,9 +440,11 @@ function authEditor(auth, keys, nid) {
   sync();
   box.value = () => {
     switch (type.value) {
-      case 'basic': return { type: 'basic', username: user.value, password: pass.value };
-      case 'bearer': return { type: 'bearer', token: tok.value };
-      case 'header': return { type: 'header', name: hname.value, value: hval.value };
+      case 'basic': return { type: 'basic', username: user.value,
+        ...(pass.keep() ? { passwordSet: true } : { password: pass.value }) };
+      case 'bearer': return { type: 'bearer', ...(tok.keep() ? { tokenSet: true } : { token: tok.value }) };
+      case 'header': return { type: 'header', name: hname.value,
+        ...(hval.keep() ? { valueSet: true } : { value: hval.value }) };
       case 'api_key': return { type: 'api_key', apiKeyId: key.value };
       default: return { type: 'none' };
     }

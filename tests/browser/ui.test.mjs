@@ -3,7 +3,8 @@
 // integration, Retrieve data while this test POSTs the seed's example,
 // flattened and raw views, Apply, Save & publish, the workflow Business
 // Event -> Outgoing Integration (/v4/events/custom, auth api_key) -> End,
-// an event, the run, the profile event. Screenshots of each step go to
+// an event, the run, the profile event, and a workflow whose credentials
+// show as set and are kept on Save unless replaced. Screenshots of each step go to
 // artifacts/ (1280 px, then key screens at 390 px). Any failed step,
 // page error or console error (CSP violations included) fails the test.
 import { chromium } from 'playwright-core';
@@ -365,6 +366,54 @@ async function main() {
       await page.getByRole('button', { name: 'Delete' }).click();
       await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
       assert.equal(await page.getByRole('link', { name: 'Newsletter form' }).count(), 0, 'deleted integrations are not listed');
+    });
+
+    await step('credentials show as set and are kept unless replaced', async () => {
+      // Issue 11 item 5: the API reads a token back as tokenSet and a
+      // credential header as {"set": true}; the editor shows "(unchanged)"
+      // and sends those markers back, so the server keeps the stored values.
+      const admin = { Authorization: 'Bearer ' + srv.token };
+      const doc = { name: 'Write-only secrets', nodes: [
+        { id: 'trigger', type: 'business_event', integrationId, filter: { all: [] } },
+        { id: 'send', type: 'outgoing_integration', action: 'secret.send', method: 'POST',
+          url: base + '/v4/events/custom', body: '{}',
+          headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ui-SECRET-header' },
+          auth: { type: 'bearer', token: 'ui-SECRET-token' } },
+        { id: 'end', type: 'end' }], edges: [['trigger', 'send'], ['send', 'end']] };
+      const made = await http('POST', base + '/api/v1/workflows', doc, admin);
+      assert.equal(made.status, 201, made.text);
+      await page.goto(`${base}/ui/#/workflows/${made.json.id}`);
+      await page.getByRole('heading', { name: 'Write-only secrets' }).waitFor();
+      const out = page.locator('section.node-card.outgoing');
+      const tok = out.getByLabel('Token', { exact: true });
+      assert.equal(await tok.inputValue(), '');
+      assert.equal(await tok.getAttribute('placeholder'), '(unchanged)');
+      const hval = out.locator('li.header-row').nth(1).getByLabel('Value', { exact: true });
+      assert.equal(await out.locator('li.header-row').nth(1).getByLabel('Name', { exact: true }).inputValue(), 'Authorization');
+      assert.equal(await hval.inputValue(), '');
+      assert.equal(await hval.getAttribute('placeholder'), '(unchanged)');
+      assert.ok(!(await page.content()).includes('ui-SECRET'), 'no secret in the page');
+      await snap('workflow-secrets-set');
+      const put = async () => {
+        const resp = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(made.json.id));
+        await page.getByRole('button', { name: 'Save', exact: true }).click();
+        const r = await resp;
+        assert.equal(r.status(), 200, await r.text());
+        return JSON.parse(r.request().postData()).nodes.find((n) => n.id === 'send');
+      };
+      let sent = await put();
+      assert.deepEqual(sent.auth, { type: 'bearer', tokenSet: true });
+      assert.deepEqual(sent.headers.Authorization, { set: true });
+      await tok.fill('ui-new-token');
+      sent = await put();
+      assert.deepEqual(sent.auth, { type: 'bearer', token: 'ui-new-token' });
+      assert.deepEqual(sent.headers.Authorization, { set: true });
+      const back = await http('GET', `${base}/api/v1/workflows/${made.json.id}`, undefined, admin);
+      const node = back.json.nodes.find((n) => n.id === 'send');
+      assert.deepEqual(node.auth, { type: 'bearer', tokenSet: true });
+      assert.deepEqual(node.headers.Authorization, { set: true });
+      assert.ok(!back.text.includes('ui-new-token') && !back.text.includes('ui-SECRET'));
+      assert.equal((await http('DELETE', `${base}/api/v1/workflows/${made.json.id}`, undefined, admin)).status, 204);
     });
 
     await step('key screens at 390 px', async () => {

@@ -85,9 +85,8 @@ with open(sys.argv[1] + ".tmp", "w") as f:
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 s.serve_forever()' "$T/sink.port" "$T/sink.log" "$T/sink_fail" &
 SINK_PID=$!
-# Up to 10 s: a loaded machine (the suite under ASan, benchmarks) can take
-# more than 2 s to start python3.
-for i in $(seq 50); do
+# Up to 20 s: python3 starts slowly on a loaded machine (2 s was too short).
+for _ in $(seq 100); do
     [ -s "$T/sink.port" ] && break
     sleep 0.2
 done

@@ -637,5 +637,369 @@ class WorkflowApiTest(unittest.TestCase):
             self.assertNotIn(b"signalled", f.read())
 
 
+class WriteOnlySecretsTest(unittest.TestCase):
+    """Issue 11 item 5: credentials of a workflow read back as set, a PUT
+    or an import keeps, replaces or clears them, and runs redact credential
+    headers (the fixed ones, those of redact_headers, the one an auth sets)
+    and URL userinfo. The server's redact_headers leaves the defaults out:
+    Authorization, Proxy-Authorization and Cookie stay credentials anyway."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.p = Product(conf={"redact_headers": "X-Api-Key"})
+        cls.sink = Sink().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sink.stop()
+        cls.p.stop()
+
+    def setUp(self):
+        self.integ = self.p.integration("secrets-%s" % uuid.uuid4().hex[:8])
+        self.secrets = {k: "%s-SECRET-%s" % (k, uuid.uuid4().hex) for k in
+                        ("password", "token", "hvalue", "static", "proxy", "cookie", "xapi",
+                         "urlpw")}
+
+    def url(self, path):
+        return self.sink.url + path
+
+    NODES = ("static", "basic", "bearer", "header")
+
+    def nodes(self, tag):
+        s = self.secrets
+        return [
+            Product.outgoing("static", self.url("/%s/static" % tag), body="{}",
+                             headers={"Content-Type": "application/json",
+                                      "Authorization": "Bearer " + s["static"],
+                                      "Proxy-Authorization": "Basic " + s["proxy"],
+                                      "Cookie": "sid=" + s["cookie"],
+                                      "X-Api-Key": s["xapi"],
+                                      "X-Plain": "plain-{{ request.body.n }}"}),
+            Product.outgoing("basic", self.url("/%s/basic" % tag), body="{}",
+                             auth={"type": "basic", "username": "ann",
+                                   "password": s["password"]}),
+            Product.outgoing("bearer", self.url("/%s/bearer" % tag), body="{}",
+                             auth={"type": "bearer", "token": s["token"]}),
+            Product.outgoing("header", self.url("/%s/header" % tag), body="{}",
+                             headers={"Content-Type": "application/json",
+                                      "X-Token": "also-" + s["hvalue"]},
+                             auth={"type": "header", "name": "X-Token", "value": s["hvalue"]}),
+        ]
+
+    def create(self, tag):
+        doc = self.p.api_json("POST", "/workflows",
+                              Product.document(self.integ["id"], self.nodes(tag), name=tag), 201)
+        self.p.api_json("POST", "/workflows/%s/publish" % doc["id"])
+        return doc
+
+    def assert_no_secret(self, where, text):
+        if isinstance(text, str):
+            text = text.encode()
+        for name, secret in self.secrets.items():
+            self.assertNotIn(secret.encode(), text, "%s shows the %s" % (where, name))
+
+    def assert_public_form(self, doc):
+        n = {x["id"]: x for x in doc["nodes"]}
+        self.assertEqual(n["static"]["headers"], {
+            "Content-Type": "application/json", "Authorization": {"set": True},
+            "Proxy-Authorization": {"set": True}, "Cookie": {"set": True},
+            "X-Api-Key": {"set": True}, "X-Plain": "plain-{{ request.body.n }}"})
+        self.assertNotIn("auth", n["static"])
+        self.assertEqual(n["basic"]["auth"], {"type": "basic", "username": "ann",
+                                              "passwordSet": True})
+        self.assertEqual(n["bearer"]["auth"], {"type": "bearer", "tokenSet": True})
+        self.assertEqual(n["header"]["auth"], {"type": "header", "name": "X-Token",
+                                               "valueSet": True})
+        self.assertEqual(n["header"]["headers"], {"Content-Type": "application/json",
+                                                  "X-Token": {"set": True}})
+
+    def run_once(self, tag, n=1):
+        """Posts an event; returns (run, {node: last request the sink got})."""
+        ev = self.p.post_event(self.integ, {"n": n})
+        run = self.p.wait_runs(ev)[0]
+        got = {}
+        for node in self.NODES:
+            reqs = self.sink.received("/%s/%s" % (tag, node))
+            got[node] = reqs[-1] if reqs else None
+        return run, got
+
+    def assert_sent(self, got):
+        s = self.secrets
+        import base64
+        h = got["static"].headers
+        self.assertEqual(h["Authorization"], "Bearer " + s["static"])
+        self.assertEqual(h["Proxy-Authorization"], "Basic " + s["proxy"])
+        self.assertEqual(h["Cookie"], "sid=" + s["cookie"])
+        self.assertEqual(h["X-Api-Key"], s["xapi"])
+        self.assertEqual(got["basic"].headers["Authorization"],
+                         "Basic " + base64.b64encode(("ann:" + s["password"]).encode()).decode())
+        self.assertEqual(got["bearer"].headers["Authorization"], "Bearer " + s["token"])
+        self.assertEqual(got["header"].headers.get_all("X-Token"),
+                         ["also-" + s["hvalue"], s["hvalue"]])
+
+    def test_credentials_read_back_as_set_from_the_api_and_incomingctl(self):
+        created = self.create("shapes")
+        self.assert_public_form(created)
+        self.assert_no_secret("POST /workflows", json.dumps(created))
+        wid = created["id"]
+        shown = {
+            "GET /workflows/{id}": self.p.api("GET", "/workflows/" + wid, expect=200).body,
+            "GET /workflows": self.p.api("GET", "/workflows?limit=500", expect=200).body,
+            "publish": self.p.api("POST", "/workflows/%s/publish" % wid, expect=200).body,
+            "unpublish": self.p.api("POST", "/workflows/%s/unpublish" % wid, expect=200).body,
+            "workflow export": self.p.server.ctl("workflow", "export", wid).stdout,
+            "workflow list --json": self.p.server.ctl("workflow", "list").stdout,
+            "workflow publish --json": self.p.server.ctl("workflow", "publish", wid).stdout,
+        }
+        for where, text in shown.items():
+            self.assert_no_secret(where, text)
+        self.assert_public_form(json.loads(shown["GET /workflows/{id}"]))
+        self.assert_public_form(json.loads(shown["workflow export"]))
+        listed = [w for w in json.loads(shown["GET /workflows"])["items"] if w["id"] == wid]
+        self.assert_public_form(listed[0])
+        # The secrets are still there: the run sends them.
+        run, got = self.run_once("shapes")
+        self.assertEqual(run["state"], "succeeded", run)
+        self.assert_sent(got)
+
+    def test_put_keeps_what_reads_back_as_set_and_replaces_or_clears_the_rest(self):
+        wid = self.create("put")["id"]
+        # The read-back form sent back unchanged keeps every secret.
+        doc = self.p.api_json("GET", "/workflows/" + wid)
+        self.assert_public_form(self.p.api_json("PUT", "/workflows/" + wid, doc))
+        run, got = self.run_once("put", 1)
+        self.assertEqual(run["state"], "succeeded", run)
+        self.assert_sent(got)
+        # New values replace them; {"set": false} and leaving out clear.
+        new_token, new_static = "new-" + uuid.uuid4().hex, "new-" + uuid.uuid4().hex
+        self.secrets.update(new_token=new_token, new_static=new_static)
+        n = {x["id"]: x for x in doc["nodes"]}
+        n["bearer"]["auth"] = {"type": "bearer", "token": new_token, "tokenSet": True}
+        n["static"]["headers"]["Authorization"] = "Bearer " + new_static
+        n["static"]["headers"]["Cookie"] = {"set": False}
+        del n["static"]["headers"]["X-Api-Key"]
+        out = self.p.api_json("PUT", "/workflows/" + wid, doc)
+        self.assert_no_secret("PUT answer", json.dumps(out))
+        out_n = {x["id"]: x for x in out["nodes"]}
+        self.assertEqual(out_n["bearer"]["auth"], {"type": "bearer", "tokenSet": True})
+        self.assertEqual(out_n["static"]["headers"], {
+            "Content-Type": "application/json", "Authorization": {"set": True},
+            "Proxy-Authorization": {"set": True}, "X-Plain": "plain-{{ request.body.n }}"})
+        run, got = self.run_once("put", 2)
+        self.assertEqual(run["state"], "succeeded", run)
+        self.assertEqual(got["bearer"].headers["Authorization"], "Bearer " + new_token)
+        self.assertEqual(got["static"].headers["Authorization"], "Bearer " + new_static)
+        self.assertEqual(got["static"].headers["Proxy-Authorization"],
+                         "Basic " + self.secrets["proxy"])
+        self.assertIsNone(got["static"].headers.get("Cookie"))
+        self.assertIsNone(got["static"].headers.get("X-Api-Key"))
+        # Set with nothing stored: another auth type, a renamed node, a new
+        # workflow. Refused naming the node and the field; nothing changes.
+        bad = json.loads(json.dumps(doc))
+        {x["id"]: x for x in bad["nodes"]}["bearer"]["auth"] = {
+            "type": "header", "name": "X-K", "valueSet": True}
+        r = self.p.api("PUT", "/workflows/" + wid, bad)
+        self.assertEqual(r.status, 400, r)
+        self.assertEqual(r.json()["error"], "invalid_workflow")
+        self.assertIn("nodes.bearer: auth: value: valueSet", r.json()["message"])
+        bad = json.loads(json.dumps(doc))
+        {x["id"]: x for x in bad["nodes"]}["header"]["id"] = "renamed"
+        bad["edges"] = [[a if a != "header" else "renamed", b if b != "header" else "renamed"]
+                        for a, b in bad["edges"]]
+        r = self.p.api("PUT", "/workflows/" + wid, bad)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("nodes.renamed: headers.X-Token", r.json()["message"])
+        r = self.p.api("POST", "/workflows", doc)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("nodes.static: headers.Proxy-Authorization", r.json()["message"])
+        self.assertIn("never exported", r.json()["message"])
+        # A secret left out of an auth that needs one: refused, not emptied.
+        bad = json.loads(json.dumps(doc))
+        {x["id"]: x for x in bad["nodes"]}["bearer"]["auth"] = {"type": "bearer"}
+        r = self.p.api("PUT", "/workflows/" + wid, bad)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("nodes.bearer: auth", r.json()["message"])
+        run, got = self.run_once("put", 3)
+        self.assertEqual(got["bearer"].headers["Authorization"], "Bearer " + new_token)
+
+    def test_export_then_import_keeps_secrets_here_and_refuses_them_elsewhere(self):
+        wid = self.create("export")["id"]
+        r = self.p.server.ctl("workflow", "export", wid, json_out=False)
+        exported = r.stdout
+        self.assert_no_secret("workflow export", exported)
+        self.assertIn(b"not exported", r.stderr)
+        path = os.path.join(self.p.server.tmp, "export.json")
+        with open(path, "wb") as f:
+            f.write(exported)
+        r = self.p.server.ctl("workflow", "import", path, json_out=False)
+        self.assertIn(("replaced workflow " + wid).encode(), r.stdout)
+        run, got = self.run_once("export")
+        self.assertEqual(run["state"], "succeeded", run)
+        self.assert_sent(got)
+        # Another data directory has nothing to keep: refused, one line.
+        other = os.path.join(self.p.server.tmp, "other")
+        conf = os.path.join(self.p.server.tmp, "other.conf")
+        with open(self.p.server.conf_path) as f, open(conf, "w") as g:
+            for line in f:
+                g.write("data_dir = %s\n" % other if line.startswith("data_dir") else line)
+        ctl = [harness.INCOMINGCTL, "--conf", conf]
+        self.assertEqual(harness.run(ctl + ["init"]).returncode, 0)
+        r = harness.run(ctl + ["workflow", "import", path])
+        self.assertEqual(r.returncode, 1, r)
+        err = r.stderr.decode()
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("never exported", err)
+        self.assertIn("nodes.static: headers.Authorization", err)
+
+    def test_runs_redact_credential_headers_and_url_userinfo(self):
+        s = self.secrets
+        self.create("runs")
+        userinfo = Product.outgoing(
+            "userinfo", self.url("/runs/userinfo").replace("http://",
+                                                           "http://bob:%s@" % s["urlpw"]),
+            body="{}")
+        self.p.workflow(self.integ["id"], [userinfo], name="userinfo")
+        ev = self.p.post_event(self.integ, {"n": 7})
+        runs = self.p.wait_runs(ev, n=2)
+        self.assertEqual([r["state"] for r in runs], ["succeeded", "succeeded"], runs)
+        # libcurl sent the userinfo as Basic authentication.
+        import base64
+        sent = self.sink.received("/runs/userinfo")[0]
+        self.assertEqual(sent.headers["Authorization"],
+                         "Basic " + base64.b64encode(("bob:" + s["urlpw"]).encode()).decode())
+        texts = {
+            "GET /runs": self.p.api("GET", "/runs?limit=500").body,
+            "GET /events/{id}": self.p.api("GET", "/events/" + ev).body,
+            "runner.log": self.p.runner_log(),
+            "runs list --json": self.p.server.ctl("runs", "list", "--event", ev).stdout,
+            "events show": self.p.server.ctl("events", "show", ev).stdout,
+        }
+        for r in runs:
+            texts["GET /runs/" + r["name"]] = self.p.api("GET", "/runs/" + r["id"]).body
+            texts["runs show " + r["name"]] = self.p.server.ctl("runs", "show", r["id"]).stdout
+        for where, text in texts.items():
+            self.assert_no_secret(where, text)
+        by = {r["name"]: r for r in runs}
+        heads = {a["node"]: a["request"]["headers"] for a in by["act.static"]["attempts"]}
+        for name in ("Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key"):
+            self.assertEqual(heads["static"][name], "[redacted]", heads["static"])
+        self.assertEqual(heads["static"]["X-Plain"], "plain-7")
+        self.assertEqual(heads["static"]["Content-Type"], "application/json")
+        self.assertEqual(heads["basic"]["Authorization"], "[redacted]")
+        self.assertEqual(heads["bearer"]["Authorization"], "[redacted]")
+        self.assertEqual(heads["header"]["X-Token"], "[redacted]")
+        attempt = by["act.userinfo"]["attempts"][0]
+        self.assertEqual(attempt["request"]["url"],
+                         self.url("/runs/userinfo").replace("http://", "http://[redacted]@"))
+
+
+class HttpFramingTest(unittest.TestCase):
+    """Issue 11 item 6: hop-by-hop and framing headers and templated or
+    malformed header names are refused at save, naming the node and the
+    header; a rendered header value with a control character fails the run
+    before anything is sent."""
+
+    FRAMING = ("Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "TE",
+               "Trailer", "Upgrade", "Proxy-Connection", "Expect", "transfer-encoding",
+               "content-length", "HOST")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.p = Product()
+        cls.sink = Sink().start()
+        try:
+            cls.integ = cls.p.integration("framing")
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sink.stop()
+        cls.p.stop()
+
+    def url(self, path):
+        return self.sink.url + path
+
+    def refused(self, node, *needles, method="POST", path="/workflows"):
+        r = self.p.api(method, path, Product.document(self.integ["id"], [node]))
+        self.assertEqual(r.status, 400, r)
+        self.assertEqual(r.json()["error"], "invalid_workflow", r.json())
+        for n in needles:
+            self.assertIn(n, r.json()["message"])
+        return r.json()["message"]
+
+    def test_hop_by_hop_and_framing_headers_are_refused_at_save(self):
+        good = self.p.workflow(self.integ["id"],
+                               [Product.outgoing("send", self.url("/framing"), body="{}")],
+                               publish=False)
+        for name in self.FRAMING:
+            node = Product.outgoing("send", self.url("/framing"), body="{}",
+                                    headers={"Content-Type": "application/json", name: "5"})
+            msg = self.refused(node, "nodes.send: headers.%s:" % name, "framing header")
+            self.refused(node, "nodes.send: headers.%s:" % name, method="PUT",
+                         path="/workflows/" + good["id"])
+            self.assertIn(name, msg)
+        # The header an auth sets is held to the same rule.
+        node = Product.outgoing("send", self.url("/framing"), body="{}",
+                                auth={"type": "header", "name": "Transfer-Encoding",
+                                      "value": "chunked"})
+        self.refused(node, "nodes.send: auth: name:", "Transfer-Encoding")
+        self.assertEqual(self.sink.received("/framing"), [])
+
+    def test_header_names_are_fixed_tokens(self):
+        for name in ("X-{{ request.body.name }}", "{{ request.body.h }}", "X Name", "X:Y", "",
+                     "X-\u00e9", "X-Name\r\nX-Injected", "(x)"):
+            node = Product.outgoing("send", self.url("/names"), body="{}",
+                                    headers={name: "v"})
+            self.refused(node, "nodes.send: headers.", "fixed text")
+        node = Product.outgoing("send", self.url("/names"), body="{}",
+                                auth={"type": "header", "name": "X {{ a }}", "value": "v"})
+        self.refused(node, "nodes.send: auth: name:")
+
+    def test_static_control_characters_are_refused_at_save(self):
+        for value in ("a\x01b", "a\x7fb", "a\u2028b", "a\u0085b", "a\x0bb", "a\rb"):
+            node = Product.outgoing("send", self.url("/static"), body="{}",
+                                    headers={"X-Name": value})
+            self.refused(node, "nodes.send: headers.X-Name:", "control character")
+        node = Product.outgoing("send", self.url("/static"), body="{}",
+                                auth={"type": "bearer", "token": "tok\x01en"})
+        self.refused(node, "nodes.send: auth: token:", "U+0001")
+        node = Product.outgoing("send", self.url("/static"), body="{}",
+                                auth={"type": "header", "name": "X-K", "value": "v\u2029"})
+        self.refused(node, "nodes.send: auth: value:", "U+2029")
+        # A tab is fine.
+        ok = Product.outgoing("send", self.url("/static"), body="{}",
+                              headers={"X-Name": "a\tb"})
+        self.p.api_json("POST", "/workflows", Product.document(self.integ["id"], [ok]), 201)
+
+    def test_rendered_control_characters_fail_the_run_with_nothing_sent(self):
+        integ = self.p.integration("framing-run-%s" % uuid.uuid4().hex[:8])
+        node = Product.outgoing("send", self.url("/ctl"), body="{}",
+                                headers={"Content-Type": "application/json",
+                                         "X-Name": "n={{ request.body.name }}"})
+        self.p.workflow(integ["id"], [node])
+        for ch, cp in (("\x01", "U+0001"), ("\x7f", "U+007F"), ("\x1b", "U+001B"),
+                       ("\x0b", "U+000B"), ("\u0085", "U+0085"), ("\u2028", "U+2028"),
+                       ("\u2029", "U+2029"), ("\u009f", "U+009F")):
+            ev = self.p.post_event(integ, {"name": "evil" + ch + "X-Injected: 1"})
+            run = self.p.wait_runs(ev)[0]
+            self.assertEqual(run["state"], "failed", run)
+            self.assertEqual(len(run["attempts"]), 1, run)
+            err = run["attempts"][0].get("error", "")
+            self.assertIn("headers.X-Name", err)
+            self.assertIn("control character (%s)" % cp, err)
+            self.assertIn("nothing was sent", err)
+        time.sleep(0.3)
+        self.assertEqual(self.sink.received("/ctl"), [])
+        # A tab and ordinary Unicode pass.
+        ev = self.p.post_event(integ, {"name": "a\tb za\u017c\u00f3\u0142\u0107"})
+        run = self.p.wait_runs(ev)[0]
+        self.assertEqual(run["state"], "succeeded", run)
+        got = self.sink.received("/ctl")[0].headers["X-Name"]  # decoded as Latin-1
+        self.assertEqual(got.encode("latin-1").decode("utf-8"),
+                         "n=a\tb za\u017c\u00f3\u0142\u0107")
+
+
 if __name__ == "__main__":
     harness.main()
