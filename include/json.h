@@ -40,6 +40,10 @@ int json_parse(const char *text, size_t len, int max_depth, cJSON **out, struct 
 int json_print(const cJSON *item, struct buf *out);
 /* Pretty form (2-space indent) for people. */
 int json_print_pretty(const cJSON *item, struct buf *out);
+/* The pretty form of an item nested level deep in a document being printed
+ * piece by piece: its inner lines are indented by 2 * (level + 1) spaces
+ * and its closing bracket by 2 * level (the first line is not indented). */
+int json_print_pretty_at(const cJSON *item, int level, struct buf *out);
 /* Appends s (len bytes, UTF-8) as a quoted JSON string. Invalid UTF-8 bytes
  * and NUL bytes become U+FFFD so the output is always JSON that json_parse
  * accepts. */

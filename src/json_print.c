@@ -177,6 +177,11 @@ int json_print_pretty(const cJSON *item, struct buf *out)
     return print_value(item, out, 1, 0);
 }
 
+int json_print_pretty_at(const cJSON *item, int level, struct buf *out)
+{
+    return print_value(item, out, 1, level < 0 ? 0 : level);
+}
+
 char *json_to_string(const cJSON *item)
 {
     struct buf b;
