@@ -52,6 +52,10 @@ int json_print_string(const char *s, size_t len, struct buf *out);
  * byte and every NUL replaced by U+FFFD: the result is valid UTF-8 without
  * NULs. Returns a buf status. */
 int json_utf8_repair(const char *s, size_t len, struct buf *out);
+/* A node printed as the len bytes of text, which the caller has checked to
+ * be one JSON value without NUL bytes (cJSON_Raw; printers copy it as is).
+ * Caller frees with cJSON_Delete; NULL on OOM. */
+cJSON *json_raw(const char *text, size_t len);
 /* Convenience: compact text of item, malloc'd (caller frees), NULL on OOM. */
 char *json_to_string(const cJSON *item);
 
