@@ -16,9 +16,7 @@ is killed long before it hurts the machine, and the test fails."""
 
 import json
 import os
-import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -31,17 +29,6 @@ MANY = 1101  # three pages of 500
 EVENTS = 7  # four pages of 2
 CTL_TIMEOUT = 30.0
 CTL_MAX_RSS_KB = 512 * 1024
-
-
-def rss_kb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 class Paging(unittest.TestCase):
@@ -66,32 +53,10 @@ class Paging(unittest.TestCase):
         longer than CTL_TIMEOUT or grows past CTL_MAX_RSS_KB."""
         argv = [harness.INCOMINGCTL, "--conf", self.server.conf_path]
         argv += (["--json"] if json_out else []) + list(args)
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-        out = {}
-        readers = [threading.Thread(target=lambda n, f: out.__setitem__(n, f.read()),
-                                    args=(n, f)) for n, f in (("o", p.stdout), ("e", p.stderr))]
-        for t in readers:
-            t.start()
-        deadline, peak, why = time.time() + CTL_TIMEOUT, 0, None
-        while p.poll() is None:
-            peak = max(peak, rss_kb(p.pid))
-            if peak > CTL_MAX_RSS_KB:
-                why = "grew to %d kB" % peak
-            elif time.time() > deadline:
-                why = "ran longer than %.0f s" % CTL_TIMEOUT
-            if why:
-                p.kill()
-                break
-            time.sleep(0.02)
-        p.wait()
-        for t in readers:
-            t.join()
-        p.stdout.close()
-        p.stderr.close()
-        self.assertIsNone(why, "incomingctl %s %s" % (" ".join(args), why))
-        self.assertEqual(p.returncode, 0, "incomingctl %s: %s" % (" ".join(args), out["e"]))
-        return out["o"].decode("utf-8")
+        r = harness.run_watched(argv, CTL_TIMEOUT, CTL_MAX_RSS_KB)
+        self.assertIsNone(r.why, "incomingctl %s %s" % (" ".join(args), r.why))
+        self.assertEqual(r.returncode, 0, "incomingctl %s: %s" % (" ".join(args), r.stderr))
+        return r.stdout.decode("utf-8")
 
     def assert_once(self, listed, expected, what):
         dups = sorted({x for x in listed if listed.count(x) > 1})
