@@ -95,7 +95,9 @@ typedef int (*ctl_page_fn)(struct ctl *c, const char *cursor, int limit, cJSON *
 typedef void (*ctl_row_fn)(const cJSON *item);
 /* "CMD [--limit N] [--cursor ID]": one page with --limit, else every page
  * (so the result is complete), printed as {"items", "next"?} with --json or
- * as header plus rows. Returns an exit code. */
+ * as header plus rows. Each page is printed as it is read, so memory holds
+ * one page whatever the size of the collection; a failure half-way leaves
+ * what was printed and returns CTL_USER. Returns an exit code. */
 int ctl_list(struct ctl *c, const char *cmd, int argc, char **argv, ctl_page_fn page,
              const char *header, ctl_row_fn row);
 

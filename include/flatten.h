@@ -27,10 +27,44 @@ struct flat_list {
     size_t cap;
 };
 
+enum flatten_status {
+    FLATTEN_OK = 0,
+    FLATTEN_NOMEM = -1,
+    FLATTEN_INVALID = -2,  /* flatten_text: the text is not JSON */
+    FLATTEN_DUPLICATE = -3 /* flatten_text: an object repeats a member name */
+};
+
+/* One leaf as a walk reports it. Every pointer is borrowed for the call. */
+struct flat_leaf {
+    const char *key; /* NUL-terminated too */
+    size_t key_len;
+    enum flat_type type;
+    const char *value; /* the leaf as JSON text */
+    size_t value_len;
+};
+/* Receives the leaves in document order: 0 goes on, anything else stops the
+ * walk, which returns it (use positive values for a sink's own reasons). */
+typedef int (*flatten_sink)(void *arg, const struct flat_leaf *leaf);
+
 /* Flattens root (an object or array; a scalar or empty root gives one item
  * with key ""). out needs no initialisation; the caller frees it with
  * flat_list_free. Returns 0, or -1 on OOM (out is then freed). */
 int flatten(const cJSON *root, struct flat_list *out);
+/* The leaves of root, as flatten lists them, handed to sink one by one
+ * (nothing is kept). Returns 0, FLATTEN_NOMEM or sink's return. */
+int flatten_each(const cJSON *root, flatten_sink sink, void *arg);
+/* The leaves of len bytes of JSON text without building a tree: memory is
+ * the current key plus 8 bytes per member of the objects open at a time
+ * (all bounded by len). For text without duplicate member names the leaves
+ * are those of json_parse + flatten_each, except that values are the
+ * tokens as the text writes them ("\u00e9" stays escaped; numbers are the
+ * same either way). An object that repeats a name gives FLATTEN_DUPLICATE
+ * when it closes, after some of its leaves went to sink: they are wrong
+ * ("last wins, first position kept" needs the whole object), so the caller
+ * discards what it got and uses json_parse + flatten_each. Returns 0,
+ * FLATTEN_INVALID (not JSON, or nested deeper than max_depth),
+ * FLATTEN_DUPLICATE, FLATTEN_NOMEM or sink's return. */
+int flatten_text(const char *text, size_t len, int max_depth, flatten_sink sink, void *arg);
 void flat_list_free(struct flat_list *l); /* l may be NULL */
 /* "string", "number", "boolean", "null", "object", "array". */
 const char *flat_type_name(enum flat_type t);

@@ -40,6 +40,10 @@ int json_parse(const char *text, size_t len, int max_depth, cJSON **out, struct 
 int json_print(const cJSON *item, struct buf *out);
 /* Pretty form (2-space indent) for people. */
 int json_print_pretty(const cJSON *item, struct buf *out);
+/* The pretty form of an item nested level deep in a document being printed
+ * piece by piece: its inner lines are indented by 2 * (level + 1) spaces
+ * and its closing bracket by 2 * level (the first line is not indented). */
+int json_print_pretty_at(const cJSON *item, int level, struct buf *out);
 /* Appends s (len bytes, UTF-8) as a quoted JSON string. Invalid UTF-8 bytes
  * and NUL bytes become U+FFFD so the output is always JSON that json_parse
  * accepts. */
@@ -48,6 +52,10 @@ int json_print_string(const char *s, size_t len, struct buf *out);
  * byte and every NUL replaced by U+FFFD: the result is valid UTF-8 without
  * NULs. Returns a buf status. */
 int json_utf8_repair(const char *s, size_t len, struct buf *out);
+/* A node printed as the len bytes of text, which the caller has checked to
+ * be one JSON value without NUL bytes (cJSON_Raw; printers copy it as is).
+ * Caller frees with cJSON_Delete; NULL on OOM. */
+cJSON *json_raw(const char *text, size_t len);
 /* Convenience: compact text of item, malloc'd (caller frees), NULL on OOM. */
 char *json_to_string(const cJSON *item);
 

@@ -10,6 +10,7 @@
 #include "session.h"
 #include "store.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -231,4 +232,11 @@ void api_handle(struct http_request *req, const char *rest, struct router_result
         http_send_error(req, 404, "not_found", "no such route", NULL);
 out:
     cJSON_Delete(c.body);
+    /* A call may have held megabytes for a moment (a 1 MiB body parsed, a
+     * page of 500 events, one event's envelope); glibc keeps freed heap
+     * below any chunk still in use, so a responder would stay at its peak
+     * for the rest of its life. Admin calls are rare next to sends, and
+     * the call costs 5 us with nothing to give back, some 200 us on a
+     * fragmented 2 MB heap (measured here). */
+    malloc_trim(0);
 }

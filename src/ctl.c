@@ -228,15 +228,118 @@ int ctl_read_input(const char *what, const char *path, struct buf *out)
 
 #define CTL_PAGE_MAX 500
 
+/* Output of a list printed page by page: memory holds one page at a time,
+ * whatever the size of the collection. */
+struct list_out {
+    int json;
+    int count; /* items printed so far */
+    const char *header;
+    ctl_row_fn row;
+};
+
+/* Prints one page's items (borrowed). Returns CTL_OK or CTL_USER. */
+static int list_out_items(struct list_out *o, const cJSON *items)
+{
+    const cJSON *it;
+    struct buf b;
+    int rc = BUF_OK;
+
+    if (!o->json) {
+        cJSON_ArrayForEach(it, items) o->row(it);
+        return CTL_OK;
+    }
+    buf_init(&b, (size_t)1 << 30);
+    cJSON_ArrayForEach(it, items)
+    {
+        buf_reset(&b);
+        rc = buf_puts(&b, o->count++ ? ",\n    " : "\n    ");
+        if (rc == BUF_OK)
+            rc = json_print_pretty_at(it, 2, &b);
+        if (rc != BUF_OK)
+            break;
+        fwrite(b.data, 1, b.len, stdout);
+    }
+    buf_free(&b);
+    return rc == BUF_OK ? CTL_OK : ctl_fail("cannot print the result: out of memory");
+}
+
+static void list_out_begin(struct list_out *o)
+{
+    if (o->json)
+        fputs("{\n  \"items\": [", stdout);
+    else
+        printf("%s\n", o->header);
+}
+
+/* Closes the list; next (may be "") is the cursor of the following page. */
+static int list_out_end(struct list_out *o, const char *next)
+{
+    struct buf b;
+    int rc = BUF_OK;
+
+    if (!o->json) {
+        if (next[0])
+            printf("more: --cursor %s\n", next);
+    } else {
+        fputs(o->count ? "\n  ]" : "]", stdout);
+        if (next[0]) {
+            buf_init(&b, 1024);
+            rc = json_print_string(next, strlen(next), &b);
+            if (rc == BUF_OK)
+                printf(",\n  \"next\": %s", b.data);
+            buf_free(&b);
+        }
+        fputs("\n}\n", stdout);
+    }
+    if (rc != BUF_OK)
+        return ctl_fail("cannot print the result: out of memory");
+    return fflush(stdout) == 0 ? CTL_OK : ctl_fail("cannot write the result");
+}
+
+/* Pages through the collection from cursor (one page when one_page is set)
+ * and prints each page as it arrives. The cursor handed to page() and the
+ * next one it writes are different buffers: page() clears its next before
+ * it reads its cursor, so one buffer for both restarted the listing from the
+ * first page forever (issue 11). A page that does not move the cursor
+ * stops the listing with an error rather than looping. */
+static int list_pages(struct ctl *c, const char *cmd, ctl_page_fn page, const char *cursor,
+                      int limit, int one_page, struct list_out *o)
+{
+    char cur[64], next[64] = "";
+    cJSON *items;
+    int rc = CTL_OK;
+
+    snprintf(cur, sizeof(cur), "%s", cursor ? cursor : "");
+    list_out_begin(o);
+    for (;;) {
+        items = NULL;
+        if (page(c, cur, limit, &items, next) != 0) {
+            cJSON_Delete(items);
+            return ctl_fail("%s: cannot read from %s", cmd, c->cfg.data_dir);
+        }
+        rc = list_out_items(o, items);
+        cJSON_Delete(items);
+        if (rc != CTL_OK || one_page || next[0] == '\0')
+            break;
+        if (strcmp(next, cur) == 0)
+            return ctl_fail("%s: the listing does not move past %s", cmd, cur);
+        memcpy(cur, next, sizeof(cur));
+        next[0] = '\0';
+    }
+    if (rc == CTL_OK)
+        rc = list_out_end(o, one_page ? next : "");
+    return rc;
+}
+
 int ctl_list(struct ctl *c, const char *cmd, int argc, char **argv, ctl_page_fn page,
              const char *header, ctl_row_fn row)
 {
     const char *limit_s = NULL, *cursor = NULL;
     const struct ctl_opt opts[] = {
         {"limit", &limit_s, NULL}, {"cursor", &cursor, NULL}, {NULL, NULL, NULL}};
-    char *pos[1], next[64] = "", key[37];
+    char *pos[1], key[37];
     long long limit = CTL_PAGE_MAX;
-    cJSON *all, *items, *it;
+    struct list_out o = {0};
     int n, rc;
 
     rc = ctl_parse(c, cmd, argc, argv, opts, pos, 0, 0, &n);
@@ -248,24 +351,9 @@ int ctl_list(struct ctl *c, const char *cmd, int argc, char **argv, ctl_page_fn 
         rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
-    if ((all = cJSON_CreateArray()) == NULL)
-        return ctl_fail("out of memory");
-    do {
-        items = NULL;
-        if (page(c, next[0] ? next : cursor, (int)limit, &items, next) != 0)
-            rc = ctl_fail("%s: cannot read from %s", cmd, c->cfg.data_dir);
-        while (rc == CTL_OK && cJSON_GetArraySize(items) > 0)
-            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(items, 0));
-        cJSON_Delete(items);
-    } while (rc == CTL_OK && limit_s == NULL && next[0]);
-    if (rc == CTL_OK && c->json) {
-        rc = ctl_print_page(all, next);
-    } else if (rc == CTL_OK) {
-        printf("%s\n", header);
-        cJSON_ArrayForEach(it, all) row(it);
-        if (next[0])
-            printf("more: --cursor %s\n", next);
-    }
-    cJSON_Delete(all);
-    return rc;
+    o.json = c->json;
+    o.header = header;
+    o.row = row;
+    return list_pages(c, cmd, page, cursor && *cursor ? key : NULL, (int)limit, limit_s != NULL,
+                      &o);
 }

@@ -10,20 +10,29 @@
 #include "run.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define EXCERPT_LEN 60
 
+/* One row: id, time and the start of the body (a truncated body's raw is
+ * a string of its first bytes, shown as they are). */
 static void print_event_row(const cJSON *item)
 {
     const char *id = json_get_string(item, "eventId");
-    char when[40], *raw = json_to_string(json_get(item, "raw"));
+    const cJSON *rv = json_get(item, "raw");
+    int cut = cJSON_IsTrue(json_get(item, "rawTruncated")) && cJSON_IsString(rv);
+    char when[40], *raw = cut ? strdup(rv->valuestring) : json_to_string(rv);
     size_t len = raw ? strlen(raw) : 0;
+
+    for (char *p = raw; cut && p && *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
 
     ctl_format_time(json_get_ll(item, "time", 0), when, sizeof(when));
     printf("%-36s  %-24s  %.*s%s\n", id ? id : "?", when, EXCERPT_LEN, raw ? raw : "",
            len > EXCERPT_LEN ? "..." : "");
-    cJSON_free(raw);
+    free(raw);
 }
 
 static int list(struct ctl *c, int argc, char **argv)
@@ -94,6 +103,29 @@ static void print_runs(const cJSON *runs)
     }
 }
 
+/* The envelope for people: pretty, though GET gives it as stored. */
+static int print_envelope(const cJSON *event, struct buf *pretty)
+{
+    cJSON *tree = NULL;
+    int rc;
+
+    if (cJSON_IsRaw(event) &&
+        json_parse(event->valuestring, strlen(event->valuestring), 1024, &tree, NULL) == 0)
+        event = tree;
+    rc = json_print_pretty(event, pretty);
+    cJSON_Delete(tree);
+    return rc;
+}
+
+static void print_flattened(const cJSON *doc)
+{
+    ctl_print_flat_table(json_get(doc, "flattened"));
+    if (cJSON_IsTrue(json_get(doc, "flattenedTruncated")))
+        printf("(the first %d of %lld parameters)\n",
+               cJSON_GetArraySize(json_get(doc, "flattened")),
+               json_get_ll(doc, "flattenedCount", 0));
+}
+
 static int show(struct ctl *c, int argc, char **argv)
 {
     char *pos[1], id[37], err[256];
@@ -120,11 +152,11 @@ static int show(struct ctl *c, int argc, char **argv)
         return rc;
     }
     buf_init(&pretty, (size_t)1 << 30);
-    if (json_print_pretty(json_get(doc, "event"), &pretty) != BUF_OK) {
+    if (print_envelope(json_get(doc, "event"), &pretty) != BUF_OK) {
         rc = ctl_fail("out of memory");
     } else {
         printf("Event %s\n%s\n\nFlattened parameters:\n", id, buf_str(&pretty));
-        ctl_print_flat_table(json_get(doc, "flattened"));
+        print_flattened(doc);
         print_runs(json_get(doc, "runs"));
     }
     buf_free(&pretty);

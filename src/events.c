@@ -6,7 +6,6 @@
 
 #include "b64.h"
 #include "buf.h"
-#include "flatten.h"
 #include "json.h"
 #include "log.h"
 #include "store_event.h"
@@ -52,42 +51,6 @@ static int key_cmp_desc(const void *a, const void *b)
 int events_envelope(const struct store_event *ev, cJSON **out, struct json_error *err)
 {
     return json_parse(ev->envelope, ev->envelope_len, ENVELOPE_MAX_DEPTH, out, err) == 0 ? 0 : -1;
-}
-
-cJSON *events_item(const struct store_event *ev)
-{
-    struct flat_list fl = {0};
-    cJSON *env = NULL, *item = NULL, *flat = NULL, *body;
-
-    if (events_envelope(ev, &env, NULL) != 0) {
-        LOG_ERR("event %s: stored envelope does not parse", ev->event_id);
-        return NULL;
-    }
-    if (flatten(env, &fl) != 0)
-        goto out;
-    flat = flatten_to_json(&fl);
-    item = cJSON_CreateObject();
-    body = cJSON_DetachItemFromObjectCaseSensitive(env, "body");
-    if (body == NULL)
-        body = cJSON_CreateNull();
-    if (flat == NULL || item == NULL || body == NULL ||
-        !cJSON_AddStringToObject(item, "eventId", ev->event_id) ||
-        !cJSON_AddItemToObject(item, "time", json_number_from_ll(ev->time_ms))) {
-        cJSON_Delete(body);
-        goto fail;
-    }
-    cJSON_AddItemToObject(item, "flattened", flat);
-    flat = NULL;
-    cJSON_AddItemToObject(item, "raw", body);
-    goto out;
-fail:
-    cJSON_Delete(item);
-    item = NULL;
-out:
-    cJSON_Delete(flat);
-    flat_list_free(&fl);
-    cJSON_Delete(env);
-    return item;
 }
 
 struct list_arg {
@@ -324,34 +287,10 @@ static int get_fn(struct store_txn *t, void *arg)
     return store_event_get(t, a->id, &a->ev, &a->rec);
 }
 
-/* {"event": envelope, "flattened": [...], "runs": []} of a parsed envelope. */
-static cJSON *event_document(cJSON *env)
-{
-    struct flat_list fl = {0};
-    cJSON *doc = cJSON_CreateObject(), *flat = NULL, *runs = cJSON_CreateArray();
-
-    if (doc == NULL || runs == NULL || flatten(env, &fl) != 0)
-        goto fail;
-    flat = flatten_to_json(&fl);
-    flat_list_free(&fl);
-    if (flat == NULL)
-        goto fail;
-    cJSON_AddItemToObject(doc, "event", env);
-    cJSON_AddItemToObject(doc, "flattened", flat);
-    cJSON_AddItemToObject(doc, "runs", runs);
-    return doc;
-fail:
-    cJSON_Delete(runs);
-    cJSON_Delete(doc);
-    cJSON_Delete(env);
-    return NULL;
-}
-
 int events_get(struct store *s, const char *event_id, cJSON **out, char *err, size_t errlen)
 {
     char id[UUID_LEN + 1];
     struct get_arg a;
-    cJSON *env = NULL;
     int rc;
 
     *out = NULL;
@@ -369,14 +308,11 @@ int events_get(struct store *s, const char *event_id, cJSON **out, char *err, si
     } else if (rc != STORE_OK) {
         snprintf(err, errlen, "cannot read the event: %s", store_strerror(rc));
         rc = EVENTS_STORE;
-    } else if (events_envelope(&a.ev, &env, NULL) != 0) {
-        snprintf(err, errlen, "event %s: the stored envelope is damaged", id);
+    } else if (events_document(&a.ev, out) != 0) {
+        snprintf(err, errlen, "event %s: the stored envelope is damaged, or out of memory", id);
         rc = EVENTS_STORE;
     } else {
-        *out = event_document(env);
-        rc = *out ? EVENTS_OK : EVENTS_STORE;
-        if (rc != EVENTS_OK)
-            snprintf(err, errlen, "out of memory");
+        rc = EVENTS_OK;
     }
     buf_free(&a.rec);
     return rc;

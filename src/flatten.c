@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "flatten_internal.h"
 #include "json.h"
 
 /* Keys and values are bounded by the document they come from; this only
@@ -39,9 +40,7 @@ static int is_ident(const char *name, size_t len)
     return 1;
 }
 
-/* Appends the key segment for member name to key: bare at the start,
- * .name, or ["name"]. */
-static int put_member(struct buf *key, const char *name, size_t len)
+int flatten_put_member(struct buf *key, const char *name, size_t len)
 {
     int rc;
     if (is_ident(name, len)) {
@@ -57,67 +56,7 @@ static int put_member(struct buf *key, const char *name, size_t len)
     return rc == BUF_OK ? 0 : -1;
 }
 
-static int push(struct flat_list *l, const struct buf *key, enum flat_type t, char *value)
-{
-    struct flat_item *it;
-    char *k;
-
-    if (value == NULL)
-        return -1;
-    if (l->count == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 16;
-        struct flat_item *n = realloc(l->items, ncap * sizeof(*n));
-        if (n == NULL) {
-            free(value);
-            return -1;
-        }
-        l->items = n;
-        l->cap = ncap;
-    }
-    k = strdup(buf_str(key));
-    if (k == NULL) {
-        free(value);
-        return -1;
-    }
-    it = &l->items[l->count++];
-    it->key = k;
-    it->type = t;
-    it->value = value;
-    return 0;
-}
-
-/* One leaf: its type and its JSON text. */
-static int push_leaf(struct flat_list *l, const struct buf *key, const cJSON *item)
-{
-    char tmp[64];
-    struct buf v;
-
-    switch (item->type & 0xFF) {
-    case cJSON_String:
-        buf_init(&v, FLAT_TEXT_LIMIT);
-        if (json_print_string(item->valuestring ? item->valuestring : "",
-                              item->valuestring ? strlen(item->valuestring) : 0, &v) != BUF_OK) {
-            buf_free(&v);
-            return -1;
-        }
-        return push(l, key, FLAT_STRING, buf_take(&v));
-    case cJSON_Number:
-        return push(l, key, FLAT_NUMBER, strdup(json_number_text(item, tmp, sizeof(tmp))));
-    case cJSON_True:
-        return push(l, key, FLAT_BOOLEAN, strdup("true"));
-    case cJSON_False:
-        return push(l, key, FLAT_BOOLEAN, strdup("false"));
-    case cJSON_Object:
-        return push(l, key, FLAT_OBJECT, strdup("{}"));
-    case cJSON_Array:
-        return push(l, key, FLAT_ARRAY, strdup("[]"));
-    default:
-        return push(l, key, FLAT_NULL, strdup("null"));
-    }
-}
-
-/* Appends "[index]" without going through printf. */
-static int put_index(struct buf *key, size_t index)
+int flatten_put_index(struct buf *key, size_t index)
 {
     char tmp[32];
     size_t i = sizeof(tmp);
@@ -131,47 +70,132 @@ static int put_index(struct buf *key, size_t index)
     return buf_append(key, tmp + i, sizeof(tmp) - i) == BUF_OK ? 0 : -1;
 }
 
-/* Depth-first walk; key holds item's key and is restored before return. */
-static int walk(struct flat_list *l, struct buf *key, const cJSON *item)
+void flatten_key_truncate(struct buf *key, size_t len)
 {
-    size_t mark = key->len, index = 0;
+    key->len = len;
+    if (key->data != NULL)
+        key->data[len] = '\0';
+}
+
+/* A walk over a tree: the current key and a scratch buffer for the text of
+ * string leaves. */
+struct tree_walk {
+    struct buf key;
+    struct buf value;
+    flatten_sink sink;
+    void *arg;
+};
+
+static int leaf_literal(struct tree_walk *w, enum flat_type t, const char *text)
+{
+    struct flat_leaf leaf = {buf_str(&w->key), w->key.len, t, text, strlen(text)};
+    return w->sink(w->arg, &leaf);
+}
+
+/* One leaf: its type and its JSON text. */
+static int tree_leaf(struct tree_walk *w, const cJSON *item)
+{
+    char tmp[64];
+
+    switch (item->type & 0xFF) {
+    case cJSON_String:
+        buf_reset(&w->value);
+        if (json_print_string(item->valuestring ? item->valuestring : "",
+                              item->valuestring ? strlen(item->valuestring) : 0,
+                              &w->value) != BUF_OK)
+            return FLATTEN_NOMEM;
+        return leaf_literal(w, FLAT_STRING, buf_str(&w->value));
+    case cJSON_Number:
+        return leaf_literal(w, FLAT_NUMBER, json_number_text(item, tmp, sizeof(tmp)));
+    case cJSON_True:
+        return leaf_literal(w, FLAT_BOOLEAN, "true");
+    case cJSON_False:
+        return leaf_literal(w, FLAT_BOOLEAN, "false");
+    case cJSON_Object:
+        return leaf_literal(w, FLAT_OBJECT, "{}");
+    case cJSON_Array:
+        return leaf_literal(w, FLAT_ARRAY, "[]");
+    default:
+        return leaf_literal(w, FLAT_NULL, "null");
+    }
+}
+
+/* Depth-first walk; the key holds item's key and is restored before
+ * return. */
+static int tree_walk(struct tree_walk *w, const cJSON *item)
+{
+    size_t mark = w->key.len, index = 0;
     int is_obj = cJSON_IsObject(item);
 
     if ((!is_obj && !cJSON_IsArray(item)) || item->child == NULL)
-        return push_leaf(l, key, item);
+        return tree_leaf(w, item);
     for (const cJSON *c = item->child; c != NULL; c = c->next, index++) {
         int rc;
         if (is_obj) {
             const char *name = c->string ? c->string : "";
-            rc = put_member(key, name, strlen(name));
+            rc = flatten_put_member(&w->key, name, strlen(name)) == 0 ? 0 : FLATTEN_NOMEM;
         } else {
-            rc = put_index(key, index);
+            rc = flatten_put_index(&w->key, index) == 0 ? 0 : FLATTEN_NOMEM;
         }
         if (rc == 0)
-            rc = walk(l, key, c);
-        key->len = mark;
-        if (key->data != NULL)
-            key->data[mark] = '\0';
+            rc = tree_walk(w, c);
+        flatten_key_truncate(&w->key, mark);
         if (rc != 0)
-            return -1;
+            return rc;
     }
+    return 0;
+}
+
+int flatten_each(const cJSON *root, flatten_sink sink, void *arg)
+{
+    struct tree_walk w;
+    int rc;
+
+    if (root == NULL)
+        return 0;
+    buf_init(&w.key, FLAT_TEXT_LIMIT);
+    buf_init(&w.value, FLAT_TEXT_LIMIT);
+    w.sink = sink;
+    w.arg = arg;
+    rc = tree_walk(&w, root);
+    buf_free(&w.key);
+    buf_free(&w.value);
+    return rc;
+}
+
+/* The sink of flatten: a copy of every leaf into the list. */
+static int list_sink(void *arg, const struct flat_leaf *leaf)
+{
+    struct flat_list *l = arg;
+    struct flat_item *it;
+
+    if (l->count == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 16;
+        struct flat_item *n = realloc(l->items, ncap * sizeof(*n));
+        if (n == NULL)
+            return FLATTEN_NOMEM;
+        l->items = n;
+        l->cap = ncap;
+    }
+    it = &l->items[l->count];
+    it->key = strndup(leaf->key, leaf->key_len);
+    it->value = strndup(leaf->value, leaf->value_len);
+    it->type = leaf->type;
+    if (it->key == NULL || it->value == NULL) {
+        free(it->key);
+        free(it->value);
+        return FLATTEN_NOMEM;
+    }
+    l->count++;
     return 0;
 }
 
 int flatten(const cJSON *root, struct flat_list *out)
 {
-    struct buf key;
-    int rc;
-
     out->items = NULL;
     out->count = 0;
     out->cap = 0;
-    if (root == NULL)
-        return 0;
-    buf_init(&key, FLAT_TEXT_LIMIT);
-    rc = walk(out, &key, root);
-    buf_free(&key);
-    if (rc != 0) {
+    if (flatten_each(root, list_sink, out) != 0) {
         flat_list_free(out);
         return -1;
     }
@@ -269,7 +293,7 @@ static int canon_quoted(const char **p, struct buf *out)
     buf_init(&name, 1u << 20);
     rc = flatten_quoted_member(p, &name);
     if (rc == 0)
-        rc = put_member(out, buf_str(&name), name.len);
+        rc = flatten_put_member(out, buf_str(&name), name.len);
     buf_free(&name);
     return rc == 0 ? 0 : -1;
 }
@@ -305,7 +329,7 @@ static int canon_key(const char *key, struct buf *out)
             n = p;
             while (is_ident_char((unsigned char)*p))
                 p++;
-            if (!is_ident(n, (size_t)(p - n)) || put_member(out, n, (size_t)(p - n)) != 0)
+            if (!is_ident(n, (size_t)(p - n)) || flatten_put_member(out, n, (size_t)(p - n)) != 0)
                 return -1;
         }
     }

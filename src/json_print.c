@@ -177,6 +177,30 @@ int json_print_pretty(const cJSON *item, struct buf *out)
     return print_value(item, out, 1, 0);
 }
 
+int json_print_pretty_at(const cJSON *item, int level, struct buf *out)
+{
+    return print_value(item, out, 1, level < 0 ? 0 : level);
+}
+
+cJSON *json_raw(const char *text, size_t len)
+{
+    char *copy = malloc(len + 1);
+    cJSON *n;
+
+    if (copy == NULL)
+        return NULL;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    n = cJSON_CreateRaw(""); /* NULL would fail: cJSON copies the text */
+    if (n == NULL) {
+        free(copy);
+        return NULL;
+    }
+    cJSON_free(n->valuestring);
+    n->valuestring = copy;
+    return n;
+}
+
 char *json_to_string(const cJSON *item)
 {
     struct buf b;

@@ -15,8 +15,10 @@
 static char tmpdir[64];
 static struct config cfg;
 static struct store *st;
-static char integ_a[37], integ_b[37], integ_empty[37];
-static char ids[8][37]; /* ids[i] has time 1000 + i; 0..4 in a, 5..7 in b */
+static char integ_a[37], integ_b[37], integ_empty[37], integ_big[37];
+/* ids[i] has time 1000 + i; 0..4 in a, 5..7 in b; 8.. in big (bodies of
+ * their own) */
+static char ids[16][37];
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -44,16 +46,18 @@ static int put_fn(struct store_txn *t, void *arg)
     return store_event_put(t, arg);
 }
 
-/* Stores an envelope the way the responder does, with body {"n": i, ...}. */
-static int put_event(int i, const char *integ, long long time_ms)
+/* Stores an envelope around body the way the responder does. */
+static int put_body(int i, const char *integ, long long time_ms, const char *body)
 {
-    char env[512], body[128];
+    size_t cap = strlen(body) + 512;
+    char *env = malloc(cap);
     struct store_event ev;
-    const char *p;
+    int rc;
 
+    if (env == NULL)
+        return -1;
     snprintf(ids[i], 37, "00000000-0000-4000-8000-%012d", 100 + i);
-    snprintf(body, sizeof(body), "{\"n\": %d, \"big\": 9007199254740993, \"a-b\": [0.1]}", i);
-    snprintf(env, sizeof(env),
+    snprintf(env, cap,
              "{\"body\": %s, \"businessProfileId\": 1, \"endpointId\": "
              "\"eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee\", \"eventId\": \"%s\", \"headers\": "
              "{\"X-Request-Id\": \"r%d\"}, \"query\": {}, \"method\": \"POST\", \"time\": %lld}",
@@ -65,10 +69,72 @@ static int put_event(int i, const char *integ, long long time_ms)
     ev.time_ms = time_ms;
     ev.envelope = env;
     ev.envelope_len = strlen(env);
-    p = strstr(env, body);
-    ev.body_off = (uint32_t)(p - env);
+    ev.body_off = (uint32_t)strlen("{\"body\": ");
     ev.body_len = (uint32_t)strlen(body);
-    return store_txn_run(st, put_fn, &ev) == STORE_OK ? 0 : -1;
+    rc = store_txn_run(st, put_fn, &ev) == STORE_OK ? 0 : -1;
+    free(env);
+    return rc;
+}
+
+/* An envelope with body {"n": i, ...}. */
+static int put_event(int i, const char *integ, long long time_ms)
+{
+    char body[128];
+
+    snprintf(body, sizeof(body), "{\"n\": %d, \"big\": 9007199254740993, \"a-b\": [0.1]}", i);
+    return put_body(i, integ, time_ms, body);
+}
+
+/* Leaves of the envelope around a body (businessProfileId, endpointId,
+ * eventId, headers["X-Request-Id"], query, method, time). */
+#define ENVELOPE_LEAVES 7
+
+/* A body of n copies of {"a":[]} in an array: n leaves. */
+static char *many_small(int n)
+{
+    char *b = malloc((size_t)n * 9 + 3);
+    size_t len = 0;
+
+    if (b == NULL)
+        return NULL;
+    b[len++] = '[';
+    for (int i = 0; i < n; i++) {
+        memcpy(b + len, i ? ",{\"a\":[]}" : "{\"a\":[]}", i ? 9 : 8);
+        len += i ? 9 : 8;
+    }
+    b[len++] = ']';
+    b[len] = '\0';
+    return b;
+}
+
+/* The big integration's events: 8 many small containers, 9 repeated
+ * names, 10 a cut that falls inside a UTF-8 character, 11 a long string
+ * before short leaves. */
+static int put_big_events(void)
+{
+    char *many = many_small(3000), text[4096];
+    int rc = many ? put_body(8, integ_big, 2000, many) : -1;
+    size_t len;
+
+    free(many);
+    if (rc == 0)
+        rc = put_body(9, integ_big, 2001, "{\"a\": {\"x\": 1}, \"b\": 2, \"a\": {\"y\": 3}}");
+    /* "[\" " then 'é' (2 bytes) up to past the excerpt: byte 2048 of the
+     * body is the second byte of a character. */
+    len = (size_t)snprintf(text, sizeof(text), "[\" ");
+    while (len < 2100) {
+        memcpy(text + len, "\xc3\xa9", 2);
+        len += 2;
+    }
+    memcpy(text + len, "\"]", 3);
+    if (rc == 0)
+        rc = put_body(10, integ_big, 2002, text);
+    len = (size_t)snprintf(text, sizeof(text), "{\"s\": \"");
+    memset(text + len, 'x', 3000);
+    snprintf(text + len + 3000, sizeof(text) - len - 3000, "\", \"t\": 1, \"u\": 2}");
+    if (rc == 0)
+        rc = put_body(11, integ_big, 2003, text);
+    return rc;
 }
 
 static int setup(void)
@@ -86,7 +152,8 @@ static int setup(void)
     }
     /* Interleaved times; events 3 and 4 share a time (ties go by id). */
     if (make_integration(integ_a) != 0 || make_integration(integ_b) != 0 ||
-        make_integration(integ_empty) != 0 || put_event(0, integ_a, 1000) != 0 ||
+        make_integration(integ_empty) != 0 || make_integration(integ_big) != 0 ||
+        put_big_events() != 0 || put_event(0, integ_a, 1000) != 0 ||
         put_event(1, integ_a, 1001) != 0 || put_event(2, integ_a, 1002) != 0 ||
         put_event(3, integ_a, 1004) != 0 || put_event(4, integ_a, 1004) != 0 ||
         put_event(5, integ_b, 1003) != 0 || put_event(6, integ_b, 1005) != 0 ||
@@ -150,11 +217,12 @@ static void events_list_should_merge_every_integration(void)
     char order[16];
     int pages;
 
+    /* The big integration's events (8..11, shown as 8 9 : ;) are newest. */
     walk(NULL, 0, order, sizeof(order), &pages);
-    CU_ASSERT_STRING_EQUAL(order, "64352107");
+    CU_ASSERT_STRING_EQUAL(order, ";:9864352107");
     walk(NULL, 3, order, sizeof(order), &pages);
-    CU_ASSERT_STRING_EQUAL(order, "64352107");
-    CU_ASSERT_EQUAL(pages, 3);
+    CU_ASSERT_STRING_EQUAL(order, ";:9864352107");
+    CU_ASSERT_EQUAL(pages, 4);
 }
 
 static void events_list_items_should_hold_id_time_flattened_and_raw(void)
@@ -193,24 +261,151 @@ static void events_list_items_should_hold_id_time_flattened_and_raw(void)
             found |= 4;
     }
     CU_ASSERT_EQUAL(found, 7);
-    CU_ASSERT_EQUAL(cJSON_GetArraySize(first), 4);
+    CU_ASSERT_EQUAL(json_get_ll(first, "flattenedCount", 0), 3 + ENVELOPE_LEAVES);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(flat), 3 + ENVELOPE_LEAVES);
+    CU_ASSERT(cJSON_IsFalse(json_get(first, "flattenedTruncated")));
+    CU_ASSERT_EQUAL(json_get_ll(first, "rawBytes", 0), 47);
+    CU_ASSERT(cJSON_IsFalse(json_get(first, "rawTruncated")));
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(first), 8);
     cJSON_Delete(items);
+}
+
+/* The list item of event i (of the big integration), as a page gives it. */
+static cJSON *big_item(int i)
+{
+    char next[EVENTS_CURSOR_LEN], err[256];
+    cJSON *items = NULL, *it, *found = NULL;
+
+    CU_ASSERT_EQUAL_FATAL(events_list(st, integ_big, NULL, 0, &items, next, err, sizeof(err)),
+                          EVENTS_OK);
+    cJSON_ArrayForEach(it, items) if (strcmp(json_get_string(it, "eventId"), ids[i]) == 0) found =
+        it;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(found);
+    found = cJSON_Duplicate(found, 1);
+    cJSON_Delete(items);
+    return found;
+}
+
+/* Parsed value of a raw node (valuestring), for comparisons. */
+static char *raw_text(const cJSON *item, const char *name)
+{
+    const cJSON *v = json_get(item, name);
+    return cJSON_IsRaw(v) ? strdup(v->valuestring) : json_to_string(v);
+}
+
+static void events_item_should_show_a_bounded_excerpt_of_a_large_body(void)
+{
+    cJSON *item = big_item(8), *flat, *first;
+    char *text = json_to_string(item), *body = many_small(3000), *v;
+    const char *raw;
+
+    /* 3,000 leaves and 26 kB of body: the item stays a few kB. */
+    CU_ASSERT(strlen(text) < 8192);
+    flat = json_get(item, "flattened");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(flat), EVENTS_LIST_FLAT_ROWS);
+    first = cJSON_GetArrayItem(flat, 0);
+    CU_ASSERT_STRING_EQUAL(json_get_string(first, "key"), "body[0].a");
+    CU_ASSERT_STRING_EQUAL(json_get_string(first, "type"), "array");
+    v = raw_text(first, "value");
+    CU_ASSERT_STRING_EQUAL(v, "[]");
+    free(v);
+    CU_ASSERT_EQUAL(json_get_ll(item, "flattenedCount", 0), 3000 + ENVELOPE_LEAVES);
+    CU_ASSERT(cJSON_IsTrue(json_get(item, "flattenedTruncated")));
+    raw = cJSON_GetStringValue(json_get(item, "raw"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+    CU_ASSERT_EQUAL(strlen(raw), EVENTS_RAW_EXCERPT);
+    CU_ASSERT_EQUAL(strncmp(raw, body, EVENTS_RAW_EXCERPT), 0);
+    CU_ASSERT_EQUAL(json_get_ll(item, "rawBytes", 0), (long long)strlen(body));
+    CU_ASSERT(cJSON_IsTrue(json_get(item, "rawTruncated")));
+    free(body);
+    free(text);
+    cJSON_Delete(item);
+}
+
+static void events_item_should_cut_raw_between_utf8_characters(void)
+{
+    cJSON *item = big_item(10);
+    const char *raw = cJSON_GetStringValue(json_get(item, "raw"));
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+    CU_ASSERT_EQUAL(strlen(raw), EVENTS_RAW_EXCERPT - 1);
+    CU_ASSERT(json_utf8_valid(raw, strlen(raw)));
+    CU_ASSERT(cJSON_IsTrue(json_get(item, "rawTruncated")));
+    cJSON_Delete(item);
+}
+
+static void events_item_should_end_the_rows_at_one_that_does_not_fit(void)
+{
+    cJSON *item = big_item(11);
+
+    /* body.s (3,000 bytes) is over the list's byte budget: no rows, all
+     * counted. */
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(json_get(item, "flattened")), 0);
+    CU_ASSERT_EQUAL(json_get_ll(item, "flattenedCount", 0), 3 + ENVELOPE_LEAVES);
+    CU_ASSERT(cJSON_IsTrue(json_get(item, "flattenedTruncated")));
+    cJSON_Delete(item);
+}
+
+static void events_should_flatten_repeated_names_with_the_last_value_first(void)
+{
+    cJSON *item = big_item(9), *doc = NULL, *env = NULL, *rows[3];
+    char err[256], *text;
+
+    rows[0] = cJSON_GetArrayItem(json_get(item, "flattened"), 0);
+    rows[1] = cJSON_GetArrayItem(json_get(item, "flattened"), 1);
+    CU_ASSERT_STRING_EQUAL(json_get_string(rows[0], "key"), "body.a.y");
+    CU_ASSERT_STRING_EQUAL(json_get_string(rows[1], "key"), "body.b");
+    CU_ASSERT_EQUAL(json_get_ll(item, "flattenedCount", 0), 2 + ENVELOPE_LEAVES);
+    text = json_to_string(json_get(item, "raw"));
+    CU_ASSERT_STRING_EQUAL(text, "{\"a\":{\"y\":3},\"b\":2}");
+    free(text);
+    CU_ASSERT_EQUAL_FATAL(events_get(st, ids[9], &doc, err, sizeof(err)), EVENTS_OK);
+    env = json_get(doc, "event");
+    text = json_to_string(json_get(env, "body"));
+    CU_ASSERT_STRING_EQUAL(text, "{\"a\":{\"y\":3},\"b\":2}"); /* printed once, last wins */
+    free(text);
+    rows[2] = cJSON_GetArrayItem(json_get(doc, "flattened"), 0);
+    CU_ASSERT_STRING_EQUAL(json_get_string(rows[2], "key"), "body.a.y");
+    cJSON_Delete(doc);
+    cJSON_Delete(item);
+}
+
+static void events_get_should_cap_the_flattened_table_and_say_so(void)
+{
+    char err[256], *text;
+    cJSON *doc = NULL, *env = NULL;
+
+    CU_ASSERT_EQUAL_FATAL(events_get(st, ids[8], &doc, err, sizeof(err)), EVENTS_OK);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(json_get(doc, "flattened")), EVENTS_GET_FLAT_ROWS);
+    CU_ASSERT_EQUAL(json_get_ll(doc, "flattenedCount", 0), 3000 + ENVELOPE_LEAVES);
+    CU_ASSERT(cJSON_IsTrue(json_get(doc, "flattenedTruncated")));
+    /* The envelope whole, as stored. */
+    text = raw_text(doc, "event");
+    CU_ASSERT_EQUAL_FATAL(json_parse(text, strlen(text), 64, &env, NULL), 0);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(json_get(env, "body")), 3000);
+    cJSON_Delete(env);
+    free(text);
+    cJSON_Delete(doc);
 }
 
 static void events_get_should_return_envelope_flattened_and_runs(void)
 {
-    char err[256];
-    cJSON *doc = NULL;
-    const cJSON *env;
+    char err[256], *text;
+    cJSON *doc = NULL, *env = NULL;
 
     CU_ASSERT_EQUAL_FATAL(events_get(st, ids[2], &doc, err, sizeof(err)), EVENTS_OK);
-    env = json_get(doc, "event");
+    text = raw_text(doc, "event");
+    CU_ASSERT_EQUAL_FATAL(json_parse(text, strlen(text), 64, &env, NULL), 0);
     CU_ASSERT_STRING_EQUAL(json_get_string(env, "eventId"), ids[2]);
     CU_ASSERT_STRING_EQUAL(json_get_string(env, "method"), "POST");
     CU_ASSERT_EQUAL(json_get_ll(json_get(env, "body"), "n", -1), 2);
-    CU_ASSERT(cJSON_GetArraySize(json_get(doc, "flattened")) > 5);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(json_get(doc, "flattened")), 3 + ENVELOPE_LEAVES);
+    CU_ASSERT_EQUAL(json_get_ll(doc, "flattenedCount", 0), 3 + ENVELOPE_LEAVES);
+    CU_ASSERT(cJSON_IsFalse(json_get(doc, "flattenedTruncated")));
     CU_ASSERT(cJSON_IsArray(json_get(doc, "runs")));
     CU_ASSERT_EQUAL(cJSON_GetArraySize(json_get(doc, "runs")), 0);
+    cJSON_Delete(env);
+    free(text);
     cJSON_Delete(doc);
 }
 
@@ -270,6 +465,16 @@ int main(void)
     CU_add_test(s, "list merges every integration", events_list_should_merge_every_integration);
     CU_add_test(s, "items hold eventId, time, flattened, raw",
                 events_list_items_should_hold_id_time_flattened_and_raw);
+    CU_add_test(s, "item shows a bounded excerpt of a large body",
+                events_item_should_show_a_bounded_excerpt_of_a_large_body);
+    CU_add_test(s, "item cuts raw between UTF-8 characters",
+                events_item_should_cut_raw_between_utf8_characters);
+    CU_add_test(s, "item ends the rows at one that does not fit",
+                events_item_should_end_the_rows_at_one_that_does_not_fit);
+    CU_add_test(s, "repeated names: last value, first position",
+                events_should_flatten_repeated_names_with_the_last_value_first);
+    CU_add_test(s, "get caps the flattened table and says so",
+                events_get_should_cap_the_flattened_table_and_say_so);
     CU_add_test(s, "get returns event, flattened, runs",
                 events_get_should_return_envelope_flattened_and_runs);
     CU_add_test(s, "list is empty for an integration without events",

@@ -228,6 +228,96 @@ static void flatten_find_should_accept_template_spellings(void)
     flat_list_free(&l);
 }
 
+/* Leaves as "key|type|value" lines, values re-printed canonically so that
+ * a token as written ("\u00e9") and as flatten prints it ("é") compare. */
+static int collect(void *arg, const struct flat_leaf *leaf)
+{
+    struct buf *out = arg;
+    cJSON *v = NULL;
+    char *canon;
+    int rc;
+
+    CU_ASSERT_EQUAL(strlen(leaf->key), leaf->key_len);
+    if (json_parse(leaf->value, leaf->value_len, 1, &v, NULL) != 0)
+        return 99;
+    canon = json_to_string(v);
+    rc = buf_printf(out, "%s|%s|%s\n", leaf->key, flat_type_name(leaf->type), canon);
+    free(canon);
+    cJSON_Delete(v);
+    return rc == BUF_OK ? 0 : FLATTEN_NOMEM;
+}
+
+static void assert_text_like_tree(const char *text)
+{
+    struct buf a, b;
+    cJSON *root = NULL;
+
+    buf_init(&a, 1 << 20);
+    buf_init(&b, 1 << 20);
+    CU_ASSERT_EQUAL_FATAL(json_parse(text, strlen(text), 64, &root, NULL), 0);
+    CU_ASSERT_EQUAL(flatten_each(root, collect, &a), 0);
+    CU_ASSERT_EQUAL(flatten_text(text, strlen(text), 64, collect, &b), 0);
+    CU_ASSERT_STRING_EQUAL(buf_str(&b), buf_str(&a));
+    if (strcmp(buf_str(&a), buf_str(&b)) != 0)
+        fprintf(stderr, "\n  %s\n  tree:\n%s  text:\n%s", text, buf_str(&a), buf_str(&b));
+    cJSON_Delete(root);
+    buf_free(&a);
+    buf_free(&b);
+}
+
+static void flatten_text_should_give_the_leaves_of_the_tree(void)
+{
+    assert_text_like_tree(seed_example);
+    assert_text_like_tree("{\"a-b\":{\"c d\":[1,[2,[]],{}]},\"\":{\"\\u0041\":\"\\u00e9\"},"
+                          "\"_x9\":[{\"q\\\"\":null},true,false,-0.0,1e400]}");
+    assert_text_like_tree("[[{\"a\":[]}],{\"b\":{}},[[]],\"s\"]");
+    assert_text_like_tree("{}");
+    assert_text_like_tree("[]");
+    assert_text_like_tree(" 42 ");
+    assert_text_like_tree("\"top\"");
+    assert_text_like_tree("{\"\\ud83d\\ude00\":{\"x\\ny\":1,\"9\":2}}");
+    assert_text_like_tree("{\"o\":{\"a\":1},\"p\":{\"a\":2},\"q\":[{\"a\":3},{\"a\":4}]}");
+}
+
+static void flatten_text_should_report_a_repeated_name(void)
+{
+    static const char *const dups[] = {
+        "{\"a\":1,\"a\":2}",
+        "{\"a\":1,\"\\u0061\":2}",
+        "[{\"x\":{\"y\":1,\"z\":2,\"y\":3}}]",
+        "{\"a\":{\"b\":1},\"c\":2,\"a\":{\"d\":3}}",
+    };
+    struct buf out;
+
+    buf_init(&out, 1 << 20);
+    for (size_t i = 0; i < sizeof(dups) / sizeof(dups[0]); i++)
+        CU_ASSERT_EQUAL(flatten_text(dups[i], strlen(dups[i]), 64, collect, &out),
+                        FLATTEN_DUPLICATE);
+    /* The same name in sibling or nested objects is no repeat. */
+    static const char nested[] = "{\"a\":{\"a\":{\"a\":1}},\"b\":{\"a\":2}}";
+    CU_ASSERT_EQUAL(flatten_text(nested, strlen(nested), 64, collect, &out), 0);
+    buf_free(&out);
+}
+
+static int stop_at_second(void *arg, const struct flat_leaf *leaf)
+{
+    int *n = arg;
+    (void)leaf;
+    return ++*n == 2 ? 5 : 0;
+}
+
+static void flatten_text_should_refuse_what_is_not_json_and_stop_on_the_sink(void)
+{
+    int n = 0;
+
+    CU_ASSERT_EQUAL(flatten_text("{\"a\":", 5, 64, stop_at_second, &n), FLATTEN_INVALID);
+    CU_ASSERT_EQUAL(flatten_text("[1] 2", 5, 64, stop_at_second, &n), FLATTEN_INVALID);
+    CU_ASSERT_EQUAL(flatten_text("[[1]]", 5, 1, stop_at_second, &n), FLATTEN_INVALID);
+    n = 0;
+    CU_ASSERT_EQUAL(flatten_text("[1,2,3]", 7, 64, stop_at_second, &n), 5);
+    CU_ASSERT_EQUAL(n, 2);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -250,6 +340,11 @@ int main(void)
                 flatten_to_json_should_list_key_type_and_value);
     CU_add_test(s, "find accepts template spellings",
                 flatten_find_should_accept_template_spellings);
+    CU_add_test(s, "text gives the leaves of the tree",
+                flatten_text_should_give_the_leaves_of_the_tree);
+    CU_add_test(s, "text reports a repeated name", flatten_text_should_report_a_repeated_name);
+    CU_add_test(s, "text refuses non-JSON and stops on the sink",
+                flatten_text_should_refuse_what_is_not_json_and_stop_on_the_sink);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

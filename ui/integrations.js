@@ -452,11 +452,16 @@ function eventsSection(it) {
   return sec;
 }
 
-// One event: flattened table and raw body, switched by two tabs.
+// One event: flattened table and raw body, switched by two tabs. A list
+// item holds only the first rows of the table and the start of a large
+// body (README, Admin API); "Whole event" puts GET events/{id} in their
+// place: the whole body and up to 1,000 rows.
 export function eventItem(ev) {
-  const flat = flatTable(ev.flattened, 'Flattened event');
-  const raw = jsonBlock(ev.raw, 'Raw body of the event');
-  raw.hidden = true;
+  const flat = h('div.event-view');
+  const raw = h('div.event-view', { hidden: true });
+  showRows(flat, ev.flattened, ev.flattenedCount, ev.flattenedTruncated);
+  if (ev.rawTruncated) showExcerpt(raw, ev.raw, ev.rawBytes);
+  else raw.append(jsonBlock(ev.raw, 'Raw body of the event'));
   const tabFlat = h('button.tab', { type: 'button', 'aria-pressed': 'true' }, 'Flattened');
   const tabRaw = h('button.tab', { type: 'button', 'aria-pressed': 'false' }, 'Raw JSON');
   const pick = (showRaw) => {
@@ -470,10 +475,32 @@ export function eventItem(ev) {
     const r = await api.post(`events/${ev.eventId}/replay`);
     toast(`Replayed: ${(r.runs || []).length} run(s) for this event`);
   }), 'secondary small');
+  let whole = null;
+  if (ev.flattenedTruncated || ev.rawTruncated) {
+    whole = button('Whole event', (e) => busy(e.currentTarget, async () => {
+      const doc = await api.get(`events/${ev.eventId}`);
+      showRows(flat, doc.flattened, doc.flattenedCount, doc.flattenedTruncated);
+      clear(raw).append(jsonBlock(doc.event.body, 'Raw body of the event'));
+      whole.remove();
+    }), 'secondary small');
+  }
   return h('details.event', h('summary', h('span.time', fmtTime(ev.time)), ' ',
     h('code.id', ev.eventId)),
   h('div.tabs', { role: 'group', 'aria-label': 'View' }, tabFlat, tabRaw,
-    h('a.small', { href: `#/runs?eventId=${ev.eventId}` }, 'Runs'), replay), flat, raw);
+    h('a.small', { href: `#/runs?eventId=${ev.eventId}` }, 'Runs'), replay, whole), flat, raw);
+}
+
+// The flattened table into view, saying when rows were left out.
+function showRows(view, rows, count, truncated) {
+  clear(view).append(flatTable(rows, 'Flattened event'),
+    truncated ? h('p.hint', `The first ${rows.length} of ${String(count)} parameters.`) : null);
+}
+
+// The start of a large body, as text (it is cut, so it is not JSON).
+function showExcerpt(view, text, size) {
+  const shown = new TextEncoder().encode(text).length;
+  view.append(h('pre.json', { tabindex: '0', 'aria-label': 'Start of the raw body' }, text + ' …'),
+    h('p.hint', `The first ${shown} of ${String(size)} bytes.`));
 }
 
 export { toJSON };

@@ -3,8 +3,9 @@
 // integration, Retrieve data while this test POSTs the seed's example,
 // flattened and raw views, Apply, Save & publish, the workflow Business
 // Event -> Outgoing Integration (/v4/events/custom, auth api_key) -> End,
-// an event, the run, the profile event, and a workflow whose credentials
-// show as set and are kept on Save unless replaced. Screenshots of each step go to
+// an event, the run, the profile event, a large event's excerpt, and a
+// workflow whose credentials show as set and are kept on Save unless
+// replaced. Screenshots of each step go to
 // artifacts/ (1280 px, then key screens at 390 px). Any failed step,
 // page error or console error (CSP violations included) fails the test.
 import { chromium } from 'playwright-core';
@@ -92,6 +93,19 @@ async function sendSeed(base, endpointUrl, secret, requestId) {
     Authorization: 'Bearer ' + tok.json.token, 'X-Request-ID': requestId,
     'X-Forwarded-Host': 'example host',
   });
+  assert.equal(r.status, 202, 'POST to the endpoint: ' + r.text);
+  return r.json;
+}
+
+// A body too large for a list item: more than 20 parameters and more than
+// 2,048 bytes, so the events list shows an excerpt (README, Admin API).
+const BIG_BODY = { type: 'bulk', items: Array.from({ length: 300 }, (_, i) => ({ n: i })),
+  note: 'x'.repeat(3000) };
+
+async function sendBody(base, endpointUrl, secret, body) {
+  const tok = await http('POST', base + '/auth/token', { apiKey: secret });
+  assert.equal(tok.status, 200, 'POST /auth/token: ' + tok.text);
+  const r = await http('POST', endpointUrl, body, { Authorization: 'Bearer ' + tok.json.token });
   assert.equal(r.status, 202, 'POST to the endpoint: ' + r.text);
   return r.json;
 }
@@ -330,6 +344,29 @@ async function main() {
       assert.equal(raw.order_number, '111111111');
       await ev.first().scrollIntoViewIfNeeded();
       await snap('integration-events-raw');
+    });
+
+    await step('a large event: the excerpt, then the whole event', async () => {
+      const sent = await sendBody(base, endpointUrl, secret, BIG_BODY);
+      await page.reload();
+      const ev = page.locator('details.event', { hasText: sent.eventId });
+      await ev.waitFor();
+      await ev.locator(':scope > summary').click();
+      await ev.getByText(/^The first 20 of \d+ parameters\.$/).waitFor();
+      assert.equal(await ev.locator('table.flat tbody tr').count(), 20);
+      await ev.getByRole('button', { name: 'Raw JSON' }).click();
+      const start = ev.getByLabel('Start of the raw body', { exact: true });
+      assert.match(await start.textContent(), /^\{"type":"bulk","items":\[\{"n":0\}/);
+      await ev.getByText(/^The first 2048 of \d+ bytes\.$/).waitFor();
+      await snap('integration-event-excerpt');
+      await ev.getByRole('button', { name: 'Whole event' }).click();
+      const whole = ev.getByLabel('Raw body of the event', { exact: true });
+      await whole.waitFor();
+      assert.equal(JSON.parse(await whole.textContent()).items.length, 300);
+      assert.equal(await ev.getByRole('button', { name: 'Whole event' }).count(), 0);
+      await ev.getByRole('button', { name: 'Flattened' }).click();
+      await ev.getByRole('cell', { name: 'body.items[299].n', exact: true }).waitFor();
+      assert.equal(await ev.getByText(/^The first \d+ of/).count(), 0);
     });
 
     await step('change settings of the integration', async () => {

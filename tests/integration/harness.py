@@ -160,6 +160,72 @@ def run(argv, **kw):
     return subprocess.CompletedProcess(argv, p.returncode, out, err)
 
 
+class Watched:
+    """What run_watched saw: returncode (None when killed), stdout, stderr
+    (bytes), peak_kb (the highest VmHWM sampled every 20 ms: a lower bound
+    of the program's peak RSS) and why it was killed (None when it ended by
+    itself)."""
+
+    def __init__(self):
+        self.returncode = None
+        self.stdout = b""
+        self.stderr = b""
+        self.peak_kb = 0
+        self.why = None
+
+
+def rss_kb(pid, field="VmRSS"):
+    """A field of /proc/PID/status in kB (VmRSS, RssAnon, RssFile ...), 0
+    when the process is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_watched(argv, timeout=30.0, max_rss_kb=None, **kw):
+    """Runs argv with stdout and stderr captured, killing it when it runs
+    longer than timeout or its RSS grows past max_rss_kb: a program that
+    loops or leaks fails the test instead of taking the machine down. The
+    child is reaped by pid, never by the harness's reaper."""
+    w = Watched()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, **kw)
+    out = {}
+    readers = [threading.Thread(target=lambda n, f: out.__setitem__(n, f.read()), args=(n, f))
+               for n, f in (("o", p.stdout), ("e", p.stderr))]
+    for t in readers:
+        t.start()
+    deadline = time.time() + timeout
+    while True:
+        pid, status = os.waitpid(p.pid, os.WNOHANG)
+        if pid == p.pid:
+            break
+        rss = rss_kb(p.pid)
+        w.peak_kb = max(w.peak_kb, rss_kb(p.pid, "VmHWM"))
+        if max_rss_kb is not None and rss > max_rss_kb:
+            w.why = "grew past %d kB" % max_rss_kb
+        elif time.time() > deadline:
+            w.why = "ran longer than %.0f s" % timeout
+        if w.why:
+            p.kill()
+            pid, status = os.waitpid(p.pid, 0)
+            break
+        time.sleep(0.02)
+    p.returncode = os.waitstatus_to_exitcode(status)  # so that Popen never waits again
+    for t in readers:
+        t.join()
+    p.stdout.close()
+    p.stderr.close()
+    w.returncode = None if w.why else p.returncode
+    w.stdout, w.stderr = out.get("o", b""), out.get("e", b"")
+    return w
+
+
 def _mentions(pid, marker):
     m = marker.encode()
     for name in ("cmdline", "environ"):

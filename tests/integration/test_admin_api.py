@@ -372,10 +372,18 @@ class AdminApi(AdminBase):
         items = self.events(integ)["items"]
         self.assertEqual([e["eventId"] for e in items], [second, first])  # newest first
         for e in items:
-            self.assertEqual(set(e), {"eventId", "time", "flattened", "raw"}, e)
+            self.assertEqual(set(e), {"eventId", "time", "flattened", "flattenedCount",
+                                      "flattenedTruncated", "raw", "rawBytes", "rawTruncated"}, e)
+            self.assertEqual(e["flattenedCount"], len(e["flattened"]), e)
+            self.assertIs(e["flattenedTruncated"], False)
+            self.assertIs(e["rawTruncated"], False)
         self.assertEqual(items[1]["raw"], {"n": 1})  # the body as sent
+        self.assertEqual(items[1]["rawBytes"], len(b'{"n": 1}'))
         one = self.ok(self.c.call("GET", "/events/" + first), 200)
-        self.assertEqual(set(one), {"event", "flattened", "runs"}, one)
+        self.assertEqual(set(one), {"event", "flattened", "flattenedCount", "flattenedTruncated",
+                                    "runs"}, one)
+        self.assertEqual(one["flattenedCount"], len(one["flattened"]))
+        self.assertIs(one["flattenedTruncated"], False)
         self.assertEqual(one["event"]["eventId"], first)
         self.assertIn({"key": "body.n", "type": "number", "value": 1}, one["flattened"])
         page = self.events(integ, "?limit=1")

@@ -139,7 +139,8 @@ if [ "$HAVE_FCGI" = yes ]; then
     done
     expect 0 --json events list --integration "$INTEG"
     jcheck '[e["raw"]["n"] for e in d["items"]] == [3, 2, 1] and "next" not in d'
-    jcheck 'all(sorted(e) == ["eventId", "flattened", "raw", "time"] for e in d["items"])'
+    jcheck 'all(sorted(e) == ["eventId", "flattened", "flattenedCount", "flattenedTruncated", "raw", "rawBytes", "rawTruncated", "time"] for e in d["items"])'
+    jcheck 'all(e["flattenedCount"] == len(e["flattened"]) and e["flattenedTruncated"] is False and e["rawTruncated"] is False for e in d["items"])'
     jcheck '{"key": "body.n", "type": "number", "value": 3} in d["items"][0]["flattened"]'
     grep_out '"big": 9007199254740993' out
     EVENT=$(jget 'd["items"][0]["eventId"]')
@@ -153,7 +154,8 @@ if [ "$HAVE_FCGI" = yes ]; then
     expect 0 events list --integration "$INTEG"
     grep_out "$EVENT" out
     expect 0 --json events show "$EVENT"
-    jcheck 'sorted(d) == ["event", "flattened", "runs"] and d["runs"] == []'
+    jcheck 'sorted(d) == ["event", "flattened", "flattenedCount", "flattenedTruncated", "runs"] and d["runs"] == []'
+    jcheck 'd["flattenedCount"] == len(d["flattened"]) and d["flattenedTruncated"] is False'
     jcheck 'd["event"]["eventId"] == "'"$EVENT"'" and d["event"]["headers"]["X-Request-Id"] == "req-3"'
     jcheck '{"key": "headers[\"X-Request-Id\"]", "type": "string", "value": "req-3"} in d["flattened"]'
     grep_out '"big": 9007199254740993' out

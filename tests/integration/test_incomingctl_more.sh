@@ -306,7 +306,7 @@ expect 2 runs retry "$RUN" --bogus
 
 # replay: new runs for the event's published workflows
 expect 0 --json replay "$EVENT"
-jcheck 'sorted(d) == ["event", "flattened", "runs"] and len(d["runs"]) == 2'
+jcheck 'sorted(d) == ["event", "flattened", "flattenedCount", "flattenedTruncated", "runs"] and len(d["runs"]) == 2'
 jcheck 'sorted(r["state"] for r in d["runs"]) == ["queued", "succeeded"]'
 expect 0 replay "$EVENT" --drain
 grep_out "1 new run" out
