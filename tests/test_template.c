@@ -251,6 +251,10 @@ static void template_should_treat_unicode_whitespace_as_python_does(void)
             "d|e");
     RENDERS("[{{ ' a  b  '|split(none, 1)|join('|') }}]", TEMPLATE_TEXT, "[a|b  ]");
     RENDERS("{{ 'ćxą'|trim('ą') }} {{ 'żółw'|replace('', '-') }}", TEMPLATE_TEXT, "ćx -ż-ó-ł-w-");
+    /* the lexer too: whitespace control and the space between tokens */
+    RENDERS("a\xc2\xa0\xe2\x80\x83{{- 1 -}}\xe3\x80\x80"
+            "b{{\xc2\xa0'c'\xe2\x80\xa8}}",
+            TEMPLATE_TEXT, "a1bc");
     RENDERS("{{ '\\u0664\\u0662'|int + 1 }} {{ '\\u00a042\\u2003'|int }} {{ '4\\u00bd'|int(7) }}",
             TEMPLATE_TEXT, "43 42 7");
 }
@@ -278,6 +282,13 @@ static void template_should_pass_invalid_utf8_through_string_filters(void)
     RENDERS("[{{ ' \xa0x\xc2 '|trim }}]{{ '\xa0 \xc2\xa0\xe3'|split|length }}", TEMPLATE_TEXT,
             "[\xa0x\xc2]2");
     RENDERS("{{ '\xff' is lower }}{{ 'a\xff' is lower }}", TEMPLATE_TEXT, "FalseTrue");
+    RENDERS("a\xc2{{- 1 -}}\xa0"
+            "b",
+            TEMPLATE_TEXT,
+            "a\xc2"
+            "1\xa0"
+            "b"); /* not whitespace */
+    CU_ASSERT_EQUAL(run("{{\xff 1 }}", TEMPLATE_TEXT), TEMPLATE_ESYNTAX);
     /* every prefix of nasty, in every mode: no crash, no read past the end */
     for (size_t n = 0; n <= sizeof(nasty) - 1; n++) {
         for (int mode = TPL_U_UPPER; mode <= TPL_U_JINJA_TITLE; mode++) {

@@ -280,6 +280,10 @@ UNI = [  # Unicode: case mappings, case tests and whitespace as Python's str (da
     "{{ '4\\u00bd'|int(7) }}", "{{ request.body.ctrl_ws|int(9) }}", "{{ '\\u0085 1.5e3 '|float }}",
     "{{ 'zażółć'.upper() }}", "{{ 'ΟΔΟΣ'.lower() }}", "{{ 'ǆemal'.capitalize() }}",
     "{{ request.body.name|upper|length }}", "{{ request.body.name|truncate(9, true, '') }}",
+    # Jinja's lexer: whitespace control and the space between tokens are Python's \s
+    "{{\u00a0request.body.street\u3000}}", "a\u00a0\u2003{{- 1 }}", "{{ 1 -}}\u2003\u0085b",
+    "{%\u00a0if 1\u00a0%}y{%\u2003endif %}", "a\x1c{{- 1 -}}\x1fb", "{% raw -%}\u00a0x\u00a0{%- endraw %}",
+    "a\u200b{{- 1 }}", "{{ 'x' }}\u2028{#- c -#}\u2029y",
 ]
 UNI_MODES = [  # the same in JSON and URL mode
     ('json', '{"name": "{{ request.body.name|title }}", "up": "{{ request.body.street|upper }}"}'),
