@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "template.h"
+#include "template_unicode.h"
 
 /* ---- arena: every node and string of a compiled template lives here ---- */
 struct tpl_arena_chunk;
@@ -284,6 +285,10 @@ int tpl_filter(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
                int nargs, struct tval *out);
 int tpl_test(struct tpl_render *r, const struct tpl_node *n, const char *name, struct tval *val,
              struct tval *args, int nargs, int *result);
+/* str(val) case-mapped as mode says (template_unicode.h) into a new owned
+ * string: the case filters and the str methods upper(), title(), ... */
+int tpl_str_case(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
+                 enum tpl_u_case mode, struct tval *out);
 /* The filters over sequences (template_filters_list.c): sort, unique, map,
  * select, selectattr, reject, rejectattr, sum, min, max, list, reverse. */
 int tpl_filter_list(struct tpl_render *r, const struct tpl_node *n, struct tval *val,

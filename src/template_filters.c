@@ -1,7 +1,8 @@
 /* template_filters: Jinja's filters (SPEC section 9 lists the required
  * ones), following jinja2/filters.py of Jinja 3.1 with autoescape off.
- * Case changes are ASCII-only. `safe`, `tojson` and `urlencode` mark their
- * result safe: it is inserted as is in JSON and URL modes. */
+ * Case changes, whitespace and number parsing are Unicode-aware as Python's
+ * str methods are (template_unicode). `safe`, `tojson` and `urlencode` mark
+ * their result safe: it is inserted as is in JSON and URL modes. */
 #include "template_internal.h"
 
 #include <errno.h>
@@ -124,48 +125,67 @@ static int f_default(struct tpl_render *r, const struct tpl_node *n, struct tval
     return 0;
 }
 
-/* lower, upper, capitalize, title */
-static int f_case(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
-                  struct tval *out)
+/* A failed append to a string being built: the output limit, or memory. */
+static int str_fail(struct tpl_render *r, const struct tpl_node *n, int rc)
 {
-    struct buf b;
-    int rc = as_str(r, n, val, &b), start = 1;
-    char mode = n->s[0];
-    for (size_t i = 0; rc == 0 && i < b.len; i++) {
-        char c = b.data[i];
-        int up = mode == 'u' || ((mode == 'c' && i == 0) || (mode == 't' && start));
-        if (up && c >= 'a' && c <= 'z')
-            b.data[i] = (char)(c - 32);
-        else if (!up && c >= 'A' && c <= 'Z')
-            b.data[i] = (char)(c + 32);
-        start = c == '-' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-                c == '\v' || c == '(' || c == '{' || c == '[' || c == '<';
+    return rc == BUF_NOMEM ? tpl_fail(r, n, TEMPLATE_ENOMEM, "out of memory")
+                           : tpl_fail(r, n, TEMPLATE_ELIMIT, "string too large");
+}
+
+int tpl_str_case(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
+                 enum tpl_u_case mode, struct tval *out)
+{
+    struct buf s, b;
+    int rc = 0;
+    buf_init(&s, r->max_output);
+    buf_init(&b, r->max_output);
+    if (val->kind != TV_STR)
+        rc = tv_write_str(r, n, val, &s);
+    if (rc == 0) {
+        rc = val->kind == TV_STR ? tpl_u_case(mode, val->s, val->len, &b)
+                                 : tpl_u_case(mode, buf_str(&s), s.len, &b);
+        rc = rc != 0 ? str_fail(r, n, rc) : tv_str_own(r, n, &b, out);
     }
-    if (rc == 0)
-        return tv_str_own(r, n, &b, out);
+    buf_free(&s);
     buf_free(&b);
     return rc;
 }
 
+/* The characters of set (Python: c in chars). */
+static int in_chars(const char *set, size_t setlen, const char *c, size_t k)
+{
+    for (size_t i = 0, m; i < setlen; i += m) {
+        m = tpl_u_char_len(set + i, setlen - i);
+        if (m == k && memcmp(set + i, c, k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* str.strip(): Unicode whitespace, or the characters of chars. */
 static int f_trim(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
                   struct tval *args, int nargs, struct tval *out)
 {
-    struct tval *chars = tpl_arg(n, args, nargs, 0, "chars");
+    struct tval *set = tpl_arg(n, args, nargs, 0, "chars");
     struct buf b;
-    const char *set = " \t\n\r\f\v";
-    size_t setlen = 6, s = 0, e;
+    size_t s = 0, e, k;
     int rc = as_str(r, n, val, &b);
-    if (chars != NULL && chars->kind == TV_STR) {
-        set = chars->s;
-        setlen = chars->len;
-    }
+    const char *d = buf_str(&b);
+    if (set != NULL && set->kind != TV_STR)
+        set = NULL;
     e = b.len;
-    while (s < e && memchr(set, b.data[s], setlen) != NULL)
-        s++;
-    while (e > s && memchr(set, b.data[e - 1], setlen) != NULL)
-        e--;
+    for (; s < e; s += k) {
+        k = set != NULL ? tpl_u_char_len(d + s, e - s) : tpl_u_space(d + s, e - s);
+        if (k == 0 || (set != NULL && !in_chars(set->s, set->len, d + s, k)))
+            break;
+    }
+    for (; e > s; e -= k) {
+        k = set != NULL ? tpl_u_char_back(d + s, e - s) : tpl_u_space_back(d + s, e - s);
+        if (k == 0 || (set != NULL && !in_chars(set->s, set->len, d + e - k, k)))
+            break;
+    }
     if (rc == 0)
-        rc = tv_str_copy(r, n, buf_str(&b) + s, e - s, out);
+        rc = tv_str_copy(r, n, d + s, e - s, out);
     buf_free(&b);
     return rc;
 }
@@ -187,6 +207,8 @@ static int f_replace(struct tpl_render *r, const struct tpl_node *n, struct tval
     if (rc == 0 && (rc = tv_write_str(r, n, old, &ob)) == 0)
         rc = tv_write_str(r, n, new, &nb);
     for (size_t i = 0; rc == 0 && i <= s.len;) {
+        /* an empty old matches between characters, not bytes */
+        size_t step = ob.len == 0 && i < s.len ? tpl_u_char_len(s.data + i, s.len - i) : 1;
         int hit = left != 0 && ob.len <= s.len - i &&
                   (ob.len == 0 || memcmp(s.data + i, ob.data, ob.len) == 0);
         if (hit) {
@@ -194,8 +216,8 @@ static int f_replace(struct tpl_render *r, const struct tpl_node *n, struct tval
             left--;
         }
         if (rc == 0 && i < s.len && (ob.len == 0 || !hit))
-            rc = buf_append(&o, s.data + i, 1);
-        i += hit && ob.len > 0 ? ob.len : 1;
+            rc = buf_append(&o, s.data + i, step);
+        i += hit && ob.len > 0 ? ob.len : step;
     }
     if (rc > 0 || rc == BUF_TOOBIG || rc == BUF_NOMEM)
         rc = tpl_fail(r, n, TEMPLATE_ELIMIT, "string too large");
@@ -299,11 +321,29 @@ static int parse_float_str(const char *s, size_t len, double *out)
     return end != tmp && *end == '\0' && !(tmp[0] == ' ' && k == 1) ? 0 : -1;
 }
 
+/* A string read as Python's int() (is_int; Jinja's int filter then tries
+ * float()) or float() reads it, Unicode whitespace and decimal digits
+ * included: 'i' with *i, 'f' with *d, 0 when it is no number. */
+static int str_number(const char *s, size_t len, int is_int, long long *i, double *d)
+{
+    struct buf b;
+    int kind = 0;
+    buf_init(&b, len + 1);
+    if (tpl_u_number_ascii(s, len, &b) == 0) {
+        if (is_int && parse_int_str(buf_str(&b), b.len, i) == 0)
+            kind = 'i';
+        else if (parse_float_str(buf_str(&b), b.len, d) == 0)
+            kind = 'f';
+    }
+    buf_free(&b);
+    return kind;
+}
+
 static int f_int_float(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
                        struct tval *args, int nargs, struct tval *out)
 {
     struct tval *def = tpl_arg(n, args, nargs, 0, "default");
-    int is_int = n->s[0] == 'i';
+    int is_int = n->s[0] == 'i', kind = 0;
     double d = 0;
     long long i = 0;
     if (val->kind == TV_INT || val->kind == TV_BOOL) {
@@ -315,10 +355,11 @@ static int f_int_float(struct tpl_render *r, const struct tpl_node *n, struct tv
     }
     if (val->kind == TV_FLOAT) {
         d = val->f;
-    } else if (val->kind == TV_STR && is_int && parse_int_str(val->s, val->len, &i) == 0) {
+    } else if (val->kind == TV_STR &&
+               (kind = str_number(val->s, val->len, is_int, &i, &d)) == 'i') {
         tv_int(i, out);
         return 0;
-    } else if (val->kind != TV_STR || parse_float_str(val->s, val->len, &d) != 0) {
+    } else if (val->kind != TV_STR || kind == 0) {
         if (def != NULL)
             take(def, out);
         else if (is_int)
@@ -521,6 +562,20 @@ static int f_truncate(struct tpl_render *r, const struct tpl_node *n, struct tva
     return rc;
 }
 
+/* The index of the first character at or after i of d[0..len) that is not
+ * Unicode whitespace. */
+static size_t skip_space(const char *d, size_t i, size_t len)
+{
+    size_t k;
+    for (; i < len; i += k) {
+        k = tpl_u_space(d + i, len - i);
+        if (k == 0)
+            break;
+    }
+    return i;
+}
+
+/* str.split(): at runs of Unicode whitespace (no sep), or at sep. */
 static int f_split(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
                    struct tval *args, int nargs, struct tval *out)
 {
@@ -539,20 +594,16 @@ static int f_split(struct tpl_render *r, const struct tpl_node *n, struct tval *
     while (rc == 0 && i <= s.len) {
         struct tval part;
         if (ws) {
-            while (i < s.len && strchr(" \t\n\r\f\v", d[i]) != NULL)
-                i++;
+            i = skip_space(d, i, s.len);
             if (i >= s.len)
                 break;
         }
         st = i;
-        if (maxsplit == 0) {
+        if (maxsplit == 0) { /* the rest as it is, trailing whitespace too */
             i = s.len;
-            if (ws)
-                while (i > st && strchr(" \t\n\r\f\v", d[i - 1]) != NULL)
-                    i--;
         } else if (ws) {
-            while (i < s.len && strchr(" \t\n\r\f\v", d[i]) == NULL)
-                i++;
+            while (i < s.len && tpl_u_space(d + i, s.len - i) == 0)
+                i += tpl_u_char_len(d + i, s.len - i);
         } else {
             const char *hit = memmem(d + i, s.len - i, sep->s, sep->len);
             i = hit != NULL ? (size_t)(hit - d) : s.len;
@@ -583,9 +634,14 @@ int tpl_filter(struct tpl_render *r, const struct tpl_node *n, struct tval *val,
     memset(out, 0, sizeof(*out));
     if (!strcmp(f, "default") || !strcmp(f, "d"))
         return f_default(r, n, val, args, nargs, out);
-    if (!strcmp(f, "lower") || !strcmp(f, "upper") || !strcmp(f, "capitalize") ||
-        !strcmp(f, "title"))
-        return f_case(r, n, val, out);
+    if (!strcmp(f, "lower"))
+        return tpl_str_case(r, n, val, TPL_U_LOWER, out);
+    if (!strcmp(f, "upper"))
+        return tpl_str_case(r, n, val, TPL_U_UPPER, out);
+    if (!strcmp(f, "capitalize"))
+        return tpl_str_case(r, n, val, TPL_U_CAPITALIZE, out);
+    if (!strcmp(f, "title"))
+        return tpl_str_case(r, n, val, TPL_U_JINJA_TITLE, out);
     if (!strcmp(f, "trim"))
         return f_trim(r, n, val, args, nargs, out);
     if (!strcmp(f, "replace"))

@@ -1,6 +1,7 @@
 /* template_lex: turns template source into tokens, as Jinja's lexer does
  * with its default settings: newlines normalised to \n, one trailing newline
- * dropped, `-` whitespace control on {{ }}, {% %} and {# #}, {% raw %}
+ * dropped, `-` whitespace control on {{ }}, {% %} and {# #} (whitespace is
+ * Unicode's, as Python's \s: U+00A0, U+3000, ... also part tokens), {% raw %}
  * blocks passed through as data, and tag ends recognised only outside
  * brackets (so {{ {'a': {'b': 1}} }} works). Also holds the arena that owns
  * a compiled template's memory. */
@@ -135,20 +136,38 @@ static int emit(struct lexer *lx, enum tpl_tok type, size_t off, const char *s, 
     return 0;
 }
 
-static int is_space(char c)
+/* The end of the whitespace (Python's \s: Unicode, as Jinja's lexer
+ * sees it) that starts at s[from], not past to. */
+static size_t skip_space(const char *s, size_t from, size_t to)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    size_t k;
+    for (; from < to; from += k) {
+        k = tpl_u_space(s + from, to - from);
+        if (k == 0)
+            break;
+    }
+    return from;
+}
+
+/* The start of the whitespace that ends at s[to], not before from. */
+static size_t skip_space_back(const char *s, size_t from, size_t to)
+{
+    size_t k;
+    for (; to > from; to -= k) {
+        k = tpl_u_space_back(s + from, to - from);
+        if (k == 0)
+            break;
+    }
+    return to;
 }
 
 /* Emits text [from, to) as data, trimmed as whitespace control asks. */
 static int emit_data(struct lexer *lx, size_t from, size_t to, int lstrip, int rstrip)
 {
     if (lstrip)
-        while (from < to && is_space(lx->s[from]))
-            from++;
+        from = skip_space(lx->s, from, to);
     if (rstrip)
-        while (to > from && is_space(lx->s[to - 1]))
-            to--;
+        to = skip_space_back(lx->s, from, to);
     if (to == from)
         return 0;
     return emit(lx, TK_DATA, from, lx->s + from, to - from);
@@ -334,8 +353,7 @@ static int lex_tag(struct lexer *lx, char close, int *strip_after)
     lx->depth = 0;
     for (;;) {
         size_t before = lx->t->n;
-        while (lx->pos < lx->n && is_space(lx->s[lx->pos]))
-            lx->pos++;
+        lx->pos = skip_space(lx->s, lx->pos, lx->n);
         if (lx->pos >= lx->n)
             return lfail(lx, lx->pos, "unexpected end of template, expected '%s'",
                          close == '}' ? "}}" : "%}");
@@ -381,13 +399,10 @@ static int lex_raw(struct lexer *lx, int strip_after, int *strip_next)
             continue;
         if (k < lx->n && (lx->s[k] == '-' || lx->s[k] == '+'))
             rstrip = lx->s[k++] == '-';
-        while (k < lx->n && is_space(lx->s[k]))
-            k++;
+        k = skip_space(lx->s, k, lx->n);
         if (lx->n - k < 6 || memcmp(lx->s + k, "endraw", 6) != 0)
             continue;
-        k += 6;
-        while (k < lx->n && is_space(lx->s[k]))
-            k++;
+        k = skip_space(lx->s, k + 6, lx->n);
         *strip_next = k < lx->n && lx->s[k] == '-';
         if (*strip_next)
             k++;
@@ -438,8 +453,7 @@ static int lex_all(struct lexer *lx)
         if (rc != 0)
             return rc;
         if (strip_next)
-            while (lx->pos < lx->n && is_space(lx->s[lx->pos]))
-                lx->pos++;
+            lx->pos = skip_space(lx->s, lx->pos, lx->n);
         strip_next = 0;
     }
     return 0;

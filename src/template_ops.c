@@ -1,7 +1,9 @@
 /* template_ops: arithmetic with Python semantics (int results stay exact
  * while they fit 64 bits, then become floats; / always gives a float; //
  * and % floor toward negative infinity), Jinja's tests (`is defined`, ...)
- * and the few methods templates call on values (s.upper(), d.items(), ...). */
+ * and the few methods templates call on values (s.upper(), d.items(), ...).
+ * s.title() is Python's str.title(), which differs from Jinja's title
+ * filter ("they're".title() is "They'Re", "they're"|title is "They're"). */
 #include "template_internal.h"
 
 #include <limits.h>
@@ -258,18 +260,21 @@ static int compare_test(struct tpl_render *r, const struct tpl_node *n, const ch
     return 0;
 }
 
-static int has_case(const struct tval *v, int upper)
+/* Jinja's `is upper` / `is lower`: str(value).isupper() / .islower(). */
+static int case_test(struct tpl_render *r, const struct tpl_node *n, const struct tval *v,
+                     int upper, int *res)
 {
-    int cased = 0;
-    if (v->kind != TV_STR)
+    struct buf b;
+    int rc;
+    if (v->kind == TV_STR || v->kind == TV_UNDEF) { /* str(Undefined) is "" */
+        *res = v->kind == TV_STR && tpl_u_is_cased(v->s, v->len, upper);
         return 0;
-    for (size_t i = 0; i < v->len; i++) {
-        char c = v->s[i];
-        if ((upper && c >= 'a' && c <= 'z') || (!upper && c >= 'A' && c <= 'Z'))
-            return 0;
-        cased |= (c | 32) >= 'a' && (c | 32) <= 'z';
     }
-    return cased;
+    buf_init(&b, r->max_output);
+    rc = tv_write_str(r, n, v, &b);
+    *res = rc == 0 && tpl_u_is_cased(buf_str(&b), b.len, upper);
+    buf_free(&b);
+    return rc;
 }
 
 int tpl_test(struct tpl_render *r, const struct tpl_node *n, const char *name, struct tval *val,
@@ -303,7 +308,7 @@ int tpl_test(struct tpl_render *r, const struct tpl_node *n, const char *name, s
     else if (!strcmp(name, "callable") || !strcmp(name, "escaped"))
         *res = 0;
     else if (!strcmp(name, "lower") || !strcmp(name, "upper"))
-        *res = has_case(val, name[0] == 'u');
+        return case_test(r, n, val, name[0] == 'u', res);
     else if (!strcmp(name, "odd") || !strcmp(name, "even") || !strcmp(name, "divisibleby")) {
         long long d = 2;
         if (name[0] == 'd') {
@@ -379,7 +384,7 @@ int tpl_method(struct tpl_render *r, const struct tpl_node *n, struct tval *self
                struct tval *args, int nargs, struct tval *out)
 {
     static const char *const str_filters[][2] = {
-        {"upper", "upper"}, {"lower", "lower"},     {"title", "title"},          {"strip", "trim"},
+        {"upper", "upper"}, {"lower", "lower"},     {"strip", "trim"},
         {"split", "split"}, {"replace", "replace"}, {"capitalize", "capitalize"}};
     memset(out, 0, sizeof(*out));
     if (self->kind == TV_DICT) {
@@ -404,6 +409,8 @@ int tpl_method(struct tpl_render *r, const struct tpl_node *n, struct tval *self
             tv_bool(starts_ends(self, &args[0], name[0] == 'e'), out);
             return 0;
         }
+        if (!strcmp(name, "title") && nargs == 0) /* str.title(), not Jinja's title filter */
+            return tpl_str_case(r, n, self, TPL_U_TITLE, out);
         for (size_t k = 0; k < sizeof(str_filters) / sizeof(str_filters[0]); k++) {
             if (strcmp(name, str_filters[k][0]) == 0) {
                 struct tpl_node fake = *n;

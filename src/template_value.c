@@ -435,18 +435,12 @@ int tv_equal(struct tpl_render *r, const struct tpl_node *at, const struct tval 
     return equal_d(r, at, a, b, 0, eq);
 }
 
-static int cmp_str(const char *a, size_t al, const char *b, size_t bl, int icase)
+/* Python's str ordering: by code point, which is UTF-8 byte order. */
+static int cmp_str(const char *a, size_t al, const char *b, size_t bl)
 {
-    size_t i, n = al < bl ? al : bl;
-    for (i = 0; i < n; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (icase && x >= 'A' && x <= 'Z')
-            x += 32;
-        if (icase && y >= 'A' && y <= 'Z')
-            y += 32;
-        if (x != y)
-            return x < y ? -1 : 1;
-    }
+    int c = al > 0 && bl > 0 ? memcmp(a, b, al < bl ? al : bl) : 0;
+    if (c != 0)
+        return c < 0 ? -1 : 1;
     return al < bl ? -1 : al > bl ? 1 : 0;
 }
 
@@ -463,7 +457,10 @@ static int compare_d(struct tpl_render *r, const struct tpl_node *at, const stru
         return 0;
     }
     if (a->kind == TV_STR && b->kind == TV_STR) {
-        *cmp = cmp_str(a->s, a->len, b->s, b->len, icase);
+        if (!icase) /* icase: a.lower() against b.lower(), as Jinja's ignore_case */
+            *cmp = cmp_str(a->s, a->len, b->s, b->len);
+        else if (tpl_u_casecmp(a->s, a->len, b->s, b->len, cmp) != 0)
+            return tpl_fail(r, at, TEMPLATE_ENOMEM, "out of memory");
         return 0;
     }
     if (a->kind == TV_LIST && b->kind == TV_LIST) {
@@ -475,8 +472,8 @@ static int compare_d(struct tpl_render *r, const struct tpl_node *at, const stru
             tv_from_json(y, 0, &w);
             if ((rc = equal_d(r, at, &u, &w, depth + 1, &eq)) != 0)
                 return rc;
-            if (!eq)
-                return compare_d(r, at, &u, &w, icase, depth + 1, cmp);
+            if (!eq) /* Jinja lowercases strings only, not what a list holds */
+                return compare_d(r, at, &u, &w, 0, depth + 1, cmp);
         }
         *cmp = x == NULL ? (y == NULL ? 0 : -1) : 1;
         return 0;

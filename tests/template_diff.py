@@ -259,7 +259,10 @@ def main():
         sys.stderr.write(res.stderr.decode("utf-8", "replace"))
         sys.exit("template_render_cli failed (%d)" % res.returncode)
     got = {}
-    for line in res.stdout.decode("utf-8").splitlines():
+    # one case per "\n" (str.splitlines() would also split at U+2028, U+0085, ...)
+    for line in res.stdout.decode("utf-8").split("\n"):
+        if not line:
+            continue
         r = json.loads(line)
         got[r["id"]] = r
     failed = skipped = passed = 0

@@ -1,8 +1,10 @@
 /* Tests of the template module: exact numbers, case-insensitive headers,
- * escaping by mode, Jinja scoping, warnings, error positions and limits.
- * (Jinja compatibility at large is tests/template_diff.py's job.) */
+ * escaping by mode, Jinja scoping, warnings, error positions and limits,
+ * Unicode case and whitespace (template_unicode) and bytes that are not
+ * UTF-8. (Jinja compatibility at large is tests/template_diff.py's job.) */
 #include "json.h"
 #include "template.h"
+#include "template_unicode.h"
 
 #include <CUnit/Basic.h>
 #include <stdlib.h>
@@ -214,6 +216,122 @@ static void template_should_handle_whitespace_control_and_raw(void)
     RENDERS("{% raw %}{{ x }}{% endraw %}{# note #}", TEMPLATE_TEXT, "{{ x }}");
 }
 
+/* upper, lower, capitalize, title and is upper/lower follow Python's str
+ * methods, with libunistring's tables (issue 11, item 11). */
+static void template_should_change_case_as_python_does(void)
+{
+    RENDERS("{{ 'zażółć gęślą jaźń'|upper }}|{{ 'ZAŻÓŁĆ'|lower }}", TEMPLATE_TEXT,
+            "ZAŻÓŁĆ GĘŚLĄ JAŹŃ|zażółć");
+    RENDERS("{{ 'straße'|upper }} {{ 'ß'.title() }} {{ 'ﬁnal'|capitalize }}", TEMPLATE_TEXT,
+            "STRASSE Ss Final");
+    RENDERS("{{ 'ΟΔΟΣ ΟΔΥΣΣΕΥΣ'|lower }} {{ 'Σ'|lower }} {{ 'ΣΑΣ'|capitalize }}", TEMPLATE_TEXT,
+            "οδος οδυσσευς σ Σας");
+    RENDERS("{{ 'İ'|lower }} {{ 'ı'|upper }}", TEMPLATE_TEXT, "i\xcc\x87 I");
+    /* digraphs: titlecase is its own letter; Jinja's title filter uses upper() */
+    RENDERS("{{ 'ǆemal'|capitalize }} {{ 'ǆemal'.title() }} {{ 'ǆemal'|title }}", TEMPLATE_TEXT,
+            "ǅemal ǅemal Ǆemal");
+    /* str.title() starts a word after any uncased character, the filter after space and -({[< */
+    RENDERS("{{ \"they're bill's 1st\".title() }}|{{ \"they're bill's 1st\"|title }}",
+            TEMPLATE_TEXT, "They'Re Bill'S 1St|They're Bill's 1st");
+    RENDERS("{{ 'łukasz żółkiewski-óla'|title }}", TEMPLATE_TEXT, "Łukasz Żółkiewski-Óla");
+    RENDERS("{{ 'ǅ' is upper }} {{ 'ǅ' is lower }} {{ 'ŁÓDŹ 2' is upper }} {{ 'łódź' is lower }} "
+            "{{ '١٢' is lower }} {{ ['A'] is upper }}",
+            TEMPLATE_TEXT, "False False True True False True");
+    RENDERS("{{ ['émile', 'Zoë', 'Émile', 'zed', 'ÉMILE']|sort|join(',') }}|"
+            "{{ ['Émile', 'émile', 'ÉMILE', 'Straße', 'STRASSE']|unique|join(',') }}",
+            TEMPLATE_TEXT, "zed,Zoë,émile,Émile,ÉMILE|Émile,Straße,STRASSE");
+}
+
+static void template_should_treat_unicode_whitespace_as_python_does(void)
+{
+    RENDERS("[{{ '\\u00a0\\u2003 x y\\u3000\\u0085\\u2028\\x1c'|trim }}]", TEMPLATE_TEXT, "[x y]");
+    RENDERS("[{{ '\\u200bx'|trim }}]", TEMPLATE_TEXT, "[\xe2\x80\x8bx]"); /* U+200B: not space */
+    RENDERS("{{ 'a\\u00a0b\\u3000c\\u200bd\\u2028e'|split|join('|') }}", TEMPLATE_TEXT,
+            "a|b|c\xe2\x80\x8b"
+            "d|e");
+    RENDERS("[{{ ' a  b  '|split(none, 1)|join('|') }}]", TEMPLATE_TEXT, "[a|b  ]");
+    RENDERS("{{ 'ćxą'|trim('ą') }} {{ 'żółw'|replace('', '-') }}", TEMPLATE_TEXT, "ćx -ż-ó-ł-w-");
+    /* the lexer too: whitespace control and the space between tokens */
+    RENDERS("a\xc2\xa0\xe2\x80\x83{{- 1 -}}\xe3\x80\x80"
+            "b{{\xc2\xa0'c'\xe2\x80\xa8}}",
+            TEMPLATE_TEXT, "a1bc");
+    RENDERS("{{ '\\u0664\\u0662'|int + 1 }} {{ '\\u00a042\\u2003'|int }} {{ '4\\u00bd'|int(7) }}",
+            TEMPLATE_TEXT, "43 42 7");
+}
+
+/* A template literal or a JSON body may hold bytes that are not UTF-8:
+ * each is an uncased character of its own, copied as it is. */
+static void template_should_pass_invalid_utf8_through_string_filters(void)
+{
+    static const char nasty[] = "a\xff\xce\xce\xa3"
+                                "b\xed\xa0\x80\xf4\x90\x80\x80\xc0\xaf"
+                                "\xcd\x85\xce\xa3'\xe2\x80\xa8\xce";
+    struct buf b;
+    RENDERS("{{ 'a\xff\xce\xce\xa3"
+            "b\xce'|upper }}",
+            TEMPLATE_TEXT,
+            "A\xff\xce\xce\xa3"
+            "B\xce");
+    RENDERS("{{ '\xce\xa3\xce\xa3\xff\xce\xa3'|lower }}", TEMPLATE_TEXT,
+            "\xcf\x83\xcf\x82\xff\xcf\x83"); /* the sigma before the bad byte is final */
+    RENDERS("{{ 'x\xffy z'.title() }}|{{ 'x\xffy z'|title }}|{{ '\xff"
+            "AB'|capitalize }}",
+            TEMPLATE_TEXT,
+            "X\xffY Z|X\xffy Z|\xff"
+            "ab");
+    RENDERS("[{{ ' \xa0x\xc2 '|trim }}]{{ '\xa0 \xc2\xa0\xe3'|split|length }}", TEMPLATE_TEXT,
+            "[\xa0x\xc2]2");
+    RENDERS("{{ '\xff' is lower }}{{ 'a\xff' is lower }}", TEMPLATE_TEXT, "FalseTrue");
+    RENDERS("a\xc2{{- 1 -}}\xa0"
+            "b",
+            TEMPLATE_TEXT,
+            "a\xc2"
+            "1\xa0"
+            "b"); /* not whitespace */
+    CU_ASSERT_EQUAL(run("{{\xff 1 }}", TEMPLATE_TEXT), TEMPLATE_ESYNTAX);
+    /* every prefix of nasty, in every mode: no crash, no read past the end */
+    for (size_t n = 0; n <= sizeof(nasty) - 1; n++) {
+        for (int mode = TPL_U_UPPER; mode <= TPL_U_JINJA_TITLE; mode++) {
+            char *copy = malloc(n + 1); /* exactly n bytes for ASan, plus a NUL nobody reads */
+            memcpy(copy, nasty, n);
+            buf_init(&b, 1024);
+            CU_ASSERT_EQUAL(tpl_u_case(mode, copy, n, &b), 0);
+            CU_ASSERT(n < 2 || memchr(b.data, 0xff, b.len) != NULL); /* kept as it was */
+            buf_free(&b);
+            (void)tpl_u_is_cased(copy, n, mode & 1);
+            CU_ASSERT(n == 0 || (tpl_u_char_back(copy, n) >= 1 && tpl_u_char_len(copy, n) >= 1));
+            CU_ASSERT(tpl_u_space(copy, n) <= n && tpl_u_space_back(copy, n) <= n);
+            free(copy);
+        }
+    }
+}
+
+/* Case changes can grow a string ('ß' -> "SS", 'ΐ' -> three characters):
+ * the output limit holds, and the work stays linear in the input. */
+static void template_should_bound_case_changes(void)
+{
+    struct template_limits lim;
+    struct buf b;
+    char *big = malloc(300001);
+    template_limits_default(&lim);
+    lim.max_output = 9;
+    CU_ASSERT_EQUAL(run_limits("{{ 'ßßßßß'|upper }}", TEMPLATE_TEXT, &lim), TEMPLATE_ELIMIT);
+    buf_init(&b, 5);
+    CU_ASSERT_EQUAL(tpl_u_case(TPL_U_UPPER, "\xce\x90\xce\x90", 4, &b), BUF_TOOBIG);
+    buf_free(&b);
+    /* U+0316 U+0345 U+0316 ...: case-ignorable, some cased, no starter; and sigmas among
+       apostrophes: each lowercased run must not rescan the string */
+    for (size_t k = 0; k + 6 <= 300000; k += 6)
+        memcpy(big + k, k % 12 ? "\xcc\x96\xcd\x85\xcc\x96" : "\xce\xa3'\xce\xa3''", 6);
+    buf_init(&b, 4 * 300000);
+    for (int mode = TPL_U_UPPER; mode <= TPL_U_JINJA_TITLE; mode++) {
+        buf_reset(&b);
+        CU_ASSERT_EQUAL(tpl_u_case(mode, big, 300000, &b), 0);
+    }
+    buf_free(&b);
+    free(big);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -241,6 +359,13 @@ int main(void)
                 template_should_refuse_calls_with_more_than_16_arguments);
     CU_add_test(s, "template_should_handle_whitespace_control_and_raw",
                 template_should_handle_whitespace_control_and_raw);
+    CU_add_test(s, "template_should_change_case_as_python_does",
+                template_should_change_case_as_python_does);
+    CU_add_test(s, "template_should_treat_unicode_whitespace_as_python_does",
+                template_should_treat_unicode_whitespace_as_python_does);
+    CU_add_test(s, "template_should_pass_invalid_utf8_through_string_filters",
+                template_should_pass_invalid_utf8_through_string_filters);
+    CU_add_test(s, "template_should_bound_case_changes", template_should_bound_case_changes);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failures = CU_get_number_of_failures();

@@ -244,6 +244,53 @@ T = [  # text mode, realistic bodies
     "{% for p in request.body.products %}{{ '%-' }}{{ p.name|title }} x{{ p.qty }}\n{% endfor %}",
     "{{ request.method }} {{ request.headers['content-type'] }} {{ request.query.a|int + 1 }}",
 ]
+UNI = [  # Unicode: case mappings, case tests and whitespace as Python's str (data_ref "unicode")
+    "{{ 'zażółć gęślą jaźń'|upper }}", "{{ 'ZAŻÓŁĆ GĘŚLĄ JAŹŃ'|lower }}", "{{ request.body.name|upper }}",
+    "{{ request.body.name|title }}", "{{ request.body.name|capitalize }}", "{{ 'straße'|upper }}",
+    "{{ request.body.street|upper|lower }}", "{{ 'ß'|title }}", "{{ 'ß'.title() }}", "{{ 'ßa'|capitalize }}",
+    "{{ 'ﬁnal ﬂow'|upper }}", "{{ 'ﬁnal'|capitalize }}", "{{ 'ŉ'|upper }}", "{{ 'ΐ'|upper|length }}",
+    "{{ 'ΟΔΟΣ'|lower }}", "{{ request.body.greek|lower }}", "{{ request.body.greek|title }}",
+    "{{ request.body.greek.title() }}", "{{ request.body.greek|capitalize }}", "{{ 'ΑΣ'|title }}",
+    "{{ 'ΑΣ'.title() }}", "{{ request.body.sigma|lower }}", "{{ request.body.sigma.title() }}",
+    "{{ 'Σ'|lower }}", "{{ 'İ'|lower }}", "{{ 'İ'|lower|length }}", "{{ request.body.city|lower }}",
+    "{{ request.body.city|title }}", "{{ 'ı'|upper }}", "{{ 'ǆemal'|title }}", "{{ 'ǆemal'|capitalize }}",
+    "{{ 'ǆemal'.title() }}", "{{ request.body.digraphs|upper }}", "{{ request.body.digraphs|lower }}",
+    "{{ request.body.digraphs|title }}", "{{ request.body.digraphs.title() }}", "{{ 'ǅ' is upper }}",
+    "{{ 'ǅ' is lower }}", "{{ 'Ǆ' is upper }}", "{{ 'ǆ' is lower }}", "{{ 'zażółć' is lower }}",
+    "{{ 'ZAŻÓŁĆ' is upper }}", "{{ 'Zażółć' is lower }}", "{{ 'ŁÓDŹ 2' is upper }}", "{{ '١٢' is lower }}",
+    "{{ ['A'] is upper }}", "{{ none is lower }}", "{{ missing is upper }}",
+    "{{ \"they're bill's friends\"|title }}", "{{ \"they're bill's friends\".title() }}",
+    "{{ '1st 2nd 3RD'|title }}", "{{ '1st 2nd 3RD'.title() }}", "{{ 'élan vital-über (ñandú) [éa] {ó} <ü>'|title }}",
+    "{{ 'łukasz żółkiewski'|title }}", "{{ 'o\\'neil-smith mcdonald'|title }}",
+    "[{{ request.body.spaced|trim }}]", "[{{ request.body.zwsp|trim }}]", "{{ request.body.ctrl_ws|trim|length }}",
+    "[{{ '\\u00a0\\u2003x\\u3000\\u0085\\u2028'|trim }}]", "[{{ request.body.spaced.strip() }}]",
+    "{{ request.body.spaced|split|join('|') }}", "{{ request.body.zwsp|split|length }}",
+    "{{ 'a\\u00a0b\\u2003c\\u3000d\\u0085e\\u2028f\\u200bg'|split|join('|') }}",
+    "[{{ ' a  b  c  '|split(none, 1)|join('|') }}]", "[{{ ' a b '|split(none, 0)|join('|') }}]",
+    "{{ request.body.ctrl_ws|split|length }}", "{{ 'ćxą'|trim('ą') }}", "{{ 'ąąxąą'|trim('ą') }}",
+    "{{ 'żółw'|replace('', '-') }}", "{{ 'żółw'|replace('', '-', 2) }}",
+    "{{ request.body.names|sort|join(',') }}", "{{ request.body.names|sort(case_sensitive=true)|join(',') }}",
+    "{{ request.body.names|unique|join(',') }}", "{{ request.body.names|min }}", "{{ request.body.names|max }}",
+    "{{ ['Straße', 'STRASSE', 'straße']|unique|join(',') }}", "{{ ['ǅ', 'ǆ', 'Ǆ']|unique|join(',') }}",
+    "{{ request.body.people|sort(attribute='name')|map(attribute='name')|join(',') }}",
+    "{{ request.body.people|unique(attribute='name')|map(attribute='name')|join(',') }}",
+    "{{ [['B'], ['a']]|sort }}", "{{ request.body.names|map('upper')|join(',') }}",
+    "{{ request.body.names|map('title')|join(',') }}", "{{ request.body.num|int + 1 }}",
+    "{{ request.body.wide|int }}", "{{ '\\u00a042\\u2003'|int }}", "{{ '\\uff14.5'|float }}",
+    "{{ '4\\u00bd'|int(7) }}", "{{ request.body.ctrl_ws|int(9) }}", "{{ '\\u0085 1.5e3 '|float }}",
+    "{{ 'zażółć'.upper() }}", "{{ 'ΟΔΟΣ'.lower() }}", "{{ 'ǆemal'.capitalize() }}",
+    "{{ request.body.name|upper|length }}", "{{ request.body.name|truncate(9, true, '') }}",
+    # Jinja's lexer: whitespace control and the space between tokens are Python's \s
+    "{{\u00a0request.body.street\u3000}}", "a\u00a0\u2003{{- 1 }}", "{{ 1 -}}\u2003\u0085b",
+    "{%\u00a0if 1\u00a0%}y{%\u2003endif %}", "a\x1c{{- 1 -}}\x1fb", "{% raw -%}\u00a0x\u00a0{%- endraw %}",
+    "a\u200b{{- 1 }}", "{{ 'x' }}\u2028{#- c -#}\u2029y",
+]
+UNI_MODES = [  # the same in JSON and URL mode
+    ('json', '{"name": "{{ request.body.name|title }}", "up": "{{ request.body.street|upper }}"}'),
+    ('json', '{"t": "{{ request.body.spaced|trim }}", "w": {{ request.body.spaced|split|tojson }}}'),
+    ('url', "http://x/?n={{ request.body.name|upper }}&s={{ request.body.sigma|lower }}"),
+    ('header', "{{ request.body.name|capitalize }} {{ request.body.spaced|trim }}"),
+]
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
@@ -272,6 +319,10 @@ def main():
     emit("warn", 3, "{{ a.b['c'][0] }}{{ a.b['c'][0] }}", warnings=['undefined: a.b["c"][0]'])
     emit("warn", 4, "{% for x in nope %}{% endfor %}", warnings=["undefined: nope"])
     emit("warn", 5, "{{ nope|upper }}", warnings=["undefined: nope"])
+    for i, t in enumerate(UNI, 1):
+        emit("uni", i, t, data_ref="unicode")
+    for i, (mode, t) in enumerate(UNI_MODES, 1):
+        emit("uni-mode", i, t, mode, data_ref="unicode")
     out.close()
     print("%d cases" % n)
 
