@@ -155,6 +155,7 @@ class Paging(unittest.TestCase):
             r = self.server.post_json("/incoming/" + integ["endpointId"], '{"n": %d}' % i)
             self.assertEqual(r.status, 202, r)
             events.append(r.json()["eventId"])
+            time.sleep(0.002)  # events of one millisecond list in id order
         args = ["events", "list", "--integration", integ["id"], "--limit", "2"]
         ids, pages = self.follow_json(args, key="eventId")
         self.assertEqual(pages, 4)

@@ -249,12 +249,15 @@ class DeliveryTest(unittest.TestCase):
         r = self.p.server.ctl("drain", json_out=False, check=False)
         if r.returncode == 2 and b"unknown command" in r.stderr:
             self.skipTest("incomingctl has no drain command yet")
-        self.sink.script("/cron", [{"status": 503}, {"status": 200}])
+        # Retry-After 4 s: the retry comes due after the runner has waited
+        # out its 2 s linger and exited.
+        self.sink.script("/cron", [{"status": 503, "retry_after": 4}, {"status": 200}])
         integ = self.workflow_to("/cron", retry={"maxAttempts": 3})
         self.p.post_event(integ, {"i": 7})
         self.assertTrue(self.sink.wait_for(lambda s: s.received("/cron"), 10))
-        # The retry is due within 1.2 s; with no request, nobody runs it...
-        time.sleep(1.5)
+        # With no request after that, nobody runs it...
+        time.sleep(5.5)
+        self.assertEqual(self.p.server.runner_pids(), [])
         self.assertEqual(len(self.sink.received("/cron")), 1)
         # ...until cron's incomingctl drain does.
         self.p.server.ctl("drain", json_out=False)
