@@ -9,12 +9,25 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "config.h"
 #include "store.h"
 
-/* Executes run (taken over; freed here). Returns 0, or a store error when
- * progress could not be saved (the lease then expires and the run is
- * resumed by another runner). */
-int runexec_run(struct store *s, const struct config *cfg, cJSON *run);
+/* What executing a run needs besides the run itself, read in the claim's
+ * transaction (runexec_read_inputs, a run_claim_also_fn): the workflow
+ * document and the event record, as stored. */
+struct runexec_inputs {
+    struct buf workflow, event;
+    int workflow_rc, event_rc; /* STORE_OK, STORE_NOTFOUND, ... */
+};
+void runexec_inputs_init(struct runexec_inputs *in);
+void runexec_inputs_free(struct runexec_inputs *in);
+int runexec_read_inputs(struct store_txn *t, const cJSON *run, void *arg);
+
+/* Executes run (taken over; freed here) with the inputs read when it was
+ * claimed. Returns 0, or a store error when progress could not be saved
+ * (the lease then expires and the run is resumed by another runner). */
+int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
+                const struct runexec_inputs *in);
 
 #endif

@@ -21,6 +21,8 @@
 #include "config.h"
 #include "store.h"
 
+struct store_gate_file;
+
 struct store {
     DB_ENV *env;
     DB *dbs[STORE_DB_COUNT];
@@ -30,9 +32,10 @@ struct store {
     int creating;     /* store_open with STORE_CREATE is under way */
     /* The gate (store_gate.c). */
     int gate_fd;
-    int depth;              /* store_enter nesting in this process */
-    unsigned long long gen; /* environment generation the handles belong to */
-    int dropped;            /* handle sets dropped after another's recovery */
+    struct store_gate_file *gate; /* data_dir/store.lock, mapped */
+    int depth;                    /* store_enter nesting in this process */
+    unsigned long long gen;       /* environment generation the handles belong to */
+    int dropped;                  /* handle sets dropped after another's recovery */
     /* Log flushes (store_env_log_sync). */
     int log_fd;          /* descriptor of log file log_file, -1 when none */
     unsigned log_file;   /* its number */

@@ -4,11 +4,26 @@
 #ifndef INCOMING_STORE_GATE_H
 #define INCOMING_STORE_GATE_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "store_env.h"
 
-/* Opens data_dir/store.lock (s->gate_fd). STORE_OK or STORE_UNAVAILABLE. */
+/* The layout of data_dir/store.lock, which every process maps. Changed
+ * only by the holder of mutex (and, before any process of this boot uses
+ * it, under the file's flock at set-up). */
+struct store_gate_file {
+    char magic[16];         /* "incoming-gate-2" */
+    pthread_mutex_t mutex;  /* robust, process-shared */
+    unsigned long long gen; /* bumped by every recovery */
+    long inside;            /* pid of the holder, 0 when none (for messages) */
+    int need;               /* a recovery is due before the next use */
+    char boot[40];          /* /proc/sys/kernel/random/boot_id at set-up */
+};
+
+/* Opens and maps data_dir/store.lock (s->gate_fd, s->gate), setting it up
+ * when it is new or from before the machine started. STORE_OK or
+ * STORE_UNAVAILABLE. */
 int store_gate_open(struct store *s, char *err, size_t errlen);
 /* Closes the handles cleanly when nobody is inside and they are current,
  * else drops them; then closes the gate file. */

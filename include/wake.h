@@ -23,6 +23,7 @@
 struct wake {
     char fifo_path[640];
     int fifo_fd; /* runner: read end (opened O_RDWR); responder: write end; -1 */
+    int ep_fd;   /* runner: epoll on the read end (EPOLLEXCLUSIVE), -1 */
     int idle_fd; /* the "idle" lock file */
     int idle;    /* this process holds the shared lock */
 };

@@ -116,21 +116,20 @@ int run_release(struct store_txn *t, const char *id, long long due_at)
 struct claim_arg {
     long long now, until;
     pid_t pid;
+    run_claim_also_fn also;
+    void *also_arg;
     cJSON *run;
 };
 
-static int claim_fn(struct store_txn *t, void *arg)
+/* Takes the first due entry; STORE_NOTFOUND when none is due. */
+static int take_due(struct store_txn *t, long long now, char id[UUID_LEN + 1])
 {
-    struct claim_arg *a = arg;
-    char id[UUID_LEN + 1];
     struct buf k;
     int rc;
 
-    cJSON_Delete(a->run);
-    a->run = NULL;
     buf_init(&k, 128);
     rc = store_first(t, STORE_DB_RUNS_DUE, &k, 1);
-    if (rc == STORE_OK && (k.len != DUE_KEY_LEN || key_time((unsigned char *)k.data) > a->now))
+    if (rc == STORE_OK && (k.len != DUE_KEY_LEN || key_time((unsigned char *)k.data) > now))
         rc = STORE_NOTFOUND;
     if (rc == STORE_OK) {
         memcpy(id, k.data + 8, UUID_LEN);
@@ -138,32 +137,44 @@ static int claim_fn(struct store_txn *t, void *arg)
         rc = store_del(t, STORE_DB_RUNS_DUE, k.data, k.len);
     }
     buf_free(&k);
-    if (rc != STORE_OK)
-        return rc;
-    rc = run_get(t, id, 1, &a->run);
-    if (rc == STORE_NOTFOUND)
-        return STORE_OK; /* a purged run: its stale entry is gone now */
+    return rc;
+}
+
+static int claim_fn(struct store_txn *t, void *arg)
+{
+    struct claim_arg *a = arg;
+    char id[UUID_LEN + 1];
+    int rc;
+
+    cJSON_Delete(a->run);
+    a->run = NULL;
+    while ((rc = take_due(t, a->now, id)) == STORE_OK) {
+        rc = run_get(t, id, 1, &a->run);
+        if (rc != STORE_NOTFOUND)
+            break;
+        /* a purged run: its stale entry is gone now; take the next */
+    }
     if (rc != STORE_OK)
         return rc;
     cJSON_ReplaceItemInObjectCaseSensitive(a->run, "state", cJSON_CreateString("running"));
     rc = run_put(t, a->run, a->now);
     if (rc == STORE_OK)
         rc = run_renew(t, id, a->pid, a->until);
+    if (rc == STORE_OK && a->also != NULL)
+        rc = a->also(t, a->run, a->also_arg);
     return rc;
 }
 
-int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until, cJSON **run)
+int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until,
+              run_claim_also_fn also, void *also_arg, cJSON **run)
 {
-    struct claim_arg a = {now_ms, lease_until, pid, NULL};
-    int rc;
+    struct claim_arg a = {now_ms, lease_until, pid, also, also_arg, NULL};
+    /* Run bookkeeping commits without a log flush: losing it in a power
+     * cut only makes work run again (delivery is at least once); the event
+     * itself was committed durably when it was accepted. */
+    int rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, claim_fn, &a);
 
     *run = NULL;
-    do {
-        /* Run bookkeeping commits without a log flush: losing it in a
-         * power cut only makes work run again (delivery is at least once);
-         * the event itself was committed durably when it was accepted. */
-        rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, claim_fn, &a);
-    } while (rc == STORE_OK && a.run == NULL); /* skipped a stale entry */
     if (rc != STORE_OK) {
         cJSON_Delete(a.run);
         return rc;

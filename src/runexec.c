@@ -15,6 +15,7 @@
 #include "run.h"
 #include "secret.h"
 #include "template.h"
+#include "uuid.h"
 #include "workflow.h"
 
 #include <stdio.h>
@@ -416,45 +417,59 @@ static void set_state(cJSON *run, const char *state)
     cJSON_ReplaceItemInObjectCaseSensitive(run, "state", cJSON_CreateString(state));
 }
 
-struct event_arg {
-    const char *id;
-    struct buf rec;
-    struct store_event ev;
-};
-
-static int event_fn(struct store_txn *t, void *arg)
+void runexec_inputs_init(struct runexec_inputs *in)
 {
-    struct event_arg *a = arg;
-    return store_event_get(t, a->id, &a->ev, &a->rec);
+    buf_init(&in->workflow, 16u << 20);
+    buf_init(&in->event, 256u << 20);
+    in->workflow_rc = in->event_rc = STORE_NOTFOUND;
 }
 
-/* Loads the workflow and the event's envelope into a template context. */
-static int load_context(struct store *s, cJSON *run, cJSON **wf, cJSON **ctx, char *err,
-                        size_t errlen)
+void runexec_inputs_free(struct runexec_inputs *in)
 {
-    struct event_arg ea;
+    buf_free(&in->workflow);
+    buf_free(&in->event);
+}
+
+int runexec_read_inputs(struct store_txn *t, const cJSON *run, void *arg)
+{
+    struct runexec_inputs *in = arg;
+    const char *wf = json_get_string(run, "workflowId"), *ev = json_get_string(run, "eventId");
+    char key[UUID_LEN + 1];
+
+    /* Raw bytes only: parsing waits until the gate is left. */
+    in->workflow_rc = wf != NULL && uuid_parse(wf, strlen(wf), key) == 0
+                          ? store_get(t, STORE_DB_WORKFLOWS, key, UUID_LEN, &in->workflow)
+                          : STORE_NOTFOUND;
+    in->event_rc = ev != NULL && strlen(ev) == UUID_LEN
+                       ? store_get(t, STORE_DB_EVENTS, ev, UUID_LEN, &in->event)
+                       : STORE_NOTFOUND;
+    if (in->workflow_rc != STORE_OK && in->workflow_rc != STORE_NOTFOUND)
+        return in->workflow_rc;
+    return in->event_rc == STORE_OK || in->event_rc == STORE_NOTFOUND ? STORE_OK : in->event_rc;
+}
+
+/* The workflow and the event's envelope (read with the claim) as a
+ * template context. */
+static int load_context(const struct runexec_inputs *in, cJSON *run, cJSON **wf, cJSON **ctx,
+                        char *err, size_t errlen)
+{
+    struct store_event ev;
     struct json_error jerr;
     cJSON *env = NULL;
-    int rc;
 
     *wf = NULL;
     *ctx = NULL;
-    rc = workflow_load(s, json_get_string(run, "workflowId"), wf);
-    if (rc != STORE_OK) {
+    if (in->workflow_rc != STORE_OK ||
+        json_parse(in->workflow.data, in->workflow.len, 128, wf, &jerr) != 0) {
         snprintf(err, errlen, "the workflow %s",
-                 rc == STORE_NOTFOUND ? "was deleted" : "cannot be read");
-        return rc;
+                 in->workflow_rc == STORE_NOTFOUND ? "was deleted" : "cannot be read");
+        return in->workflow_rc == STORE_OK ? STORE_ERROR : in->workflow_rc;
     }
-    ea.id = json_get_string(run, "eventId");
-    buf_init(&ea.rec, 256u << 20);
-    rc = store_txn_run(s, event_fn, &ea);
-    if (rc == STORE_OK && json_parse(ea.ev.envelope, ea.ev.envelope_len, 600, &env, &jerr) != 0)
-        rc = STORE_ERROR;
-    buf_free(&ea.rec);
-    if (rc != STORE_OK) {
+    if (in->event_rc != STORE_OK || store_event_decode(in->event.data, in->event.len, &ev) != 0 ||
+        json_parse(ev.envelope, ev.envelope_len, 600, &env, &jerr) != 0) {
         snprintf(err, errlen, "the event %s",
-                 rc == STORE_NOTFOUND ? "was purged" : "cannot be read");
-        return rc;
+                 in->event_rc == STORE_NOTFOUND ? "was purged" : "cannot be read");
+        return in->event_rc == STORE_OK ? STORE_ERROR : in->event_rc;
     }
     *ctx = cJSON_CreateObject();
     cJSON_AddItemToObject(*ctx, "request", env);
@@ -464,14 +479,15 @@ static int load_context(struct store *s, cJSON *run, cJSON **wf, cJSON **ctx, ch
     return STORE_OK;
 }
 
-int runexec_run(struct store *s, const struct config *cfg, cJSON *run)
+int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
+                const struct runexec_inputs *in)
 {
     const char *order[WORKFLOW_MAX_NODES];
     cJSON *wf = NULL, *ctx = NULL;
     char err[256];
     int n, rc = 0;
 
-    if (load_context(s, run, &wf, &ctx, err, sizeof(err)) != STORE_OK) {
+    if (load_context(in, run, &wf, &ctx, err, sizeof(err)) != STORE_OK) {
         cJSON *a = cJSON_CreateObject();
         cJSON_AddItemToObject(a, "at", json_number_from_ll(now_ms()));
         cJSON_AddStringToObject(a, "error", err);

@@ -84,38 +84,47 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
  * Returns the number of things done, or -1 when storage failed. */
 static long drain_while_held(struct store *s, const struct config *cfg, struct runner_stats *st)
 {
-    long long last_reap = 0;
+    static long long last_reap;
+    struct runexec_inputs in;
     long done = 0;
     char id[37];
+    int rc;
+
+    /* The queue holds events accepted before runs were planned at once
+     * (older versions): plan those first. */
+    while ((rc = runner_process_one(s, cfg, id)) == STORE_OK) {
+        st->processed++;
+        done++;
+    }
+    if (rc != STORE_NOTFOUND) {
+        LOG_ERR("cannot process the queue: %s", store_strerror(rc));
+        st->failed++;
+        return -1;
+    }
+    runexec_inputs_init(&in);
     for (;;) {
         cJSON *run = NULL;
-        int rc = runner_process_one(s, cfg, id);
-        if (rc == STORE_OK) {
-            st->processed++;
-            done++;
-            continue;
-        }
-        if (rc != STORE_NOTFOUND) {
-            LOG_ERR("cannot process the queue: %s", store_strerror(rc));
-            st->failed++;
-            return -1;
-        }
-        if (now_ms() - last_reap >= 1000) {
-            last_reap = now_ms();
+        long long t = now_ms();
+        if (t - last_reap >= 1000) {
+            last_reap = t;
             (void)run_reap(s, last_reap);
         }
-        rc = run_claim(s, now_ms(), getpid(), now_ms() + cfg->outgoing_timeout_ms + 30000, &run);
+        rc = run_claim(s, t, getpid(), t + cfg->outgoing_timeout_ms + 30000, runexec_read_inputs,
+                       &in, &run);
         if (rc == STORE_NOTFOUND)
-            return done;
+            break;
         if (rc != STORE_OK) {
             LOG_ERR("cannot claim a run: %s", store_strerror(rc));
-            return -1;
+            done = -1;
+            break;
         }
-        if (runexec_run(s, cfg, run) != STORE_OK)
+        if (runexec_run(s, cfg, run, &in) != STORE_OK)
             st->failed++;
         st->runs++;
         done++;
     }
+    runexec_inputs_free(&in);
+    return done;
 }
 
 /* 1 when something is queued or due now (or the store cannot tell). */

@@ -113,6 +113,7 @@ int store_env_write_config(const struct config *cfg, char *err, size_t errlen)
              "set_lk_max_objects 20000\n"
              "set_lk_max_lockers 4000\n"
              "set_tx_max 500\n"
+             "set_lg_max 2097152\n"
              "%s",
              cfg->path[0] ? cfg->path : "defaults",
              cfg->durability == CONFIG_DURABILITY_NOSYNC ? "set_flags DB_TXN_WRITE_NOSYNC\n" : "");
@@ -280,6 +281,12 @@ int store_env_open(struct store *s, int recover, char *err, size_t errlen)
     /* Logs no longer needed by recovery go away (no catastrophic recovery:
      * backups are taken with incomingctl backup instead). */
     (void)s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
+    /* A new log file is written full of zeros first, so that appending to
+     * it never grows it: a flush is then one write of the data, without
+     * one of the inode for the new size (measured: 0.15 against 0.25 ms).
+     * Log files are 2 MiB (DB_CONFIG), so the zeros a switch writes, and
+     * the next flush carries, stay small. */
+    (void)s->env->log_set_config(s->env, DB_LOG_ZERO, 1);
     return open_dbs(s, s->creating, err, errlen);
 }
 

@@ -10,17 +10,21 @@
  * it was acknowledged. DB_REGISTER's recovery has exactly that window.
  *
  * So every use of the environment (opening it, each transaction, a
- * checkpoint, closing) happens inside the gate: an exclusive flock on
- * data_dir/store.lock. The gate file records who is inside; the kernel drops
- * the flock of a process that dies, so the next process to enter sees a
- * holder that never left, and recovers before anything else touches the
- * environment. Each recovery bumps a generation number; a process whose
- * handles belong to an older generation drops them (never closing: that
- * would touch the old regions) and opens new ones. The boot id is kept too:
- * the first process after a restart of the machine recovers, which is what
- * a power loss needs.
+ * checkpoint, closing) happens inside the gate: a robust, process-shared
+ * mutex in data_dir/store.lock, which every process maps. When its holder
+ * dies, the kernel marks the mutex, and the next process to take it learns
+ * that the holder never left (EOWNERDEAD): it recovers before anything else
+ * touches the environment. Each recovery bumps a generation number in the
+ * same file; a process whose handles belong to an older generation drops
+ * them (never closing: that would touch the old regions) and opens new
+ * ones. The boot id is kept too: the first process after a restart of the
+ * machine re-initialises the mutex (its state from before means nothing)
+ * and recovers, which is what a power loss needs. An flock on the file
+ * serialises only that set-up, once per process.
  *
- * Processes queue on the flock while one is inside, so nothing slow may
+ * Taking and leaving the gate costs no system call when nobody waits (a
+ * futex when someone does), so the gate is cheap enough to take for every
+ * transaction. Processes queue while one is inside, so nothing slow may
  * happen inside: no HTTP, no sleeps, and no log flush. A commit only
  * writes its log record to the file (the page cache keeps it through any
  * process's crash and through the recovery that follows); the flush to
@@ -33,26 +37,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #define GATE_FILE "store.lock"
-#define GATE_RECLEN 128
+#define GATE_MAGIC "incoming-gate-2"
 #define GATE_WAIT_SECONDS 30 /* then the caller answers "storage unavailable" */
-
-struct gate_rec {
-    unsigned long long gen;
-    long inside; /* pid of the process inside, 0 when none */
-    int need;    /* a recovery failed or was asked for: the next one tries */
-    char boot[40];
-};
 
 static const char *boot_id(void)
 {
@@ -67,80 +63,37 @@ static const char *boot_id(void)
     return id;
 }
 
-static void gate_read(int fd, struct gate_rec *r)
+/* A fresh gate: an unlocked robust mutex, the boot id, and a recovery due
+ * unless the file is brand new (a new data_dir has nothing to recover). */
+static int gate_init(struct store_gate_file *g, int fresh)
 {
-    char buf[GATE_RECLEN + 1];
-    ssize_t n = pread(fd, buf, GATE_RECLEN, 0);
+    pthread_mutexattr_t a;
+    int rc = pthread_mutexattr_init(&a);
 
-    memset(r, 0, sizeof(*r));
-    if (n <= 0)
-        return; /* a new file: generation 0, nobody inside, no boot yet */
-    buf[n] = '\0';
-    if (sscanf(buf, "incoming-gate 1 gen=%llu inside=%ld need=%d boot=%36s", &r->gen, &r->inside,
-               &r->need, r->boot) != 4) {
-        /* Unreadable (a torn write): assume the worst. */
-        memset(r, 0, sizeof(*r));
-        r->need = 1;
+    if (rc == 0)
+        rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    if (rc == 0)
+        rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    if (rc == 0) {
+        /* Keep counting generations when the file is ours. */
+        unsigned long long gen = memcmp(g->magic, GATE_MAGIC, sizeof(GATE_MAGIC)) == 0 ? g->gen : 0;
+        memset(g, 0, sizeof(*g));
+        rc = pthread_mutex_init(&g->mutex, &a);
+        g->gen = gen;
+        g->need = !fresh;
+        snprintf(g->boot, sizeof(g->boot), "%s", boot_id());
+        memcpy(g->magic, GATE_MAGIC, sizeof(GATE_MAGIC));
     }
-}
-
-static int gate_write(int fd, const struct gate_rec *r)
-{
-    char buf[GATE_RECLEN];
-    int n = snprintf(buf, sizeof(buf), "incoming-gate 1 gen=%llu inside=%ld need=%d boot=%s",
-                     r->gen, r->inside, r->need, r->boot[0] ? r->boot : "none");
-
-    /* Fixed length, space padded: one pwrite replaces the whole record.
-     * No fsync: only a crash of this process must find it, and the page
-     * cache outlives processes; a power loss is caught by the boot id. */
-    memset(buf + n, ' ', sizeof(buf) - (size_t)n - 1);
-    buf[sizeof(buf) - 1] = '\n';
-    return pwrite(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf) ? 0 : -1;
-}
-
-static void gate_tick(int sig)
-{
-    (void)sig; /* only interrupts flock */
-}
-
-/* flock(LOCK_EX) for at most seconds. A one-second interval timer
- * interrupts the wait (no SA_RESTART), so the deadline is checked even if a
- * tick lands just before flock starts waiting. */
-static int gate_lock(int fd, int seconds)
-{
-    struct sigaction sa, old;
-    struct itimerval tick, prev;
-    time_t deadline;
-    int r, e;
-
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-        return 0;
-    if (errno != EWOULDBLOCK)
-        return -1;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = gate_tick;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGALRM, &sa, &old);
-    memset(&tick, 0, sizeof(tick));
-    tick.it_value.tv_sec = 1;
-    tick.it_interval.tv_sec = 1;
-    setitimer(ITIMER_REAL, &tick, &prev);
-    deadline = time(NULL) + seconds;
-    do {
-        r = flock(fd, LOCK_EX);
-        e = errno;
-    } while (r != 0 && e == EINTR && time(NULL) < deadline);
-    memset(&tick, 0, sizeof(tick));
-    setitimer(ITIMER_REAL, &tick, NULL);
-    sigaction(SIGALRM, &old, NULL);
-    if (r != 0)
-        errno = e == EINTR ? ETIMEDOUT : e;
-    return r;
+    pthread_mutexattr_destroy(&a);
+    return rc;
 }
 
 int store_gate_open(struct store *s, char *err, size_t errlen)
 {
     char path[600];
+    struct stat st;
+    struct store_gate_file *g;
+    int fresh;
 
     snprintf(path, sizeof(path), "%s/" GATE_FILE, s->home);
     s->gate_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -148,7 +101,62 @@ int store_gate_open(struct store *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return STORE_UNAVAILABLE;
     }
+    /* The set-up lock: one process at a time sizes, maps and checks the
+     * file; held for microseconds, once per process. */
+    if (flock(s->gate_fd, LOCK_EX) != 0 || fstat(s->gate_fd, &st) != 0) {
+        snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    fresh = st.st_size == 0;
+    if ((size_t)st.st_size < sizeof(*g) && ftruncate(s->gate_fd, (off_t)sizeof(*g)) != 0) {
+        snprintf(err, errlen, "cannot size %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    g = mmap(NULL, sizeof(*g), PROT_READ | PROT_WRITE, MAP_SHARED, s->gate_fd, 0);
+    if (g == MAP_FAILED) {
+        snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    s->gate = g;
+    /* A file of another format, or from before the machine started: its
+     * mutex state means nothing (its holder's thread is gone without the
+     * kernel knowing); nobody of this boot uses it yet. */
+    if (memcmp(g->magic, GATE_MAGIC, sizeof(GATE_MAGIC)) != 0 ||
+        strncmp(g->boot, boot_id(), sizeof(g->boot)) != 0) {
+        if (!fresh && g->boot[0] != '\0')
+            LOG_INFO("%s: first use since the machine started: the environment will be "
+                     "recovered",
+                     path);
+        if (gate_init(g, fresh) != 0) {
+            snprintf(err, errlen, "cannot initialise the lock in %s", path);
+            goto fail;
+        }
+    }
+    flock(s->gate_fd, LOCK_UN);
     return STORE_OK;
+fail:
+    if (s->gate != NULL)
+        munmap(s->gate, sizeof(*s->gate));
+    s->gate = NULL;
+    close(s->gate_fd);
+    s->gate_fd = -1;
+    return STORE_UNAVAILABLE;
+}
+
+/* Takes the mutex, waiting at most seconds. 0, 1 when its last holder died
+ * while holding it (the caller must recover, then mark it consistent), or
+ * an errno value. */
+static int gate_lock(struct store_gate_file *g, int seconds)
+{
+    struct timespec ts;
+    int rc = pthread_mutex_trylock(&g->mutex);
+
+    if (rc == EBUSY) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += seconds;
+        rc = pthread_mutex_timedlock(&g->mutex, &ts);
+    }
+    return rc == EOWNERDEAD ? 1 : rc;
 }
 
 /* Rebuilds the regions from the log: forgets the old ones without taking
@@ -170,87 +178,73 @@ static int rebuild(struct store *s, char *err, size_t errlen)
 
 int store_enter(struct store *s, char *err, size_t errlen)
 {
-    struct gate_rec r;
+    struct store_gate_file *g = s->gate;
     const char *why = NULL;
-    int rc = STORE_OK;
+    int died, rc = STORE_OK;
 
     if (s->depth > 0) {
         s->depth++;
         return STORE_OK;
     }
-    if (s->gate_fd < 0) {
+    if (g == NULL) {
         snprintf(err, errlen, "the store in %s is closed", s->home);
         return STORE_UNAVAILABLE;
     }
-    if (gate_lock(s->gate_fd, GATE_WAIT_SECONDS) != 0) {
-        int e = errno;
-        gate_read(s->gate_fd, &r);
-        if (e == ETIMEDOUT)
+    died = gate_lock(g, GATE_WAIT_SECONDS);
+    if (died > 1) {
+        if (died == ETIMEDOUT)
             snprintf(err, errlen,
                      "storage busy: process %ld has been using the Berkeley DB environment in "
                      "%s for over %d s",
-                     r.inside, s->home, GATE_WAIT_SECONDS);
+                     g->inside, s->home, GATE_WAIT_SECONDS);
         else
-            snprintf(err, errlen, "cannot lock %s/" GATE_FILE ": %s", s->home, strerror(e));
+            snprintf(err, errlen, "cannot lock %s/" GATE_FILE ": %s", s->home, strerror(died));
         return STORE_UNAVAILABLE;
     }
-    gate_read(s->gate_fd, &r);
-    if (r.inside != 0)
+    if (died)
         why = "a process died while using it";
-    else if (r.need || s->need_recover)
-        why = "an earlier recovery did not finish or was asked for";
-    else if (strcmp(r.boot, boot_id()) != 0)
-        why = "first use since the machine started";
-    r.inside = (long)getpid();
-    if (gate_write(s->gate_fd, &r) != 0) {
-        snprintf(err, errlen, "cannot write %s/" GATE_FILE ": %s", s->home, strerror(errno));
-        flock(s->gate_fd, LOCK_UN);
-        return STORE_UNAVAILABLE;
-    }
+    else if (g->need || s->need_recover)
+        why = "first use since the machine started, an earlier recovery did not finish, or "
+              "one was asked for";
+    g->inside = (long)getpid();
     s->depth = 1;
     if (why) {
-        int fresh = r.boot[0] == '\0'; /* a brand new data_dir */
-        if (!fresh)
-            LOG_WARN("recovering the Berkeley DB environment in %s: %s", s->home, why);
+        LOG_WARN("recovering the Berkeley DB environment in %s: %s", s->home, why);
         rc = rebuild(s, err, errlen);
-        r.gen++;
-        r.need = rc != STORE_OK;
+        g->gen++;
+        g->need = rc != STORE_OK;
         s->need_recover = 0;
-        snprintf(r.boot, sizeof(r.boot), "%s", boot_id());
-        if (rc == STORE_OK && !fresh)
-            LOG_INFO("recovered the environment in %s (generation %llu)", s->home, r.gen);
-    } else if (s->env == NULL || s->gen != r.gen) {
+        if (rc == STORE_OK)
+            LOG_INFO("recovered the environment in %s (generation %llu)", s->home, g->gen);
+    } else if (s->env == NULL || s->gen != g->gen) {
         /* Handles of an older generation belong to rebuilt regions. */
         store_env_drop(s);
         rc = store_env_open(s, 0, err, errlen);
     }
-    s->gen = r.gen;
+    if (died)
+        pthread_mutex_consistent(&g->mutex); /* recovered, or g->need says to */
+    s->gen = g->gen;
     if (rc != STORE_OK) {
         store_env_drop(s);
         s->depth = 0;
-        r.inside = 0;
-        (void)gate_write(s->gate_fd, &r);
-        flock(s->gate_fd, LOCK_UN);
+        g->inside = 0;
+        pthread_mutex_unlock(&g->mutex);
         return rc;
     }
-    if (why && gate_write(s->gate_fd, &r) != 0)
-        LOG_WARN("cannot write %s/" GATE_FILE ": %s", s->home, strerror(errno));
     return STORE_OK;
 }
 
 void store_leave(struct store *s)
 {
-    struct gate_rec r;
+    struct store_gate_file *g = s->gate;
 
     if (s->depth <= 0 || --s->depth > 0)
         return;
-    memset(&r, 0, sizeof(r));
-    r.gen = s->gen;
-    r.need = s->need_recover;
-    snprintf(r.boot, sizeof(r.boot), "%s", boot_id());
-    if (gate_write(s->gate_fd, &r) != 0)
-        LOG_WARN("cannot write %s/" GATE_FILE ": %s", s->home, strerror(errno));
-    flock(s->gate_fd, LOCK_UN);
+    g->gen = s->gen;
+    if (s->need_recover)
+        g->need = 1;
+    g->inside = 0;
+    pthread_mutex_unlock(&g->mutex);
 }
 
 int store_recover_inside(struct store *s)
@@ -270,25 +264,28 @@ int store_recover_inside(struct store *s)
 
 void store_gate_close(struct store *s)
 {
-    struct gate_rec r;
+    struct store_gate_file *g = s->gate;
+    int died;
 
-    if (s->gate_fd < 0) {
+    if (g == NULL) {
         store_env_drop(s);
         return;
     }
-    if (s->env != NULL && s->depth == 0 && gate_lock(s->gate_fd, GATE_WAIT_SECONDS) == 0) {
-        gate_read(s->gate_fd, &r);
-        if (r.inside == 0 && !r.need && r.gen == s->gen) {
-            r.inside = (long)getpid();
-            if (gate_write(s->gate_fd, &r) == 0) {
-                store_env_close(s);
-                r.inside = 0;
-                (void)gate_write(s->gate_fd, &r);
-            }
+    if (s->env != NULL && s->depth == 0 && (died = gate_lock(g, GATE_WAIT_SECONDS)) <= 1) {
+        if (died) {
+            /* Its holder died: leave the recovery to the next process. */
+            g->need = 1;
+            pthread_mutex_consistent(&g->mutex);
+        } else if (!g->need && g->gen == s->gen) {
+            g->inside = (long)getpid();
+            store_env_close(s);
         }
-        flock(s->gate_fd, LOCK_UN);
+        g->inside = 0;
+        pthread_mutex_unlock(&g->mutex);
     }
     store_env_drop(s); /* whatever could not be closed cleanly */
+    munmap(g, sizeof(*g));
+    s->gate = NULL;
     close(s->gate_fd);
     s->gate_fd = -1;
 }

@@ -5,7 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -19,6 +19,7 @@ int wake_open(struct wake *w, const struct config *cfg)
 
     memset(w, 0, sizeof(*w));
     w->fifo_fd = -1;
+    w->ep_fd = -1;
     w->idle_fd = -1;
     snprintf(dir, sizeof(dir), "%s/runners", cfg->data_dir);
     snprintf(w->fifo_path, sizeof(w->fifo_path), "%s/wake", dir);
@@ -79,12 +80,24 @@ int wake_poke(struct wake *w)
 
 int wake_listen(struct wake *w)
 {
+    struct epoll_event e;
+
     if (w->fifo_fd >= 0)
         return 0;
     /* O_RDWR: never at end-of-file when no responder has it open. */
     w->fifo_fd = open(w->fifo_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (w->fifo_fd < 0) {
         LOG_ERR("cannot open the FIFO %s: %s", w->fifo_path, strerror(errno));
+        return -1;
+    }
+    /* EPOLLEXCLUSIVE: a byte wakes one waiting runner, not all of them
+     * (which would each pay a transaction to find the work taken). */
+    memset(&e, 0, sizeof(e));
+    e.events = EPOLLIN | EPOLLEXCLUSIVE;
+    w->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->ep_fd < 0 || epoll_ctl(w->ep_fd, EPOLL_CTL_ADD, w->fifo_fd, &e) != 0) {
+        LOG_ERR("cannot wait on the FIFO %s: %s", w->fifo_path, strerror(errno));
+        wake_unlisten(w);
         return -1;
     }
     return 0;
@@ -98,6 +111,9 @@ void wake_unlisten(struct wake *w)
     if (w->fifo_fd >= 0)
         close(w->fifo_fd);
     w->fifo_fd = -1;
+    if (w->ep_fd >= 0)
+        close(w->ep_fd);
+    w->ep_fd = -1;
 }
 
 static long long mono_ms(void)
@@ -113,16 +129,16 @@ int wake_wait(struct wake *w, int timeout_ms)
     char bytes[512];
     int woken = 0;
 
-    if (w->fifo_fd < 0)
+    if (w->fifo_fd < 0 || w->ep_fd < 0)
         return 0;
     if (!w->idle && flock(w->idle_fd, LOCK_SH) == 0)
         w->idle = 1;
-    /* Every waiting runner sees the byte; the one whose read gets it works,
-     * the others wait on. */
+    /* Should two runners wake for one byte, the one whose read gets it
+     * works, the other waits on. */
     while (!woken) {
-        struct pollfd p = {w->fifo_fd, POLLIN, 0};
+        struct epoll_event e;
         long long left = deadline - mono_ms();
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+        if (left <= 0 || epoll_wait(w->ep_fd, &e, 1, (int)left) <= 0)
             break;
         while (read(w->fifo_fd, bytes, sizeof(bytes)) > 0)
             woken = 1;

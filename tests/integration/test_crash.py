@@ -256,7 +256,10 @@ class CrashTest(unittest.TestCase):
                    for q in self.sink.received("/crash")):
                 return
             time.sleep(0.02)
-        self.fail("event %s never reached the sink\n%s" % (event_id, self.server.server_log()))
+        runs = self.server.ctl("runs", "list", "--event", event_id, check=False).stdout
+        self.fail("event %s never reached the sink; runners %r; its runs: %s\n%s" % (
+            event_id, self.server.runner_pids(), runs.decode("utf-8", "replace")[:2000],
+            self.server.server_log()))
 
     def test_runner_killed_while_idle_or_mid_delivery_loses_nothing(self):
         s = self.server
@@ -266,6 +269,12 @@ class CrashTest(unittest.TestCase):
         self.assertTrue(idle, "no runner lingers after its work")
         for pid in idle:
             os.kill(pid, signal.SIGKILL)
+        # kill() returns before the process is gone (its locks and the
+        # FIFO released); a request in that instant would still see it
+        # waiting, and the work would wait for the next request or cron.
+        deadline = time.time() + 10
+        while set(idle) & set(s.runner_pids()) and time.time() < deadline:
+            time.sleep(0.01)
         # The next event finds nobody listening and starts a new runner.
         self.wait_at_sink(self.post_until_accepted(2))
         self.assertFalse(set(idle) & set(s.runner_pids()))
@@ -286,7 +295,9 @@ class CrashTest(unittest.TestCase):
         # next runner a request wakes, or by incomingctl drain.
         s.stop_server()
         d = json.loads(s.ctl("drain").stdout.decode())
-        self.assertEqual(d["runs"], 1, d)
+        # (one more when a responder killed itself after storing an event
+        # that post_until_accepted then sent again)
+        self.assertGreaterEqual(d["runs"], 1, d)
         got = [q for q in self.sink.received("/crash")
                if q.headers.get("X-Incoming-Event-Id") == ev]
         self.assertEqual(len(got), before + 1)
