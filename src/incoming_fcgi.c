@@ -16,6 +16,8 @@
 #include "wake.h"
 
 #include <fcgiapp.h>
+#include <stdlib.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +86,13 @@ static struct store *ensure_store(const struct config *cfg, struct store *s, tim
         return NULL;
     }
     return s;
+}
+
+/* 1 when the request carried more than 64 KiB. */
+static int large_body(const struct http_request *req)
+{
+    const char *cl = http_param(req, "CONTENT_LENGTH");
+    return cl != NULL && strtoll(cl, NULL, 10) > 64 * 1024;
 }
 
 /* Makes sure a runner will see new work: a waiting runner is woken; when
@@ -171,6 +180,12 @@ int main(int argc, char **argv)
         }
         if ((res.ingest.queued > 0 || res.wake_runner) && slots.count > 0)
             hand_over(&cfg, &wake, &slots, res.ingest.event_id);
+        /* A large body was parsed into a tree several times its size;
+         * glibc keeps freed heap below any chunk still in use, so without
+         * this the responder would stay at that peak. Small requests (the
+         * common case) skip it. */
+        if (large_body(&req))
+            malloc_trim(0);
         if (store != NULL && time(NULL) - last_check >= 10) {
             last_check = time(NULL);
             (void)store_failchk(store);
