@@ -155,7 +155,7 @@ int main(int argc, char **argv)
         struct http_request req;
         struct router_result res;
         const char *role = FCGX_GetParam("FCGI_ROLE", fcgx.envp);
-        int st;
+        int st, large;
 
         reqlog_begin(&fcgx);
         memset(&res, 0, sizeof(res));
@@ -170,6 +170,7 @@ int main(int argc, char **argv)
         else
             router_dispatch(&req, &ctx, &res);
         reqlog_end(&req);
+        large = large_body(&req); /* the params are gone after the finish */
         FCGX_Finish_r(&fcgx);
         /* Work waits: the accepted event, a retry or replay, or (looked at
          * once a second) runs whose retry time has come. */
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
          * glibc keeps freed heap below any chunk still in use, so without
          * this the responder would stay at that peak. Small requests (the
          * common case) skip it. */
-        if (large_body(&req))
+        if (large)
             malloc_trim(0);
         if (store != NULL && time(NULL) - last_check >= 10) {
             last_check = time(NULL);
