@@ -111,6 +111,9 @@ int store_get(struct store_txn *t, enum store_db db, const void *key, size_t kle
 /* Like store_get but takes a write lock (read-modify-write without deadlock). */
 int store_get_rmw(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                   struct buf *val);
+/* The size of a record without reading it. STORE_NOTFOUND when absent. */
+int store_get_size(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+                   size_t *size);
 int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, const void *val,
               size_t vlen, int flags);
 int store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen);

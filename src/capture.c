@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The longest record of a window still waiting: {"expiresAt": <19 digits>} */
+#define CAPTURE_WAITING_MAX 40
+
 static int get_record(struct store_txn *t, const char *id, int rmw, cJSON **out)
 {
     struct json_error jerr;
@@ -68,9 +71,18 @@ int capture_take(struct store_txn *t, const char *integration_id, long long now_
 {
     cJSON *rec = NULL;
     struct buf out;
+    size_t size = 0;
     int rc;
 
     *taken = 0;
+    /* Every accepted event comes here. A window still waiting is a short
+     * record ({"expiresAt": N}); one that holds a sample is longer and is
+     * not read (nor parsed) at all. */
+    rc = store_get_size(t, STORE_DB_CAPTURES, integration_id, UUID_LEN, &size);
+    if (rc == STORE_NOTFOUND || (rc == STORE_OK && size > CAPTURE_WAITING_MAX))
+        return STORE_OK;
+    if (rc != STORE_OK)
+        return rc;
     rc = get_record(t, integration_id, 1, &rec);
     if (rc == STORE_NOTFOUND)
         return STORE_OK;

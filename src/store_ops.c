@@ -100,6 +100,27 @@ int store_get_rmw(struct store_txn *t, enum store_db db, const void *key, size_t
     return get_flags(t, db, key, klen, val, DB_RMW);
 }
 
+int store_get_size(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+                   size_t *size)
+{
+    DBT k, d;
+    int ret;
+
+    memset(&k, 0, sizeof(k));
+    memset(&d, 0, sizeof(d));
+    k.data = (void *)key;
+    k.size = (u_int32_t)klen;
+    /* No room at all: Berkeley DB answers DB_BUFFER_SMALL with the size. */
+    d.flags = DB_DBT_USERMEM;
+    d.ulen = 0;
+    ret = t->s->dbs[db]->get(t->s->dbs[db], t->txn, &k, &d, 0);
+    if (ret == DB_BUFFER_SMALL || ret == 0) {
+        *size = d.size;
+        return STORE_OK;
+    }
+    return store_map(t->s, ret, "get size");
+}
+
 int store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, const void *val,
               size_t vlen, int flags)
 {

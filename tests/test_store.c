@@ -186,6 +186,32 @@ static void store_should_put_get_and_delete(void)
     store_close(s);
 }
 
+struct size_arg {
+    const char *key;
+    size_t size;
+};
+
+static int size_fn(struct store_txn *t, void *arg)
+{
+    struct size_arg *a = arg;
+    return store_get_size(t, STORE_DB_META, a->key, strlen(a->key), &a->size);
+}
+
+static void store_get_size_should_tell_the_length_without_reading(void)
+{
+    struct store *s = open_new();
+    struct size_arg a = {"sized", 0};
+
+    CU_ASSERT_EQUAL(store_txn_run(s, size_fn, &a), STORE_NOTFOUND);
+    CU_ASSERT_EQUAL(put(s, "sized", "0123456789", 0), STORE_OK);
+    CU_ASSERT_EQUAL(store_txn_run(s, size_fn, &a), STORE_OK);
+    CU_ASSERT_EQUAL(a.size, 10);
+    CU_ASSERT_EQUAL(put(s, "sized", "", 0), STORE_OK);
+    CU_ASSERT_EQUAL(store_txn_run(s, size_fn, &a), STORE_OK);
+    CU_ASSERT_EQUAL(a.size, 0);
+    store_close(s);
+}
+
 struct scan_arg {
     const char *start;
     int reverse;
@@ -681,6 +707,8 @@ int main(void)
     CU_add_test(s, "open refuses another schema version",
                 store_open_should_refuse_another_schema_version);
     CU_add_test(s, "put, get, delete, no-overwrite", store_should_put_get_and_delete);
+    CU_add_test(s, "get_size tells the length without reading",
+                store_get_size_should_tell_the_length_without_reading);
     CU_add_test(s, "scan forward, reverse, from a key",
                 store_scan_should_walk_forward_reverse_and_from_a_key);
     CU_add_test(s, "queue pops in push order, then empty",
