@@ -193,6 +193,7 @@ class SameAnswersTest(unittest.TestCase):
             ("POST", ep, b'{"a": ', js),
             ("POST", ep, b'{"a": 1}', {"Content-Type": "text/plain"}),
             ("POST", ep, b"[" * 100 + b"]" * 100, js),
+            ("POST", ep, b'{"a": "' + b"x" * (1 << 20) + b'"}', js),
             ("POST", "/incoming/" + draft["endpointId"], b"{}", js),
             ("POST", "/incoming/00000000-0000-4000-8000-000000000000", b"{}", js),
             ("POST", "/auth/token", b'{"apiKey": "nope"}', js),
