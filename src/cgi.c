@@ -140,9 +140,13 @@ static int is_request_variable(const char *var, size_t len)
     static const char *const prefixes[] = {"HTTP_",    "CONTENT_", "REQUEST_", "REMOTE_",
                                            "SERVER_",  "SCRIPT_",  "PATH_",    "REDIRECT_",
                                            "CONTEXT_", "SSL_",     "AUTH_",    NULL};
-    static const char *const names[] = {
-        "QUERY_STRING", "GATEWAY_INTERFACE", "DOCUMENT_ROOT", "HTTPS",
-        "UNIQUE_ID",    "REMOTE_USER",       "FCGI_ROLE",     NULL};
+    static const char *const names[] = {"QUERY_STRING",
+                                        "GATEWAY_INTERFACE",
+                                        "DOCUMENT_ROOT",
+                                        "HTTPS",
+                                        "UNIQUE_ID",
+                                        "FCGI_ROLE",
+                                        NULL};
 
     for (int i = 0; prefixes[i] != NULL; i++)
         if (strncmp(var, prefixes[i], strlen(prefixes[i])) == 0)
