@@ -1,10 +1,12 @@
 /* Tests of the cgi module: the body is read from fd 0 up to CONTENT_LENGTH
  * (or to its end), the answer reaches fd 1 in full and fd 1 is closed by
- * the finish, and the scrub removes a request's variables and nothing
- * else. fds 0 and 1 are swapped for pipes and restored around each test. */
+ * the finish, a body left unread is drained, and the scrub removes a request's variables and
+ * nothing else. fds 0 and 1 are swapped for pipes and restored around each test. */
 #include "cgi.h"
 
 #include <CUnit/Basic.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,34 @@ static void cgi_request_finish_should_write_the_answer_and_close_stdout(void)
     restore(saved, STDOUT_FILENO);
 }
 
+static void cgi_request_finish_should_drain_a_body_left_unread(void)
+{
+    static struct cgi_request c;
+    char *envp[] = {"CONTENT_LENGTH=30000", NULL};
+    char body[30001];
+    int p[2], saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO), left = -1;
+    int null = open("/dev/null", O_WRONLY);
+
+    memset(body, 'b', 30000);
+    body[30000] = '\0';
+    CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+    CU_ASSERT_EQUAL(write(p[1], body, 30000), 30000);
+    dup2(p[0], STDIN_FILENO);
+    fflush(stdout);
+    dup2(null, STDOUT_FILENO);
+    close(null);
+    cgi_request_init(&c, envp);
+    /* Refused before reading: the body is still in the pipe. */
+    CU_ASSERT_EQUAL(FCGX_PutStr("Status: 401\r\n\r\n", 15, c.fcgx.out), 15);
+    CU_ASSERT_EQUAL(cgi_request_finish(&c), 0);
+    CU_ASSERT_EQUAL(ioctl(p[0], FIONREAD, &left), 0);
+    CU_ASSERT_EQUAL(left, 0);
+    close(p[0]);
+    close(p[1]);
+    restore(saved_in, STDIN_FILENO);
+    restore(saved_out, STDOUT_FILENO);
+}
+
 static void cgi_scrub_should_remove_request_variables_and_keep_the_rest(void)
 {
     setenv("HTTP_AUTHORIZATION", "Bearer secret", 1);
@@ -122,6 +152,7 @@ int main(void)
     CU_ADD_TEST(s, cgi_request_should_read_no_more_than_content_length);
     CU_ADD_TEST(s, cgi_request_should_read_to_the_end_without_content_length);
     CU_ADD_TEST(s, cgi_request_finish_should_write_the_answer_and_close_stdout);
+    CU_ADD_TEST(s, cgi_request_finish_should_drain_a_body_left_unread);
     CU_ADD_TEST(s, cgi_scrub_should_remove_request_variables_and_keep_the_rest);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
