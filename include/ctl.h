@@ -118,5 +118,7 @@ int ctl_cmd_drain(struct ctl *c, int argc, char **argv);
 int ctl_cmd_purge(struct ctl *c, int argc, char **argv);
 int ctl_cmd_recover(struct ctl *c, int argc, char **argv);
 int ctl_cmd_profile(struct ctl *c, int argc, char **argv);
+int ctl_cmd_metrics_token(struct ctl *c, int argc, char **argv); /* ctl_metrics.c */
+int ctl_cmd_doctor(struct ctl *c, int argc, char **argv);        /* ctl_doctor.c */
 
 #endif

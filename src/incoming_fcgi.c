@@ -8,6 +8,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "reqlog.h"
 #include "router.h"
 #include "run.h"
@@ -59,12 +60,16 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Waits for the next request; returns -1 when the process should stop. */
-static int next_request(FCGX_Request *fcgx)
+/* Waits for the next request; returns -1 when the process should stop.
+ * Request counts kept since the last flush go to the store within a
+ * second even when no request comes (include/metrics.h). */
+static int next_request(FCGX_Request *fcgx, struct store *s)
 {
     int rc;
 
     set_term_handler(0);
+    if (!stopping && fcgx->ipcFd < 0)
+        metrics_idle(s, fcgx->listen_sock);
     rc = stopping ? -1 : FCGX_Accept_r(fcgx);
     set_term_handler(1);
     return rc; /* a request accepted as the signal came is still served */
@@ -151,7 +156,7 @@ int main(int argc, char **argv)
     ctx.slots = &slots;
     ctx.catalog = catalog;
     last_check = time(NULL);
-    while (next_request(&fcgx) >= 0) {
+    while (next_request(&fcgx, store) >= 0) {
         struct http_request req;
         struct router_result res;
         const char *role = FCGX_GetParam("FCGI_ROLE", fcgx.envp);
@@ -170,8 +175,10 @@ int main(int argc, char **argv)
         else
             router_dispatch(&req, &ctx, &res);
         reqlog_end(&req);
+        metrics_note_request(req.path, req.status);
         large = large_body(&req); /* the params are gone after the finish */
         FCGX_Finish_r(&fcgx);
+        metrics_flush_due(store);
         /* Work waits: the accepted event, a retry or replay, or (looked at
          * once a second) runs whose retry time has come. */
         if (res.ingest.queued == 0 && !res.wake_runner && store != NULL &&
@@ -198,6 +205,7 @@ int main(int argc, char **argv)
             break;
         }
     }
+    (void)metrics_flush(store);
     spawn_slots_close(&slots);
     wake_close(&wake);
     catalog_free(catalog);

@@ -120,6 +120,25 @@ static const char help_text[] =
     "                              process recovers by itself); safe while the\n"
     "                              web server runs (its processes wait, then\n"
     "                              reopen)\n"
+    "  metrics-token create [--name N]\n"
+    "                              make a read-only token for GET /metrics (for a\n"
+    "                              Prometheus scrape); printed once (--json: {\"id\",\n"
+    "                              \"token\"}), only its hash is kept; it grants\n"
+    "                              nothing else\n"
+    "  metrics-token list          list metrics tokens (never their hashes)\n"
+    "  metrics-token revoke ID     revoke a metrics token\n"
+    "  doctor [--user U] [--web-conf FILE] [--site DIR] [--no-http]\n"
+    "                              check the deployment, one line per check:\n"
+    "                              ok, warn or fail, each with its fix (see\n"
+    "                              'Troubleshooting' in README); exit status 1\n"
+    "                              when a line says fail, 0 otherwise (warnings\n"
+    "                              included); --json: {\"status\", \"checks\": [{\"name\",\n"
+    "                              \"status\", \"message\", \"fix\"}]}. U: the user the\n"
+    "                              web server runs FastCGI programs as (default:\n"
+    "                              found from the running web server); FILE: the\n"
+    "                              web server configuration to look at (default:\n"
+    "                              /etc/apache2 and /etc/lighttpd); DIR: a web\n"
+    "                              directory made by deploy-site (.htaccess)\n"
     "  help                        this text\n"
     "\n"
     "Logs: the responders (incoming.fcgi) write to the web server's error log\n"
@@ -156,6 +175,8 @@ static const struct command commands[] = {
     {"verify", ctl_cmd_verify},
     {"backup", ctl_cmd_backup},
     {"recover", ctl_cmd_recover},
+    {"metrics-token", ctl_cmd_metrics_token},
+    {"doctor", ctl_cmd_doctor},
 };
 
 static int help(void)
