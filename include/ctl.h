@@ -23,6 +23,9 @@ struct ctl {
     const char *conf_path; /* --conf, or NULL for the default path */
     int json;              /* --json: one JSON document on stdout */
     struct store *store;   /* opened by ctl_store, closed by main */
+    /* Why the configuration did not load: only doctor runs then (it
+     * reports it as its first line); NULL when it loaded. */
+    const char *conf_error;
 };
 
 /* One option of a command: "--name VALUE" (or "--name=VALUE") when value

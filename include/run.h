@@ -64,6 +64,7 @@ int run_due_counts(struct store *s, long long now_ms, long *ready, long *waiting
 #define RUN_GAUGES_READ_MAX 1000
 struct run_gauges {
     long due, retries_due, waiting, running;
+    long long oldest_due_ms; /* due time of the earliest due run, 0 when none */
 };
 int run_gauges(struct store *s, long long now_ms, struct run_gauges *out);
 /* 1 when some run is due at or before now (cheap: one cursor step). */

@@ -232,8 +232,11 @@ int main(int argc, char **argv)
             cmd = &commands[i];
     if (cmd == NULL)
         return ctl_usage("unknown command '%s'", argv[first]);
-    if (config_load_default(&c.cfg, c.conf_path, err, sizeof(err)) != 0)
-        return ctl_fail("%s", err);
+    if (config_load_default(&c.cfg, c.conf_path, err, sizeof(err)) != 0) {
+        if (cmd->run != ctl_cmd_doctor)
+            return ctl_fail("%s", err);
+        c.conf_error = err; /* doctor's first line */
+    }
     /* Only problems reach the terminal; info lines are for servers' logs. */
     if (log_level_parse(c.cfg.log_level, &level) == 0)
         log_set_level(level < LOG_LVL_WARN ? level : LOG_LVL_WARN);

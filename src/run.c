@@ -316,7 +316,8 @@ static int gauges_due_cb(const void *key, size_t klen, const void *pkey, size_t 
         a->g.waiting++;
         return 0;
     }
-    a->g.due++;
+    if (a->g.due++ == 0)
+        a->g.oldest_due_ms = key_time(key);
     if (a->read++ >= RUN_GAUGES_READ_MAX)
         return 0;
     memcpy(id, (const char *)key + 8, UUID_LEN);
