@@ -9,6 +9,7 @@
 #include "doctor.h"
 
 #include "acconfig.h"
+#include "log.h"
 #include "run.h"
 #include "spawn.h"
 #include "store.h"
@@ -223,7 +224,7 @@ static void check_owner_modes(const struct config *cfg, const struct doctor_opti
 
 int doctor_capture(const char *const argv[], char *out, size_t outlen)
 {
-    int fds[2], status = 0;
+    int fds[2], status = 0, timed_out = 0;
     size_t n = 0;
     struct pollfd p;
     pid_t pid;
@@ -251,23 +252,27 @@ int doctor_capture(const char *const argv[], char *out, size_t outlen)
     p.events = POLLIN;
     /* Reads to the end (a full buffer discards the rest, so the child
      * never blocks on a full pipe). */
-    while (poll(&p, 1, DOCTOR_CAPTURE_SECONDS * 1000) > 0) {
+    for (;;) {
         char sink[4096];
         char *to = n + 1 < outlen ? out + n : sink;
         size_t room = n + 1 < outlen ? outlen - 1 - n : sizeof(sink);
+        if (poll(&p, 1, DOCTOR_CAPTURE_SECONDS * 1000) <= 0) {
+            timed_out = 1; /* silent too long (or poll failed) */
+            break;
+        }
         got = read(fds[0], to, room);
         if (got <= 0)
-            break;
+            break; /* the end: it exited or closed its output */
         if (to != sink)
             n += (size_t)got;
     }
     out[n] = '\0';
     close(fds[0]);
-    if (waitpid(pid, &status, WNOHANG) == 0) {
+    if (timed_out)
         kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
+    waitpid(pid, &status, 0);
+    if (timed_out)
         return -1;
-    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -353,6 +358,9 @@ static void probe_store(const struct config *cfg, struct store_probe *p)
     struct timespec ts;
 
     memset(p, 0, sizeof(*p));
+    /* What goes wrong is in the report; Berkeley DB's own complaints about
+     * a damaged file would bury it. */
+    log_set_level(LOG_LVL_ERROR);
     p->open_rc = store_open(cfg, 0, &s, p->err, sizeof(p->err));
     if (p->open_rc != STORE_OK)
         return;
