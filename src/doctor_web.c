@@ -209,7 +209,7 @@ void doctor_check_http(const struct config *cfg, const struct doctor_options *o,
     long status;
 
     buf_init(&body, HTTP_BODY_MAX);
-    snprintf(url, sizeof(url), "%s/healthz", cfg->public_base_url);
+    snprintf(url, sizeof(url), "%s/healthz?doctor=1", cfg->public_base_url);
     status = http_get(url, NULL, &body, err, sizeof(err));
     if (status == 0) {
         snprintf(fix, sizeof(fix),
