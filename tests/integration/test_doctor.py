@@ -295,6 +295,60 @@ class ApacheStrandedRetries(DoctorCase, unittest.TestCase):
         self.assertIn(checks["drain"]["status"], ("ok", "warn"), checks["drain"])
 
 
+class LighttpdDoctor(unittest.TestCase):
+    """lighttpd's configuration is read through `lighttpd -p`; a site
+    directory through its .htaccess."""
+
+    @classmethod
+    def setUpClass(cls):
+        if harness.LIGHTTPD is None:
+            raise unittest.SkipTest("needs lighttpd")
+        cls.s = Server("lighttpd").start()
+        cls.web_conf = os.path.join(cls.s.tmp, "lighttpd.conf")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+
+    def test_a_healthy_lighttpd_deployment(self):
+        user = pwd.getpwuid(os.stat(self.s.data_dir).st_uid).pw_name
+        rc, checks, doc = doctor(self.s.conf_path, "--user", user, "--web-conf", self.web_conf)
+        for name in ("web_config", "web_modules", "healthz", "authorization", "owner", "store"):
+            self.assertEqual(checks[name]["status"], "ok", checks[name])
+        self.assertIn("mod_fastcgi", checks["web_modules"]["message"])
+        self.assertEqual(rc, 0, doc)
+
+    def test_a_lighttpd_configuration_without_the_snippet(self):
+        with open(self.web_conf) as f:
+            text = f.read()
+        bare = os.path.join(self.s.tmp, "bare-lighttpd.conf")
+        with open(bare, "w") as f:
+            f.write(re.sub(r"(?m)^include .*$", "", text))
+        rc, checks, _ = doctor(self.s.conf_path, "--no-http", "--web-conf", bare)
+        self.assertEqual(rc, 1)
+        self.assertEqual(checks["web_config"]["status"], "fail", checks["web_config"])
+        self.assertIn("lighty-enable-mod", checks["web_config"]["fix"])
+
+    def test_a_site_directory(self):
+        site = os.path.join(self.s.tmp, "site")
+        os.mkdir(site)
+        shutil.copy2(harness.FCGI, site)
+        with open(os.path.join(site, ".htaccess"), "w") as f:
+            f.write("Options +ExecCGI\nAddHandler fcgid-script .fcgi\nCGIPassAuth On\n"
+                    "RewriteEngine On\nRewriteRule ^(healthz)$ incoming.fcgi [L]\n")
+        rc, checks, _ = doctor(self.s.conf_path, "--no-http", "--site", site)
+        self.assertEqual(checks["web_config"]["status"], "ok", checks["web_config"])
+        with open(os.path.join(site, ".htaccess"), "w") as f:
+            f.write("Options +ExecCGI\nRewriteRule ^(healthz)$ incoming.fcgi [L]\n")
+        rc, checks, _ = doctor(self.s.conf_path, "--no-http", "--site", site)
+        self.assertEqual(checks["web_config"]["status"], "warn", checks["web_config"])
+        self.assertIn("CGIPassAuth", checks["web_config"]["fix"])
+        os.remove(os.path.join(site, ".htaccess"))
+        rc, checks, _ = doctor(self.s.conf_path, "--no-http", "--site", site)
+        self.assertEqual(checks["web_config"]["status"], "fail", checks["web_config"])
+        self.assertEqual(rc, 1)
+
+
 class DoctorHelp(unittest.TestCase):
     def test_help_names_doctor_and_metrics_token(self):
         r = harness.run([harness.INCOMINGCTL, "--help"])
