@@ -175,7 +175,8 @@ int main(int argc, char **argv)
         else
             router_dispatch(&req, &ctx, &res);
         reqlog_end(&req);
-        metrics_note_request(req.path, req.status);
+        /* A path outside base_path is no route's ("other"). */
+        metrics_note_request(st == 0 ? req.path : "", req.status);
         large = large_body(&req); /* the params are gone after the finish */
         FCGX_Finish_r(&fcgx);
         metrics_flush_due(store);
