@@ -13,6 +13,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "reqlog.h"
 #include "router.h"
 #include "run.h"
@@ -64,12 +65,16 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Waits for the next request; returns -1 when the process should stop. */
-static int next_request(FCGX_Request *fcgx)
+/* Waits for the next request; returns -1 when the process should stop.
+ * Request counts kept since the last flush go to the store within a
+ * second even when no request comes (include/metrics.h). */
+static int next_request(FCGX_Request *fcgx, struct store *s)
 {
     int rc;
 
     set_term_handler(0);
+    if (!stopping && fcgx->ipcFd < 0)
+        metrics_idle(s, fcgx->listen_sock);
     rc = stopping ? -1 : FCGX_Accept_r(fcgx);
     set_term_handler(1);
     return rc; /* a request accepted as the signal came is still served */
@@ -150,6 +155,7 @@ static int responder_open(struct responder *r)
 
 static void responder_close(struct responder *r)
 {
+    (void)metrics_flush(r->store);
     spawn_slots_close(&r->slots);
     wake_close(&r->wake);
     catalog_free(r->catalog);
@@ -176,6 +182,8 @@ static void serve(struct responder *r, FCGX_Request *fcgx, struct router_result 
     else
         router_dispatch(&req, &r->ctx, res);
     reqlog_end(&req);
+    /* A path outside base_path is no route's ("other"). */
+    metrics_note_request(st == 0 ? req.path : "", req.status);
     *large = large_body(&req); /* the params are gone after the finish */
     r->now_ms = req.now_ms;
 }
@@ -288,12 +296,13 @@ int main(int argc, char **argv)
     }
     if (responder_open(&r) != 0)
         return 1;
-    while (next_request(&fcgx) >= 0) {
+    while (next_request(&fcgx, r.store) >= 0) {
         struct router_result res;
         int large;
 
         serve(&r, &fcgx, &res, &large);
         FCGX_Finish_r(&fcgx);
+        metrics_flush_due(r.store);
         if (after(&r, &res, large))
             break;
     }

@@ -11,18 +11,20 @@
 #include <stddef.h>
 
 #include "store.h"
+#include "token_store.h"
 
 #define ADMIN_TOKEN_PREFIX "iat_"
 /* "iat_" + 36-character id + "_" + 64 hex digits of 32 random bytes. */
-#define ADMIN_TOKEN_LEN (4 + 36 + 1 + 64)
-#define ADMIN_TOKEN_NAME_MAX 100
+#define ADMIN_TOKEN_LEN TOKEN_STORE_LEN
+#define ADMIN_TOKEN_NAME_MAX TOKEN_STORE_NAME_MAX
 
+/* The statuses of include/token_store.h, which does the work. */
 enum admin_token_status {
-    ADMIN_TOKEN_OK = 0,
-    ADMIN_TOKEN_INVALID = -40,  /* bad name or id; err says which */
-    ADMIN_TOKEN_NOTFOUND = -41, /* no token with that id */
-    ADMIN_TOKEN_DENIED = -42,   /* verify: unknown, malformed or revoked token */
-    ADMIN_TOKEN_STORE = -43     /* storage or randomness failed */
+    ADMIN_TOKEN_OK = TOKEN_STORE_OK,
+    ADMIN_TOKEN_INVALID = TOKEN_STORE_INVALID,   /* bad name or id; err says which */
+    ADMIN_TOKEN_NOTFOUND = TOKEN_STORE_NOTFOUND, /* no token with that id */
+    ADMIN_TOKEN_DENIED = TOKEN_STORE_DENIED,     /* verify: unknown, malformed or revoked */
+    ADMIN_TOKEN_STORE = TOKEN_STORE_STORE        /* storage or randomness failed */
 };
 
 /* Creates an active token named name (NULL or "" gives "admin"). Writes

@@ -23,6 +23,9 @@ struct ctl {
     const char *conf_path; /* --conf, or NULL for the default path */
     int json;              /* --json: one JSON document on stdout */
     struct store *store;   /* opened by ctl_store, closed by main */
+    /* Why the configuration did not load: only doctor runs then (it
+     * reports it as its first line); NULL when it loaded. */
+    const char *conf_error;
 };
 
 /* One option of a command: "--name VALUE" (or "--name=VALUE") when value
@@ -120,5 +123,7 @@ int ctl_cmd_recover(struct ctl *c, int argc, char **argv);
 /* Writes the configuration it reads: main runs it before loading any. */
 int ctl_cmd_deploy_site(struct ctl *c, int argc, char **argv);
 int ctl_cmd_profile(struct ctl *c, int argc, char **argv);
+int ctl_cmd_metrics_token(struct ctl *c, int argc, char **argv); /* ctl_metrics.c */
+int ctl_cmd_doctor(struct ctl *c, int argc, char **argv);        /* ctl_doctor.c */
 
 #endif

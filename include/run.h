@@ -55,6 +55,18 @@ int run_reap(struct store *s, long long now_ms);
  * time has come, resumed runs) and *waiting (retries waiting out a backoff),
  * for GET /healthz. */
 int run_due_counts(struct store *s, long long now_ms, long *ready, long *waiting);
+/* The runs that are not finished, for GET /metrics and incomingctl doctor:
+ * due now (new, retries whose time has come, resumed), of which retries
+ * (the run has made attempts before: state retrying), waiting out a
+ * backoff, and being executed (under a runner's lease). The due ones are
+ * looked at one by one for retries_due, at most RUN_GAUGES_READ_MAX of
+ * them (the rest are counted in due but not looked at). */
+#define RUN_GAUGES_READ_MAX 1000
+struct run_gauges {
+    long due, retries_due, waiting, running;
+    long long oldest_due_ms; /* due time of the earliest due run, 0 when none */
+};
+int run_gauges(struct store *s, long long now_ms, struct run_gauges *out);
 /* 1 when some run is due at or before now (cheap: one cursor step). */
 int run_any_due(struct store *s, long long now_ms);
 

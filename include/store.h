@@ -58,6 +58,8 @@ enum store_db {
     STORE_DB_PROFILE_IDENTS, /* "e:"lower(email) | "c:"customId | "u:"uuid | "i:"id -> profile id */
     STORE_DB_PROFILE_EVENTS, /* profile id | time ms (8 bytes BE) | event id -> event JSON */
     STORE_DB_PROFILE_SALTS,  /* profile id | action NUL eventSalt -> profile event key */
+    STORE_DB_COUNTERS,       /* series name -> 8-byte big-endian count (include/counter.h) */
+    STORE_DB_METRICS_TOKENS, /* token id -> metrics token JSON (hash only) */
     STORE_DB_COUNT
 };
 
@@ -157,5 +159,9 @@ const char *store_strerror(int status);
 
 /* The data directory this store was opened on (borrowed). */
 const char *store_data_dir(const struct store *s);
+
+/* How many times the environment was recovered since data_dir was made:
+ * the gate's generation (data_dir/store.lock), read without the gate. */
+unsigned long long store_recoveries(const struct store *s);
 
 #endif

@@ -134,6 +134,31 @@ static const char help_text[] =
     "                              DIR. Prints the crontab line for drain. Run\n"
     "                              again after an upgrade: data and configuration\n"
     "                              are kept\n"
+    "  metrics-token create [--name N]\n"
+    "                              make a read-only token for GET /metrics (for a\n"
+    "                              Prometheus scrape); printed once (--json: {\"id\",\n"
+    "                              \"token\"}), only its hash is kept; it grants\n"
+    "                              nothing else\n"
+    "  metrics-token list          list metrics tokens (never their hashes)\n"
+    "  metrics-token revoke ID     revoke a metrics token\n"
+    "  doctor [--user U] [--web-conf FILE | --site DIR] [--no-http]\n"
+    "         [--stale-after S]\n"
+    "                              check the deployment, one line per check: ok,\n"
+    "                              warn or fail, each with its fix (config,\n"
+    "                              data_dir, owner, modes, runner, store, drain,\n"
+    "                              healthz, authorization, web_config, web_modules,\n"
+    "                              disk, runner_log; README 'Troubleshooting');\n"
+    "                              exit status 1 when a line says fail, 0\n"
+    "                              otherwise (warnings included); --json:\n"
+    "                              {\"status\", \"checks\": [{\"name\", \"status\",\n"
+    "                              \"message\", \"fix\"}]}. U: the user the web server\n"
+    "                              runs FastCGI programs as (default: found from\n"
+    "                              the running responders or web server); FILE:\n"
+    "                              the Apache or lighttpd configuration to look at\n"
+    "                              (default: /etc/apache2, else /etc/lighttpd);\n"
+    "                              DIR: a web directory with .htaccess; --no-http:\n"
+    "                              skip GET /healthz; S: seconds a due run may wait\n"
+    "                              for a runner or cron's drain (default 120)\n"
     "  help                        this text\n"
     "\n"
     "Logs: the responders (incoming.fcgi) write to the web server's error log\n"
@@ -171,6 +196,8 @@ static const struct command commands[] = {
     {"backup", ctl_cmd_backup},
     {"recover", ctl_cmd_recover},
     {"deploy-site", ctl_cmd_deploy_site},
+    {"metrics-token", ctl_cmd_metrics_token},
+    {"doctor", ctl_cmd_doctor},
 };
 
 static int help(void)
@@ -231,8 +258,11 @@ int main(int argc, char **argv)
         store_close(c.store);
         return rc;
     }
-    if (config_load_default(&c.cfg, c.conf_path, err, sizeof(err)) != 0)
-        return ctl_fail("%s", err);
+    if (config_load_default(&c.cfg, c.conf_path, err, sizeof(err)) != 0) {
+        if (cmd->run != ctl_cmd_doctor)
+            return ctl_fail("%s", err);
+        c.conf_error = err; /* doctor's first line */
+    }
     /* Only problems reach the terminal; info lines are for servers' logs. */
     if (log_level_parse(c.cfg.log_level, &level) == 0)
         log_set_level(level < LOG_LVL_WARN ? level : LOG_LVL_WARN);

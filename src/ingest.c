@@ -18,6 +18,7 @@
 #include "auth_token.h"
 #include "capture.h"
 #include "catalog.h"
+#include "counter.h"
 #include "dedup.h"
 #include "event.h"
 #include "hmac_auth.h"
@@ -26,6 +27,7 @@
 #include "jsonscan.h"
 #include "jwt_auth.h"
 #include "log.h"
+#include "metrics.h"
 #include "plan.h"
 #include "ratelimit.h"
 #include "store.h"
@@ -135,6 +137,8 @@ static int accept_fn(struct store_txn *t, void *arg)
     if (rc == STORE_OK)
         rc = capture_take(t, in->ev.integration_id, in->req->now_ms, in->ev.event_id,
                           in->ev.envelope, in->ev.envelope_len, &in->captured);
+    if (rc == STORE_OK)
+        rc = counter_add(t, "incoming_events_accepted_total", 1);
     return rc;
 }
 
@@ -382,6 +386,7 @@ static void store_event(struct ingest *in, const char *state, struct ingest_resu
     if (in->stale)
         return;
     if (rc == STORE_ABORT && in->duplicate) {
+        metrics_note("incoming_events_duplicate_total");
         n = snprintf(resp, sizeof(resp),
                      "{\"status\": 200, \"eventId\": \"%s\", \"duplicate\": true}",
                      in->dup_event_id);

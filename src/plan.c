@@ -1,6 +1,8 @@
 /* plan: an event's runs (see include/plan.h). */
 #include "plan.h"
 
+#include "counter.h"
+
 #include "events.h"
 #include "json.h"
 #include "run.h"
@@ -111,6 +113,13 @@ int plan_event(struct store_txn *t, const struct plan_set *set, const char *even
             *queued += match;
         }
     }
+    /* Counted with the runs, in the same transaction (include/counter.h). */
+    if (rc == STORE_OK)
+        rc = counter_add(t, "incoming_runs_created_total{state=\"queued\"}",
+                         (unsigned long long)*queued);
+    if (rc == STORE_OK)
+        rc = counter_add(t, "incoming_runs_created_total{state=\"skipped\"}",
+                         (unsigned long long)(*created - *queued));
     return rc;
 }
 

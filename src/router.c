@@ -6,12 +6,14 @@
 #include "auth_token.h"
 #include "custom_event.h"
 #include "log.h"
+#include "metrics_expo.h"
 #include "run.h"
 #include "store.h"
 #include "ui.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef void (*route_fn)(struct http_request *req, const char *rest, struct router_ctx *ctx,
                          struct router_result *res);
@@ -34,8 +36,9 @@ static void route_incoming(struct http_request *req, const char *rest, struct ro
 static void route_healthz(struct http_request *req, const char *rest, struct router_ctx *ctx,
                           struct router_result *res)
 {
-    char body[256];
+    char body[384];
     long queued = 0, ready = 0, waiting = 0;
+    struct stat st;
     int n;
 
     (void)rest;
@@ -54,8 +57,21 @@ static void route_healthz(struct http_request *req, const char *rest, struct rou
     }
     n = snprintf(body, sizeof(body),
                  "{\"status\": \"ok\", \"storage\": \"ok\", \"queued\": %ld, \"retrying\": %ld, "
-                 "\"runners\": %d}",
+                 "\"runners\": %d",
                  queued + ready, waiting, ctx->slots ? spawn_slots_busy(ctx->slots) : 0);
+    /* For incomingctl doctor, asked with ?doctor=1 (the plain answer keeps
+     * SPEC 4.4's shape): which directory this is (its device and inode, no
+     * path), and whether Authorization reached the responder (never its
+     * value): Apache hides it without CGIPassAuth. */
+    if (strcmp(req->query, "doctor=1") == 0) {
+        if (stat(req->cfg->data_dir, &st) != 0)
+            memset(&st, 0, sizeof(st));
+        n += snprintf(body + n, sizeof(body) - (size_t)n,
+                      ", \"dataDirId\": \"%llu:%llu\", \"authorization\": %s",
+                      (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                      http_header(req, "Authorization") != NULL ? "true" : "false");
+    }
+    n += snprintf(body + n, sizeof(body) - (size_t)n, "}");
     http_send_json(req, 200, "", body, (size_t)n);
 }
 
@@ -109,6 +125,14 @@ static void route_custom_event(struct http_request *req, const char *rest, struc
     custom_event_handle(req);
 }
 
+static void route_metrics(struct http_request *req, const char *rest, struct router_ctx *ctx,
+                          struct router_result *res)
+{
+    (void)rest;
+    (void)res;
+    metrics_expo_handle(req, ctx->slots);
+}
+
 static const struct route routes[] = {
     {"/incoming/", route_incoming},
     {"/healthz", route_healthz},
@@ -117,6 +141,7 @@ static const struct route routes[] = {
     {"/api/v1/", route_api},
     {"/ui/", route_ui},
     {"/ui", route_ui_root},
+    {"/metrics", route_metrics},
 };
 
 /* "/" is the one whole path that ends in '/'. */

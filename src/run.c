@@ -293,6 +293,79 @@ int run_due_counts(struct store *s, long long now_ms, long *ready, long *waiting
     return rc;
 }
 
+struct gauges_arg {
+    struct store_txn *t;
+    long long now;
+    struct run_gauges g;
+    int read;
+};
+
+static int gauges_due_cb(const void *key, size_t klen, const void *pkey, size_t pklen,
+                         const void *val, size_t vlen, void *arg)
+{
+    struct gauges_arg *a = arg;
+    char id[UUID_LEN + 1];
+    cJSON *run = NULL;
+    const char *st;
+    int rc;
+
+    (void)pkey, (void)pklen, (void)val, (void)vlen;
+    if (klen != DUE_KEY_LEN)
+        return 0;
+    if (key_time(key) > a->now) {
+        a->g.waiting++;
+        return 0;
+    }
+    if (a->g.due++ == 0)
+        a->g.oldest_due_ms = key_time(key);
+    if (a->read++ >= RUN_GAUGES_READ_MAX)
+        return 0;
+    memcpy(id, (const char *)key + 8, UUID_LEN);
+    id[UUID_LEN] = '\0';
+    rc = run_get(a->t, id, 0, &run);
+    if (rc != STORE_OK && rc != STORE_NOTFOUND)
+        return rc;
+    st = json_get_string(run, "state");
+    a->g.retries_due += st != NULL && strcmp(st, "retrying") == 0;
+    cJSON_Delete(run);
+    return 0;
+}
+
+static int gauges_lease_cb(const void *key, size_t klen, const void *pkey, size_t pklen,
+                           const void *val, size_t vlen, void *arg)
+{
+    struct gauges_arg *a = arg;
+    (void)key, (void)pkey, (void)pklen, (void)val, (void)vlen;
+    a->g.running += klen == UUID_LEN;
+    return 0;
+}
+
+static int gauges_fn(struct store_txn *t, void *arg)
+{
+    struct gauges_arg *a = arg;
+    int rc;
+
+    memset(&a->g, 0, sizeof(a->g));
+    a->t = t;
+    a->read = 0;
+    rc = store_scan(t, STORE_DB_RUNS_DUE, NULL, 0, 0, gauges_due_cb, a);
+    if (rc == STORE_OK)
+        rc = store_scan(t, STORE_DB_RUNS_LEASES, NULL, 0, 0, gauges_lease_cb, a);
+    return rc;
+}
+
+int run_gauges(struct store *s, long long now_ms, struct run_gauges *out)
+{
+    struct gauges_arg a;
+    int rc;
+
+    memset(&a, 0, sizeof(a));
+    a.now = now_ms;
+    rc = store_txn_run(s, gauges_fn, &a);
+    *out = a.g;
+    return rc;
+}
+
 struct due_arg {
     long long now;
     int due;

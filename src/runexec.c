@@ -4,6 +4,7 @@
 #include "auth_token.h"
 #include "b64.h"
 #include "buf.h"
+#include "counter.h"
 #include "docstore.h"
 #include "filter.h"
 #include "events.h"
@@ -383,12 +384,37 @@ static long long backoff_ms(int attempt, long retry_after)
     return d;
 }
 
+/* What an execution of a run adds to the counters of GET /metrics, in the
+ * transaction that saves its outcome (include/counter.h). */
+struct save_counts {
+    unsigned long long succeeded; /* attempts that got a 2xx */
+    const char *last;             /* outcome of the last attempt: "retry", "failure" or NULL */
+    const char *final;            /* the run's final state, or NULL */
+};
+
 struct save_arg {
     cJSON *run;
     long long due_at; /* > 0: release the lease and make the run due then */
     int release;      /* 1: release the lease (final states) */
     long long lease_until;
+    const struct save_counts *counts; /* may be NULL */
 };
+
+static int count_fn(struct store_txn *t, const struct save_counts *c)
+{
+    char name[COUNTER_NAME_MAX + 1];
+    int rc = counter_add(t, "incoming_attempts_total{outcome=\"success\"}", c->succeeded);
+
+    if (rc == STORE_OK && c->last) {
+        snprintf(name, sizeof(name), "incoming_attempts_total{outcome=\"%s\"}", c->last);
+        rc = counter_add(t, name, 1);
+    }
+    if (rc == STORE_OK && c->final) {
+        snprintf(name, sizeof(name), "incoming_runs_finished_total{state=\"%s\"}", c->final);
+        rc = counter_add(t, name, 1);
+    }
+    return rc;
+}
 
 static int save_fn(struct store_txn *t, void *arg)
 {
@@ -399,17 +425,25 @@ static int save_fn(struct store_txn *t, void *arg)
         rc = run_release(t, id, a->due_at);
     else if (rc == STORE_OK)
         rc = run_renew(t, id, getpid(), a->lease_until);
+    if (rc == STORE_OK && a->counts)
+        rc = count_fn(t, a->counts);
     return rc;
 }
 
-static int save(struct store *s, cJSON *run, int release, long long due_at, long long lease)
+static int save_counted(struct store *s, cJSON *run, int release, long long due_at, long long lease,
+                        const struct save_counts *counts)
 {
-    struct save_arg a = {run, due_at, release, lease};
+    struct save_arg a = {run, due_at, release, lease, counts};
     /* No log flush: see run_claim. */
     int rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, save_fn, &a);
     if (rc != STORE_OK)
         LOG_ERR("run %s: cannot save progress: %s", json_get_string(run, "id"), store_strerror(rc));
     return rc;
+}
+
+static int save(struct store *s, cJSON *run, int release, long long due_at, long long lease)
+{
+    return save_counted(s, run, release, due_at, lease, NULL);
 }
 
 static void set_state(cJSON *run, const char *state)
@@ -483,6 +517,7 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
                 const struct runexec_inputs *in)
 {
     const char *order[WORKFLOW_MAX_NODES];
+    struct save_counts counts = {0, NULL, NULL};
     cJSON *wf = NULL, *ctx = NULL;
     char err[256];
     int n, rc = 0;
@@ -493,7 +528,8 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
         cJSON_AddStringToObject(a, "error", err);
         cJSON_AddItemToArray(json_get(run, "attempts"), a);
         set_state(run, "failed");
-        rc = save(s, run, 1, 0, 0);
+        counts.final = "failed";
+        rc = save_counted(s, run, 1, 0, 0, &counts);
         goto out;
     }
     n = workflow_order(wf, order);
@@ -517,6 +553,7 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
                      &a);
         cJSON_AddItemToArray(json_get(run, "attempts"), a.rec);
         if (a.ok) {
+            counts.succeeded++;
             cJSON_AddItemToObject(json_get(run, "nodes"), order[i], cJSON_Duplicate(a.result, 1));
             cJSON_AddItemToObject(json_get(ctx, "nodes"), order[i], a.result);
             continue;
@@ -528,16 +565,20 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
             long long due = now_ms() + backoff_ms(tries, a.retry_after);
             set_state(run, "retrying");
             cJSON_AddItemToObject(run, "nextAttemptAt", json_number_from_ll(due));
-            rc = save(s, run, 1, due, 0);
+            counts.last = "retry";
+            rc = save_counted(s, run, 1, due, 0, &counts);
         } else {
             set_state(run, "failed");
-            rc = save(s, run, 1, 0, 0);
+            counts.last = "failure";
+            counts.final = "failed";
+            rc = save_counted(s, run, 1, 0, 0, &counts);
         }
         goto out;
     }
     cJSON_DeleteItemFromObjectCaseSensitive(run, "nextAttemptAt");
     set_state(run, "succeeded");
-    rc = save(s, run, 1, 0, 0);
+    counts.final = "succeeded";
+    rc = save_counted(s, run, 1, 0, 0, &counts);
 out:
     cJSON_Delete(wf);
     cJSON_Delete(ctx);

@@ -3,6 +3,7 @@
  * a responder's wake before it exits (include/wake.h); it checkpoints as
  * it goes and when done. Its log goes to <data_dir>/runner.log, since it
  * has no web server stderr. */
+#include "acconfig.h"
 #include "config.h"
 #include "log.h"
 #include "outgoing.h"
@@ -22,7 +23,7 @@
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: incoming-runner [--conf FILE] [--event ID] [--foreground]\n"
+    fprintf(stderr, "usage: incoming-runner [--conf FILE] [--event ID] [--foreground] | --version\n"
                     "Does the due work of the data directory named in FILE, waits up to 2 s for\n"
                     "more, then exits.\n");
 }
@@ -61,7 +62,11 @@ int main(int argc, char **argv)
             i++; /* the event is in the queue; the id only helps reading logs */
         else if (strcmp(argv[i], "--foreground") == 0)
             foreground = 1;
-        else {
+        else if (strcmp(argv[i], "--version") == 0) {
+            /* incomingctl doctor compares it with its own. */
+            printf("incoming-runner %s\n", PACKAGE_VERSION);
+            return 0;
+        } else {
             usage();
             return 2;
         }

@@ -150,6 +150,11 @@ const char *store_data_dir(const struct store *s)
     return s->home;
 }
 
+unsigned long long store_recoveries(const struct store *s)
+{
+    return s->gate != NULL ? __atomic_load_n(&s->gate->gen, __ATOMIC_RELAXED) : 0;
+}
+
 int store_should_restart(const struct store *s)
 {
     /* Staggered by pid, so that the responders of one web server, which

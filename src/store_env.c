@@ -45,6 +45,8 @@ static const struct db_def db_defs[STORE_DB_COUNT] = {
     [STORE_DB_PROFILE_IDENTS] = {"profile_idents.db", DB_BTREE},
     [STORE_DB_PROFILE_EVENTS] = {"profile_events.db", DB_BTREE},
     [STORE_DB_PROFILE_SALTS] = {"profile_salts.db", DB_BTREE},
+    [STORE_DB_COUNTERS] = {"counters.db", DB_BTREE},
+    [STORE_DB_METRICS_TOKENS] = {"metrics_tokens.db", DB_BTREE},
 };
 
 int store_map(struct store *s, int ret, const char *what)

@@ -400,10 +400,19 @@ class Server:
             argv = self._lighttpd_conf()
         else:
             argv = self._apache_conf()
+        self.argv = argv
         self.log = open(os.path.join(self.tmp, "server.out"), "wb")
         self.proc = spawn(argv, stdin=subprocess.DEVNULL, stdout=self.log,
                           stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready(wait_status)
+
+    def restart_server(self, wait_status=(200,)):
+        """Stops the web server (and every process of it) and starts it
+        again with the same configuration and data."""
+        self.stop_server()
+        self.proc = spawn(self.argv, stdin=subprocess.DEVNULL, stdout=self.log,
+                          stderr=subprocess.STDOUT, start_new_session=True)
+        return self.wait_ready(wait_status)
 
     def wait_ready(self, wait_status=(200,), timeout=15.0):
         deadline = time.time() + timeout
