@@ -1,10 +1,15 @@
-/* incoming.fcgi: the FastCGI responder the web server spawns. One request
- * at a time per process; after the response is finished, work that waits
- * for a runner (runs planned for an accepted event, a retry, a replay) is
- * handed to a lingering runner, or a runner is started when none waits
- * and a slot is free. SIGTERM lets the current request finish, then the
- * process exits. */
+/* incoming.fcgi: the responder the web server spawns. As a FastCGI
+ * program (fd 0 a listening socket: lighttpd mod_fastcgi, Apache
+ * mod_fcgid) it serves one request at a time until the web server stops
+ * it; as a plain CGI program (Apache or lighttpd mod_cgi) it serves the
+ * one request of its environment and exits. After the answer is complete,
+ * work that waits for a runner (runs planned for an accepted event, a
+ * retry, a replay) is handed to a lingering runner, or a runner is started
+ * when none waits and a slot is free: detached, so neither a CGI process
+ * nor the web server waits for it. SIGTERM lets the current request
+ * finish, then the process exits. */
 #include "catalog.h"
+#include "cgi.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -109,30 +114,164 @@ static void hand_over(const struct config *cfg, struct wake *w, struct spawn_slo
         spawn_runner(cfg->runner_path, cfg->path, event_id);
 }
 
-int main(int argc, char **argv)
-{
+/* What every request needs, FastCGI or CGI. */
+struct responder {
     struct config cfg;
     struct spawn_slots slots;
     struct wake wake;
-    struct catalog *catalog = NULL;
-    struct store *store = NULL;
+    struct catalog *catalog;
+    struct store *store;
     struct router_ctx ctx;
+    time_t last_try, last_check, last_due_check;
+    long long now_ms; /* when the last request was received */
+};
+
+/* Opens what the responder holds for its life. Returns 0 or -1. */
+static int responder_open(struct responder *r)
+{
+    r->store = ensure_store(&r->cfg, NULL, &r->last_try);
+    if (spawn_slots_open(&r->cfg, &r->slots) != 0 || wake_open(&r->wake, &r->cfg) != 0)
+        r->slots.count = 0;
+    if (catalog_new(&r->catalog) != STORE_OK) {
+        LOG_ERR("out of memory");
+        return -1;
+    }
+    r->ctx.slots = &r->slots;
+    r->ctx.catalog = r->catalog;
+    r->last_check = time(NULL);
+    return 0;
+}
+
+static void responder_close(struct responder *r)
+{
+    spawn_slots_close(&r->slots);
+    wake_close(&r->wake);
+    catalog_free(r->catalog);
+    store_close(r->store);
+}
+
+/* Answers one request (its params and streams in fcgx). res says what
+ * work waits; *large is set when the body was large. */
+static void serve(struct responder *r, FCGX_Request *fcgx, struct router_result *res, int *large)
+{
+    struct http_request req;
+    const char *role = FCGX_GetParam("FCGI_ROLE", fcgx->envp);
+    int st;
+
+    reqlog_begin(fcgx);
+    memset(res, 0, sizeof(*res));
+    r->store = ensure_store(&r->cfg, r->store, &r->last_try);
+    st = http_request_init(&req, fcgx, &r->cfg);
+    req.store = r->store;
+    if (role != NULL && strcmp(role, "RESPONDER") != 0)
+        http_send_error(&req, 500, "internal", "only the FastCGI responder role is served", NULL);
+    else if (st != 0)
+        http_send_error(&req, st, st == 404 ? "not_found" : "uri_too_long", NULL, NULL);
+    else
+        router_dispatch(&req, &r->ctx, res);
+    reqlog_end(&req);
+    *large = large_body(&req); /* the params are gone after the finish */
+    r->now_ms = req.now_ms;
+}
+
+/* After the answer is complete: the work that waits, and housekeeping.
+ * Returns 1 when the process should exit. */
+static int after(struct responder *r, struct router_result *res, int large)
+{
+    /* Work waits: the accepted event, a retry or replay, or (looked at
+     * once a second) runs whose retry time has come. */
+    if (res->ingest.queued == 0 && !res->wake_runner && r->store != NULL &&
+        time(NULL) != r->last_due_check) {
+        r->last_due_check = time(NULL);
+        res->wake_runner = run_any_due(r->store, r->now_ms);
+    }
+    if ((res->ingest.queued > 0 || res->wake_runner) && r->slots.count > 0)
+        hand_over(&r->cfg, &r->wake, &r->slots, res->ingest.event_id);
+    /* A large body was parsed into a tree several times its size;
+     * glibc keeps freed heap below any chunk still in use, so without
+     * this the responder would stay at that peak. Small requests (the
+     * common case) skip it. */
+    if (large)
+        malloc_trim(0);
+    if (r->store != NULL && time(NULL) - r->last_check >= 10) {
+        r->last_check = time(NULL);
+        (void)store_failchk(r->store);
+    }
+    /* Handles dropped after other processes' recoveries hold
+     * descriptors until exit: let the web server start a fresh one. */
+    if (store_should_restart(r->store)) {
+        LOG_INFO("exiting to release handles of rebuilt environments");
+        return 1;
+    }
+    return 0;
+}
+
+/* The one request of a CGI process. The answer is complete (fd 1 closed)
+ * before a runner is started, and the runner holds none of the web
+ * server's descriptors (see spawn_runner), so the web server waits for
+ * neither. */
+static int serve_cgi(struct responder *r)
+{
+    extern char **environ;
+    static struct cgi_request c; /* 34 KiB of buffers: not on the stack */
+    struct router_result res;
+    int large, rc;
+
+    cgi_request_init(&c, environ);
+    serve(r, &c.fcgx, &res, &large);
+    rc = cgi_request_finish(&c);
+    cgi_scrub_environment();
+    (void)after(r, &res, large);
+    return rc == 0 ? 0 : 1;
+}
+
+/* A CGI process whose configuration does not load answers its request
+ * 500 (the FastCGI case is reqlog_serve_unconfigured). */
+static int serve_cgi_unconfigured(void)
+{
+    extern char **environ;
+    static struct cgi_request c;
+    struct http_request req;
+
+    cgi_request_init(&c, environ);
+    memset(&req, 0, sizeof(req));
+    req.fcgx = &c.fcgx;
+    req.method = FCGX_GetParam("REQUEST_METHOD", environ);
+    snprintf(req.path, sizeof(req.path), "/");
+    reqlog_begin(&c.fcgx);
+    http_send_error(&req, 500, "internal",
+                    "the server's configuration cannot be loaded; see the web server's error log",
+                    NULL);
+    reqlog_end(&req);
+    (void)cgi_request_finish(&c);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct responder r; /* zeroed */
     FCGX_Request fcgx;
     enum log_level lvl;
-    time_t last_try = 0, last_check, last_due_check = 0;
     char err[1024];
+    int cgi;
 
     (void)argc;
     (void)argv;
     log_set_ident("incoming.fcgi");
     reqlog_init();
-    if (config_load_default(&cfg, NULL, err, sizeof(err)) != 0) {
+    cgi = FCGX_IsCGI();
+    if (config_load_default(&r.cfg, NULL, err, sizeof(err)) != 0) {
         LOG_ERR("configuration: %s", err);
-        return reqlog_serve_unconfigured(err);
+        return cgi ? serve_cgi_unconfigured() : reqlog_serve_unconfigured(err);
     }
-    if (log_level_parse(cfg.log_level, &lvl) == 0)
+    if (log_level_parse(r.cfg.log_level, &lvl) == 0)
         log_set_level(lvl);
     install_signals();
+    if (cgi) {
+        int rc = responder_open(&r) == 0 ? serve_cgi(&r) : 1;
+        responder_close(&r);
+        return rc;
+    }
     if (FCGX_Init() != 0) {
         LOG_ERR("FCGX_Init failed");
         return 1;
@@ -141,66 +280,17 @@ int main(int argc, char **argv)
         LOG_ERR("FCGX_InitRequest failed");
         return 1;
     }
-    store = ensure_store(&cfg, NULL, &last_try);
-    if (spawn_slots_open(&cfg, &slots) != 0 || wake_open(&wake, &cfg) != 0)
-        slots.count = 0;
-    if (catalog_new(&catalog) != STORE_OK) {
-        LOG_ERR("out of memory");
+    if (responder_open(&r) != 0)
         return 1;
-    }
-    ctx.slots = &slots;
-    ctx.catalog = catalog;
-    last_check = time(NULL);
     while (next_request(&fcgx) >= 0) {
-        struct http_request req;
         struct router_result res;
-        const char *role = FCGX_GetParam("FCGI_ROLE", fcgx.envp);
-        int st, large;
+        int large;
 
-        reqlog_begin(&fcgx);
-        memset(&res, 0, sizeof(res));
-        store = ensure_store(&cfg, store, &last_try);
-        st = http_request_init(&req, &fcgx, &cfg);
-        req.store = store;
-        if (role != NULL && strcmp(role, "RESPONDER") != 0)
-            http_send_error(&req, 500, "internal", "only the FastCGI responder role is served",
-                            NULL);
-        else if (st != 0)
-            http_send_error(&req, st, st == 404 ? "not_found" : "uri_too_long", NULL, NULL);
-        else
-            router_dispatch(&req, &ctx, &res);
-        reqlog_end(&req);
-        large = large_body(&req); /* the params are gone after the finish */
+        serve(&r, &fcgx, &res, &large);
         FCGX_Finish_r(&fcgx);
-        /* Work waits: the accepted event, a retry or replay, or (looked at
-         * once a second) runs whose retry time has come. */
-        if (res.ingest.queued == 0 && !res.wake_runner && store != NULL &&
-            time(NULL) != last_due_check) {
-            last_due_check = time(NULL);
-            res.wake_runner = run_any_due(store, req.now_ms);
-        }
-        if ((res.ingest.queued > 0 || res.wake_runner) && slots.count > 0)
-            hand_over(&cfg, &wake, &slots, res.ingest.event_id);
-        /* A large body was parsed into a tree several times its size;
-         * glibc keeps freed heap below any chunk still in use, so without
-         * this the responder would stay at that peak. Small requests (the
-         * common case) skip it. */
-        if (large)
-            malloc_trim(0);
-        if (store != NULL && time(NULL) - last_check >= 10) {
-            last_check = time(NULL);
-            (void)store_failchk(store);
-        }
-        /* Handles dropped after other processes' recoveries hold
-         * descriptors until exit: let the web server start a fresh one. */
-        if (store_should_restart(store)) {
-            LOG_INFO("exiting to release handles of rebuilt environments");
+        if (after(&r, &res, large))
             break;
-        }
     }
-    spawn_slots_close(&slots);
-    wake_close(&wake);
-    catalog_free(catalog);
-    store_close(store);
+    responder_close(&r);
     return 0;
 }

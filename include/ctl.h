@@ -117,6 +117,8 @@ int ctl_cmd_render(struct ctl *c, int argc, char **argv);
 int ctl_cmd_drain(struct ctl *c, int argc, char **argv);
 int ctl_cmd_purge(struct ctl *c, int argc, char **argv);
 int ctl_cmd_recover(struct ctl *c, int argc, char **argv);
+/* Writes the configuration it reads: main runs it before loading any. */
+int ctl_cmd_deploy_site(struct ctl *c, int argc, char **argv);
 int ctl_cmd_profile(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -120,6 +120,20 @@ static const char help_text[] =
     "                              process recovers by itself); safe while the\n"
     "                              web server runs (its processes wait, then\n"
     "                              reopen)\n"
+    "  deploy-site DIR [--base-path P] [--data-dir D] [--public-url URL]\n"
+    "              [--responder PATH] [--runner PATH]\n"
+    "                              a shared host without root: put incoming.fcgi\n"
+    "                              (a script that execs the installed responder\n"
+    "                              with this configuration) and an .htaccess into\n"
+    "                              the web directory DIR, served at URL path P\n"
+    "                              (mod_fcgid where loaded, else mod_cgi; every\n"
+    "                              path under P to the responder); write the\n"
+    "                              configuration (--conf, else the default path)\n"
+    "                              unless it exists, and init data_dir (default\n"
+    "                              from the configuration); both must be outside\n"
+    "                              DIR. Prints the crontab line for drain. Run\n"
+    "                              again after an upgrade: data and configuration\n"
+    "                              are kept\n"
     "  help                        this text\n"
     "\n"
     "Logs: the responders (incoming.fcgi) write to the web server's error log\n"
@@ -156,6 +170,7 @@ static const struct command commands[] = {
     {"verify", ctl_cmd_verify},
     {"backup", ctl_cmd_backup},
     {"recover", ctl_cmd_recover},
+    {"deploy-site", ctl_cmd_deploy_site},
 };
 
 static int help(void)
@@ -211,6 +226,11 @@ int main(int argc, char **argv)
             cmd = &commands[i];
     if (cmd == NULL)
         return ctl_usage("unknown command '%s'", argv[first]);
+    if (cmd->run == ctl_cmd_deploy_site) {
+        rc = cmd->run(&c, argc - first - 1, argv + first + 1);
+        store_close(c.store);
+        return rc;
+    }
     if (config_load_default(&c.cfg, c.conf_path, err, sizeof(err)) != 0)
         return ctl_fail("%s", err);
     /* Only problems reach the terminal; info lines are for servers' logs. */

@@ -331,10 +331,13 @@ class Server:
     responders (max-procs / FcgidMaxProcessesPerClass). base: URL prefix
     (lighttpd only). env: extra environment for responders (and so for their
     runners). init: run `incomingctl init` (False leaves data_dir unusable).
+    cgi: run incoming.fcgi as a plain CGI program (lighttpd mod_cgi, Apache
+    mod_cgi under the prefork MPM) from etc/*-incoming-cgi.conf.
     """
 
-    def __init__(self, kind, conf=None, procs=2, base="", env=None, init=True):
+    def __init__(self, kind, conf=None, procs=2, base="", env=None, init=True, cgi=False):
         self.kind = kind
+        self.cgi = cgi
         self.conf = dict(conf or {})
         self.procs = procs
         self.base = base
@@ -488,6 +491,25 @@ class Server:
 
     # -- web-server configurations --
 
+    def _lighttpd_cgi_snippet(self):
+        with open(os.path.join(TOP_SRCDIR, "etc", "lighttpd-incoming-cgi.conf")) as f:
+            snippet = f.read()
+        subst = {
+            "incoming_fcgi": '"%s"' % self.fcgi_path,
+            "incoming_conf": '"%s"' % self.conf_path,
+            "incoming_base": '"%s"' % self.base,
+        }
+        for k, v in subst.items():
+            snippet, n = re.subn(r'(?m)^var\.%s = .*$' % k, lambda m: "var.%s = %s" % (k, v),
+                                 snippet)
+            assert n == 1, "etc/lighttpd-incoming-cgi.conf lost var.%s" % k
+        if self.env:
+            extra = "".join(', "%s" => "%s"' % kv for kv in self.env.items())
+            snippet, n = re.subn(r'("INCOMING_CONF" => var\.incoming_conf)',
+                                 lambda m: m.group(1) + extra, snippet)
+            assert n == 1
+        return snippet
+
     def _lighttpd_conf(self):
         with open(os.path.join(TOP_SRCDIR, "etc", "lighttpd-incoming.conf")) as f:
             snippet = f.read()
@@ -507,6 +529,8 @@ class Server:
             snippet, n = re.subn(r'("INCOMING_CONF" => var\.incoming_conf)',
                                  lambda m: m.group(1) + extra, snippet)
             assert n == 1
+        if self.cgi:
+            snippet = self._lighttpd_cgi_snippet()
         with open(os.path.join(self.tmp, "lighttpd-incoming.conf"), "w") as f:
             f.write(snippet)
         conf = os.path.join(self.tmp, "lighttpd.conf")
@@ -527,6 +551,12 @@ class Server:
                          lambda m: "%s %d" % (m.group(1), self.procs), snippet)
         for k, v in self.env.items():
             snippet += "FcgidInitialEnv %s %s\n" % (k, v)
+        if self.cgi:
+            with open(os.path.join(TOP_SRCDIR, "etc", "apache2-incoming-cgi.conf")) as f:
+                snippet = f.read()
+            for k, v in self.env.items():
+                snippet = snippet.replace("    SetEnv INCOMING_CONF",
+                                          "    SetEnv %s %s\n    SetEnv INCOMING_CONF" % (k, v))
         with open(os.path.join(self.tmp, "apache2-incoming.conf"), "w") as f:
             f.write(snippet)
         ipc = os.path.join(self.tmp, "fcgid")
@@ -536,6 +566,8 @@ class Server:
         htdocs = os.path.join(self.tmp, "htdocs")
         os.mkdir(htdocs)
         mods = ["mpm_event", "authz_core", "alias", "fcgid"]
+        if self.cgi:
+            mods = ["mpm_prefork", "authz_core", "alias", "env", "cgi"]
         lines = ["LoadModule %s_module %s/mod_%s.so" % (m, APACHE_MODULES, m) for m in mods]
         lines += [
             'ServerRoot "%s"' % self.tmp,
@@ -548,14 +580,17 @@ class Server:
             "User %s" % APACHE_USER,
             "Group %s" % APACHE_USER,
             'DocumentRoot "%s"' % htdocs,
-            "StartServers 1",
-            "ServerLimit 2",
-            "ThreadsPerChild 25",
-            "MaxRequestWorkers 50",
+        ]
+        if self.cgi:
+            lines += ["StartServers 2", "MaxRequestWorkers 32"]
+        else:
+            lines += ["StartServers 1", "ServerLimit 2", "ThreadsPerChild 25",
+                      "MaxRequestWorkers 50"]
+        if not self.cgi:
+            lines += ['FcgidIPCDir "%s"' % ipc, 'FcgidProcessTableFile "%s/shm"' % ipc]
+        lines += [
             "<Directory />\n    Require all denied\n</Directory>",
             '<Directory "%s">\n    Require all granted\n</Directory>' % htdocs,
-            'FcgidIPCDir "%s"' % ipc,
-            'FcgidProcessTableFile "%s/shm"' % ipc,
             "Define INCOMING_FCGI_DIR %s" % os.path.dirname(self.fcgi_path),
             "Define INCOMING_CONF %s" % self.conf_path,
             'Include "%s/apache2-incoming.conf"' % self.tmp,
