@@ -129,8 +129,14 @@ struct responder {
 /* Opens what the responder holds for its life. Returns 0 or -1. */
 static int responder_open(struct responder *r)
 {
+    int slots_ok, wake_ok;
+
     r->store = ensure_store(&r->cfg, NULL, &r->last_try);
-    if (spawn_slots_open(&r->cfg, &r->slots) != 0 || wake_open(&r->wake, &r->cfg) != 0)
+    /* Both always: wake_open sets its descriptors before it can fail, so
+     * responder_close never closes one it does not hold. */
+    slots_ok = spawn_slots_open(&r->cfg, &r->slots) == 0;
+    wake_ok = wake_open(&r->wake, &r->cfg) == 0;
+    if (!slots_ok || !wake_ok)
         r->slots.count = 0;
     if (catalog_new(&r->catalog) != STORE_OK) {
         LOG_ERR("out of memory");

@@ -18,6 +18,7 @@
 #define CGI_IN_BUF 16384
 #define CGI_OUT_BUF 16384
 #define CGI_ERR_BUF 2048
+#define CGI_DRAIN_MAX (64LL << 20) /* body bytes read and dropped at the end */
 
 struct cgi_request {
     FCGX_Request fcgx; /* in, out, err and envp are set; nothing else */
@@ -33,10 +34,12 @@ struct cgi_request {
  * CONTENT_LENGTH bytes when that is given. */
 void cgi_request_init(struct cgi_request *c, char **envp);
 
-/* Flushes the answer and the error stream, then puts /dev/null on fd 1:
- * the web server sees the end of the answer now, whatever this process
- * does before it exits. Returns 0, or -1 when the answer could not be
- * written. */
+/* Reads and drops the rest of a body left unread (a request refused before
+ * its body was read), up to CGI_DRAIN_MAX bytes when CONTENT_LENGTH gives
+ * its length; flushes the answer and the error stream; then puts /dev/null
+ * on fds 0 and 1: the web server sees the end of the answer now, whatever
+ * this process does before it exits. Returns 0, or -1 when the answer
+ * could not be written. */
 int cgi_request_finish(struct cgi_request *c);
 
 /* Removes the request's meta-variables (HTTP_*, CONTENT_*, REQUEST_*,

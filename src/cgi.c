@@ -116,21 +116,55 @@ void cgi_request_init(struct cgi_request *c, char **envp)
     c->fcgx.listen_sock = -1;
 }
 
+/* Reads and drops what is left of the body, at most CGI_DRAIN_MAX bytes
+ * and only when CONTENT_LENGTH said how much: under mod_cgid fds 0 and 1
+ * are one unix socket, and closing it with unread bytes makes Apache's
+ * read of the answer fail (ECONNRESET) instead of ending, which cuts the
+ * answer. Draining first also lets Apache, which writes the whole body
+ * before it reads, get to the answer. */
+static void drain(struct cgi_request *c)
+{
+    long long left = c->in_left;
+
+    if (left <= 0 || left > CGI_DRAIN_MAX || c->in.isClosed)
+        return;
+    while (left > 0) {
+        ssize_t n = read(STDIN_FILENO, c->inbuf,
+                         left < (long long)sizeof(c->inbuf) ? (size_t)left : sizeof(c->inbuf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        left -= n;
+    }
+    c->in_left = 0;
+    c->in.isClosed = 1;
+}
+
+/* Puts /dev/null on fd (0 or 1). */
+static void to_null(int fd, int flags)
+{
+    int null = open("/dev/null", flags | O_CLOEXEC);
+
+    if (null >= 0) {
+        dup2(null, fd); /* the copy does not inherit O_CLOEXEC */
+        close(null);
+    } else {
+        close(fd);
+    }
+}
+
 int cgi_request_finish(struct cgi_request *c)
 {
-    int rc, fd;
+    int rc;
 
+    drain(c);
     empty(&c->out, 1);
     empty(&c->err, 1);
     rc = c->out.isClosed ? -1 : 0;
     c->out.isClosed = c->err.isClosed = 1;
-    fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO); /* the copy does not inherit O_CLOEXEC */
-        close(fd);
-    } else {
-        close(STDOUT_FILENO);
-    }
+    to_null(STDOUT_FILENO, O_WRONLY);
+    to_null(STDIN_FILENO, O_RDONLY);
     return rc;
 }
 
@@ -140,9 +174,13 @@ static int is_request_variable(const char *var, size_t len)
     static const char *const prefixes[] = {"HTTP_",    "CONTENT_", "REQUEST_", "REMOTE_",
                                            "SERVER_",  "SCRIPT_",  "PATH_",    "REDIRECT_",
                                            "CONTEXT_", "SSL_",     "AUTH_",    NULL};
-    static const char *const names[] = {
-        "QUERY_STRING", "GATEWAY_INTERFACE", "DOCUMENT_ROOT", "HTTPS",
-        "UNIQUE_ID",    "REMOTE_USER",       "FCGI_ROLE",     NULL};
+    static const char *const names[] = {"QUERY_STRING",
+                                        "GATEWAY_INTERFACE",
+                                        "DOCUMENT_ROOT",
+                                        "HTTPS",
+                                        "UNIQUE_ID",
+                                        "FCGI_ROLE",
+                                        NULL};
 
     for (int i = 0; prefixes[i] != NULL; i++)
         if (strncmp(var, prefixes[i], strlen(prefixes[i])) == 0)

@@ -340,6 +340,7 @@ static int report(struct ctl *c, const struct site *s, int existed)
     char self[PATH_MAX], cron[3 * PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     cJSON *doc;
+    int rc;
 
     if (n <= 0)
         snprintf(self, sizeof(self), "incomingctl");
@@ -375,9 +376,9 @@ static int report(struct ctl *c, const struct site *s, int existed)
         cJSON_Delete(doc);
         return ctl_fail("out of memory");
     }
-    n = ctl_print_json(doc);
+    rc = ctl_print_json(doc);
     cJSON_Delete(doc);
-    return (int)n;
+    return rc;
 }
 
 int ctl_cmd_deploy_site(struct ctl *c, int argc, char **argv)

@@ -332,7 +332,8 @@ class Server:
     (lighttpd only). env: extra environment for responders (and so for their
     runners). init: run `incomingctl init` (False leaves data_dir unusable).
     cgi: run incoming.fcgi as a plain CGI program (lighttpd mod_cgi, Apache
-    mod_cgi under the prefork MPM) from etc/*-incoming-cgi.conf.
+    mod_cgi under the prefork MPM; "cgid": Apache mod_cgid under the event
+    MPM, Debian's choice) from etc/*-incoming-cgi.conf.
     """
 
     def __init__(self, kind, conf=None, procs=2, base="", env=None, init=True, cgi=False):
@@ -566,7 +567,9 @@ class Server:
         htdocs = os.path.join(self.tmp, "htdocs")
         os.mkdir(htdocs)
         mods = ["mpm_event", "authz_core", "alias", "fcgid"]
-        if self.cgi:
+        if self.cgi == "cgid":
+            mods = ["mpm_event", "authz_core", "alias", "env", "cgid"]
+        elif self.cgi:
             mods = ["mpm_prefork", "authz_core", "alias", "env", "cgi"]
         lines = ["LoadModule %s_module %s/mod_%s.so" % (m, APACHE_MODULES, m) for m in mods]
         lines += [
@@ -581,7 +584,10 @@ class Server:
             "Group %s" % APACHE_USER,
             'DocumentRoot "%s"' % htdocs,
         ]
-        if self.cgi:
+        if self.cgi == "cgid":
+            lines += ["StartServers 1", "ServerLimit 2", "ThreadsPerChild 16",
+                      "MaxRequestWorkers 32", 'ScriptSock "%s/cgid.sock"' % self.tmp]
+        elif self.cgi:
             lines += ["StartServers 2", "MaxRequestWorkers 32"]
         else:
             lines += ["StartServers 1", "ServerLimit 2", "ThreadsPerChild 25",

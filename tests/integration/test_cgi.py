@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """incoming.fcgi as a plain CGI program (issue 13 item 4), under lighttpd
-mod_cgi and Apache mod_cgi (prefork MPM), from the shipped
+mod_cgi, Apache mod_cgi (prefork MPM) and mod_cgid (event MPM), from the shipped
 etc/*-incoming-cgi.conf: the health check, integrations made through the
 admin API, events with auth none, JWT and HMAC, the events list, and a
 workflow delivering to a sink. Each request is its own process, which
@@ -25,21 +25,22 @@ from sink import Sink  # noqa: E402
 CONF = {"outgoing_allow_private": "yes", "log_level": "info"}
 
 
-def have_apache_cgi():
+def have_apache_cgi(mods=("cgi", "mpm_prefork")):
     return (harness.APACHE2 is not None and os.geteuid() == 0
-            and os.path.exists(os.path.join(harness.APACHE_MODULES, "mod_cgi.so"))
-            and os.path.exists(os.path.join(harness.APACHE_MODULES, "mod_mpm_prefork.so")))
+            and all(os.path.exists(os.path.join(harness.APACHE_MODULES, "mod_%s.so" % m))
+                    for m in mods))
 
 
 class CgiFlow:
     """The flow, run against cls.server (a CGI server)."""
 
     kind = None
+    cgi = True
 
     @classmethod
     def setUpClass(cls):
         cls.sink = Sink().start()
-        cls.server = Server(cls.kind, conf=CONF, cgi=True).start()
+        cls.server = Server(cls.kind, conf=CONF, cgi=cls.cgi).start()
         cls.admin = cls.server.ctl_json("admin-token", "create")["token"]
 
     @classmethod
@@ -108,7 +109,7 @@ class CgiFlow:
 
     def test_workflow_delivers_and_the_runner_is_detached(self):
         integ = self.integration({"name": "wf", "auth": "none"})
-        path = "/cgi-%s" % self.kind
+        path = "/cgi-%s-%s" % (self.kind, self.cgi)
         # The first delivery is held open by the sink: the runner waits on
         # it, and the POST must have been answered all the same.
         self.sink.script(path, [{"hold": True}, {"status": 200}])
@@ -156,6 +157,13 @@ class ApacheCgiTest(CgiFlow, unittest.TestCase):
     kind = "apache"
 
 
+@unittest.skipUnless(have_apache_cgi(("cgid", "mpm_event")),
+                     "apache2 with mod_cgid and the event MPM, as root, needed")
+class ApacheCgidTest(CgiFlow, unittest.TestCase):
+    kind = "apache"
+    cgi = "cgid"
+
+
 class SameAnswersTest(unittest.TestCase):
     """The same requests to the FastCGI responder and to the CGI program
     get the same status and error code."""
@@ -193,6 +201,7 @@ class SameAnswersTest(unittest.TestCase):
             ("POST", ep, b'{"a": ', js),
             ("POST", ep, b'{"a": 1}', {"Content-Type": "text/plain"}),
             ("POST", ep, b"[" * 100 + b"]" * 100, js),
+            ("POST", ep, b'{"a": "' + b"x" * (1 << 20) + b'"}', js),
             ("POST", "/incoming/" + draft["endpointId"], b"{}", js),
             ("POST", "/incoming/00000000-0000-4000-8000-000000000000", b"{}", js),
             ("POST", "/auth/token", b'{"apiKey": "nope"}', js),

@@ -6,7 +6,8 @@ user owns; as that user, `incomingctl deploy-site DOCROOT/hooks --base-path
 data_dir in the user's home, and the seed's flow runs through it: an API
 key, a JWT integration, a published workflow posting to a sink, an event
 with a token from /auth/token, the sink gets the workflow's request. Once
-with mod_fcgid loaded and once with only mod_cgi (prefork MPM). The
+with mod_fcgid loaded, once with only mod_cgi (prefork MPM) and once with
+only mod_cgid (event MPM, what a2enmod cgi picks on Debian). The
 server's configuration and every file outside the web directory, the
 configuration and data_dir stay as they were; a data_dir inside the web
 directory is refused before anything is written."""
@@ -39,7 +40,7 @@ def can_run():
         pwd.getpwnam(USER)
     except KeyError:
         return False
-    need = ("fcgid", "cgi", "rewrite", "mime", "mpm_prefork", "mpm_event", "authz_core")
+    need = ("fcgid", "cgi", "cgid", "rewrite", "mime", "mpm_prefork", "mpm_event", "authz_core")
     return all(os.path.exists(os.path.join(MODS, "mod_%s.so" % m)) for m in need)
 
 
@@ -144,10 +145,15 @@ class DeploySiteTest(unittest.TestCase):
 
     # -- the web server, as the hosting provider set it up --
 
-    def start_apache(self, fcgid):
+    def start_apache(self, fcgid, cgid=False):
         self.port = harness.free_port()
         mods = ["authz_core", "mime", "rewrite"]
-        mods += ["mpm_event", "fcgid"] if fcgid else ["mpm_prefork", "cgi"]
+        if fcgid:
+            mods += ["mpm_event", "fcgid"]
+        elif cgid:
+            mods += ["mpm_event", "cgid"]
+        else:
+            mods += ["mpm_prefork", "cgi"]
         lines = ["LoadModule %s_module %s/mod_%s.so" % (m, MODS, m) for m in mods]
         d = self.server_dir
         lines += [
@@ -170,6 +176,9 @@ class DeploySiteTest(unittest.TestCase):
                       "MaxRequestWorkers 20"]
             os.makedirs(os.path.join(d, "fcgid"), exist_ok=True)
             os.chown(os.path.join(d, "fcgid"), self.pw.pw_uid, self.pw.pw_gid)
+        elif cgid:
+            lines += ['ScriptSock "%s/cgid.sock"' % d, "StartServers 1", "ServerLimit 2",
+                      "ThreadsPerChild 10", "MaxRequestWorkers 20"]
         else:
             lines += ["StartServers 2", "MaxRequestWorkers 16"]
         self.apache_conf = os.path.join(d, "apache2.conf")
@@ -318,6 +327,12 @@ class DeploySiteTest(unittest.TestCase):
         # CGI: a process per request, gone once it answered.
         gone = self.sink.wait_for(lambda s: not harness.processes_of(self.fcgi), timeout=10)
         self.assertTrue(gone, "incoming.fcgi processes outlive their requests under mod_cgi")
+
+    def test_under_mod_cgid_only(self):
+        """Debian's Apache (event MPM): a2enmod cgi enables mod_cgid."""
+        self.start_apache(fcgid=False, cgid=True)
+        self.deploy()
+        self.seed_flow()
 
     def test_a_data_dir_inside_the_web_directory_is_refused(self):
         self.port = 8080
