@@ -28,6 +28,15 @@ void log_set_sink(log_sink_fn fn, void *arg);
  * stderr may lead nowhere. */
 void log_hold_for_sink(void);
 
+/* Sends lines to the file path (appended, created 0600) through stderr,
+ * which becomes that file, and caps its size: a write that leaves it over
+ * max_bytes renames it to path.old (replacing an older one) and reopens
+ * path, so the two together stay under about twice max_bytes. Processes
+ * sharing the file rotate it once between them (flock). For logs no
+ * logrotate looks after (runner.log). Returns 0, or -1 with errno set when
+ * path cannot be opened (stderr is then unchanged). */
+int log_to_file(const char *path, long long max_bytes);
+
 void log_msg(enum log_level level, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -1,9 +1,15 @@
-/* log: leveled lines to stderr (or a sink), "ident[pid]: level: func: message". */
+/* log: leveled lines to stderr (or a sink), "ident[pid]: level: func: message".
+ * A process whose stderr is a log file of its own (a runner's runner.log) has
+ * log_to_file cap that file's size, since no logrotate may be looking after it. */
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +23,9 @@ static void *sink_arg;
 static int holding;
 static char held[4096];
 static size_t held_len;
+/* The file stderr appends to when log_to_file set one, and its cap. */
+static char file_path[1024];
+static long long file_max;
 
 void log_set_level(enum log_level level)
 {
@@ -70,6 +79,65 @@ static void hold(const char *line, size_t len)
     held_len += len;
 }
 
+/* Opens file_path and puts it on stderr. */
+static int reopen_file(void)
+{
+    int fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        return -1;
+    if (fd != STDERR_FILENO) {
+        if (dup2(fd, STDERR_FILENO) < 0) {
+            close(fd);
+            return -1;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+int log_to_file(const char *path, long long max_bytes)
+{
+    int n = snprintf(file_path, sizeof(file_path), "%s", path);
+
+    if (n < 0 || (size_t)n >= sizeof(file_path)) {
+        file_path[0] = '\0';
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    file_max = max_bytes;
+    if (reopen_file() != 0) {
+        file_path[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* After a write to the log file: when it has grown past file_max, renames
+ * it to file_path.old and reopens file_path. Under an exclusive flock of
+ * the file, and only if file_path is still the file we write to, so that
+ * of several processes over the cap at once only the first renames (the
+ * others find a new file there and just reopen it). */
+static void rotate_if_full(void)
+{
+    char old[sizeof(file_path) + 4];
+    struct stat fst, pst;
+
+    if (fstat(STDERR_FILENO, &fst) != 0 || fst.st_size <= file_max)
+        return;
+    if (flock(STDERR_FILENO, LOCK_EX) != 0)
+        return;
+    if (stat(file_path, &pst) == 0 && pst.st_dev == fst.st_dev && pst.st_ino == fst.st_ino) {
+        snprintf(old, sizeof(old), "%s.old", file_path);
+        if (rename(file_path, old) != 0) {
+            flock(STDERR_FILENO, LOCK_UN);
+            return;
+        }
+    }
+    flock(STDERR_FILENO, LOCK_UN);
+    (void)reopen_file();
+}
+
 int log_level_parse(const char *s, enum log_level *out)
 {
     static const char *const names[] = {"error", "warn", "info", "debug"};
@@ -118,6 +186,8 @@ void log_msg(enum log_level level, const char *func, const char *fmt, ...)
         hold(line, (size_t)n);
     if (write(STDERR_FILENO, line, (size_t)n) < 0)
         return;
+    if (file_path[0] != '\0')
+        rotate_if_full();
 }
 
 #if defined(__SANITIZE_ADDRESS__)

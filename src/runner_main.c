@@ -2,7 +2,8 @@
  * the runner_max slots it does the due work, then waits a short while for
  * a responder's wake before it exits (include/wake.h); it checkpoints as
  * it goes and when done. Its log goes to <data_dir>/runner.log, since it
- * has no web server stderr. */
+ * has no web server stderr; that file is capped at RUNNER_LOG_MAX_BYTES
+ * (then renamed runner.log.old), for hosts where no logrotate runs. */
 #include "acconfig.h"
 #include "config.h"
 #include "log.h"
@@ -20,6 +21,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* runner.log and runner.log.old together stay under about twice this. The
+ * Debian package's logrotate rotates at half of it. */
+#define RUNNER_LOG_MAX_BYTES (16LL << 20)
 
 static void usage(void)
 {
@@ -80,13 +85,8 @@ int main(int argc, char **argv)
         log_set_level(lvl);
     if (!foreground) {
         char path[600];
-        int fd;
         snprintf(path, sizeof(path), "%s/runner.log", cfg.data_dir);
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
+        (void)log_to_file(path, RUNNER_LOG_MAX_BYTES);
     }
     if (spawn_slots_open(&cfg, &slots) != 0)
         return 1;
