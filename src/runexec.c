@@ -304,6 +304,7 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
     req.timeout_ms = (long)json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms);
     req.allow_private = cfg->outgoing_allow_private;
     req.self_url = cfg->public_base_url;
+    req.allow_hosts = cfg->outgoing_allow_hosts;
     if (outgoing_send(&req, &resp) != 0) {
         snprintf(err, sizeof(err), "%s", resp.error);
         a->retryable = resp.retryable;
