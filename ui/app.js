@@ -1,6 +1,8 @@
 // app: the shell — sign-in, navigation and hash routing between screens.
 import { signIn, signOut, signedIn, setUnauthorizedHandler } from './api.js';
-import { h, clear, field, input, clearErrors, showError, busy, runLeave } from './dom.js';
+import {
+  h, clear, field, input, clearErrors, showError, busy, runLeave, mayLeave, leaveQuestion,
+} from './dom.js';
 import { integrationsView, integrationView } from './integrations.js';
 import { apikeysView } from './apikeys.js';
 import { workflowsView, workflowView } from './workflows.js';
@@ -8,6 +10,7 @@ import { runsView } from './runs.js';
 import { profilesView } from './profiles.js';
 
 const main = document.getElementById('main');
+let shown = ''; // the hash of the screen on display
 
 const routes = [
   [/^#\/integrations\/?$/, () => integrationsView(), 'integrations'],
@@ -35,7 +38,8 @@ function chrome(on) {
 
 async function route() {
   runLeave();
-  if (!signedIn()) {
+  shown = location.hash;
+  if (!(await signedIn())) {
     showSignIn();
     return;
   }
@@ -99,13 +103,30 @@ function showSignIn(message) {
   tok.focus();
 }
 
-setUnauthorizedHandler(() => showSignIn('Your session has ended. Sign in again.'));
+setUnauthorizedHandler((e) => showSignIn(e && /another tab/.test(e.message)
+  ? e.message : 'Your session has ended. Sign in again.'));
 
 document.getElementById('signout').addEventListener('click', async () => {
+  if (!mayLeave()) return;
+  runLeave();
   try { await signOut(); } catch (e) { /* signed out locally anyway */ }
   location.hash = '#/integrations';
   showSignIn();
 });
 
-window.addEventListener('hashchange', route);
+// Moving to another screen with unsaved edits asks first; staying puts
+// the address back (without a second hashchange).
+window.addEventListener('hashchange', () => {
+  if (!mayLeave()) {
+    history.replaceState(null, '', shown || '#/integrations');
+    return;
+  }
+  shown = location.hash;
+  route();
+});
+window.addEventListener('beforeunload', (ev) => {
+  if (!leaveQuestion()) return;
+  ev.preventDefault();
+  ev.returnValue = '';
+});
 route();

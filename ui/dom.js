@@ -208,5 +208,18 @@ export function onLeave(fn) { leaving.push(fn); }
 export function runLeave() {
   const fns = leaving;
   leaving = [];
+  guard = null;
   for (const fn of fns) fn();
+}
+
+// A screen with unsaved edits sets a guard: a function that returns the
+// question to ask before leaving (null when there is nothing to lose).
+let guard = null;
+export function setLeaveGuard(fn) { guard = fn; }
+// The question to ask before leaving the screen, or null.
+export function leaveQuestion() { return guard ? guard() : null; }
+// Whether the screen may be left: asks when there are unsaved edits.
+export function mayLeave() {
+  const q = leaveQuestion();
+  return !q || window.confirm(q);
 }

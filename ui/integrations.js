@@ -246,14 +246,19 @@ function build(root, it) {
       await refresh();
     }), 'secondary'));
   }
-  actions.append(button('Delete', (e) => {
-    if (!confirm(`Delete the integration “${it.name}”? Its endpoint will answer 410 Gone.`)) return;
-    busy(e.currentTarget, async () => {
-      await api.del(`integrations/${it.id}`);
-      toast('Integration deleted');
-      location.hash = '#/integrations';
-    });
-  }, 'danger'));
+  actions.append(button('Delete', (e) => busy(e.currentTarget, async () => {
+    // Name what depends on it: its workflows become orphaned.
+    const now = await api.get(`integrations/${it.id}`);
+    const wfs = (now.usedBy && now.usedBy.workflows) || [];
+    const uses = wfs.length
+      ? `\n\n${wfs.length === 1 ? 'This workflow triggers' : 'These workflows trigger'} on it and will be orphaned (they cannot run or be published until they get another integration):\n`
+        + wfs.map((w) => `• ${w.name} (${w.state})`).join('\n')
+      : '\n\nNo workflow uses it.';
+    if (!confirm(`Delete the integration “${it.name}”? Its endpoint will answer 410 Gone.${uses}`)) return;
+    await api.del(`integrations/${it.id}`);
+    toast(wfs.length ? `Integration deleted; ${wfs.length} workflow(s) orphaned` : 'Integration deleted');
+    location.hash = '#/integrations';
+  }), 'danger'));
 
   const urlInput = input({ value: it.endpointUrl || '', readonly: true, class: 'mono',
     id: nextId('url') });
@@ -473,7 +478,9 @@ export function eventItem(ev) {
   tabRaw.addEventListener('click', () => pick(true));
   const replay = button('Replay', (e) => busy(e.currentTarget, async () => {
     const r = await api.post(`events/${ev.eventId}/replay`);
-    toast(`Replayed: ${(r.runs || []).length} run(s) for this event`);
+    const n = (r.replayedRunIds || []).length;
+    toast(n ? `Replayed: ${n} new run${n === 1 ? '' : 's'} for this event`
+      : 'Nothing replayed: no published workflow triggers on this integration');
   }), 'secondary small');
   let whole = null;
   if (ev.flattenedTruncated || ev.rawTruncated) {

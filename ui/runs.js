@@ -59,16 +59,36 @@ function attemptRow(a) {
       (a.warnings || []).length ? h('div.hint', 'warnings: ' + a.warnings.join('; ')) : ''));
 }
 
+// Retry resumes a failed run of a workflow that still exists; any
+// finished run of an existing workflow can be replayed as a new run (a
+// succeeded one is never turned into a failure by a retry).
+function runActions(r, wfName, reload) {
+  const label = r.name || r.id;
+  if (ACTIVE.has(r.state)) return [];
+  if (!wfName[r.workflowId]) {
+    return [h('p.hint', 'Its workflow was deleted: this run cannot be retried or replayed.')];
+  }
+  const out = [];
+  if (r.state === 'failed') {
+    out.push(button('Retry', (e) => busy(e.currentTarget, async () => {
+      await api.post(`runs/${r.id}/retry`);
+      toast('Run queued again from its first unfinished node');
+      await reload();
+    }), 'secondary small', { 'aria-label': `Retry run ${label}` }));
+  }
+  out.push(button('Replay as a new run', (e) => busy(e.currentTarget, async () => {
+    const n = await api.post(`runs/${r.id}/replay`);
+    toast(n.state === 'skipped' ? 'New run created: skipped, the filter does not match any more'
+      : 'New run queued');
+    await reload();
+  }), 'secondary small', { 'aria-label': `Replay run ${label} as a new run` }));
+  return out;
+}
+
 function runItem(r, wfName, isOpen, reload) {
   const attempts = r.attempts || [];
   const last = attempts[attempts.length - 1];
-  const retry = !ACTIVE.has(r.state)
-    ? button('Retry', (e) => busy(e.currentTarget, async () => {
-      await api.post(`runs/${r.id}/retry`);
-      toast('Run queued again');
-      await reload();
-    }), 'secondary small', { 'aria-label': `Retry run ${r.name || r.id}` })
-    : '';
+  const retry = runActions(r, wfName, reload);
   const details = h('details.run', { 'data-id': r.id, open: isOpen },
     h('summary', badge(r.state), h('span.run-name', r.name || '(run)'),
       h('span.meta', wfName[r.workflowId] || r.workflowId), h('span.meta', fmtTime(r.createdAt)),
