@@ -81,8 +81,13 @@ export async function workflowView(id) {
   const [doc, ints, keys] = await Promise.all([
     id ? api.get(`workflows/${id}`) : Promise.resolve(null),
     listAll('integrations'), listAll('apikeys')]);
-  const integrations = ints.filter((i) => i.state !== 'deleted');
-  const activeKeys = keys.filter((k) => k.state === 'active');
+  // Deleted integrations and revoked keys are listed only where a node
+  // still names them (an orphaned workflow shows what it lost).
+  const named = (doc && doc.nodes) || [];
+  const integrations = ints.filter((i) => i.state !== 'deleted' ||
+    named.some((n) => n.integrationId === i.id));
+  const activeKeys = keys.filter((k) => k.state === 'active' ||
+    named.some((n) => n.auth && n.auth.apiKeyId === k.id));
   const wf = doc || {
     name: '',
     // No integration is chosen for the user: the first one is too easily
@@ -117,7 +122,7 @@ export async function workflowView(id) {
   const showOrphan = (d) => {
     clear(orphanBox);
     if (d && d.orphaned) {
-      orphanBox.append(h('p.form-error.orphan', h('strong', 'This workflow is orphaned and cannot be published. '),
+      orphanBox.append(h('p.orphan-note', h('strong', 'This workflow is orphaned and cannot be published. '),
         (d.orphanReasons || []).join('; '), '.'));
     }
   };
@@ -163,8 +168,10 @@ export async function workflowView(id) {
     ctx.sample = null;
     ctx.params = [];
     ctx.sampleLabel = 'No sample: Retrieve data on the integration first.';
-    if (integ) {
-      const it = integrations.find((i) => i.id === integ);
+    const it = integrations.find((i) => i.id === integ);
+    if (it && it.state === 'deleted') {
+      ctx.sampleLabel = 'No sample: the integration was deleted.';
+    } else if (integ) {
       ctx.params = (it && it.parameters) || [];
       try {
         const st = await api.get(`integrations/${integ}/capture`);
@@ -470,7 +477,8 @@ function authEditor(auth, keys, nid) {
   const hname = input({ value: a.name || '', autocomplete: 'off', placeholder: 'X-Api-Key' });
   const hval = secret('header', 'valueSet', {});
   const key = select([['', keys.length ? 'Choose an API key…' : 'No active API keys'],
-    ...keys.map((k) => [k.id, `${k.name} (${(k.permissions || []).join(', ')})`])], a.apiKeyId || '');
+    ...keys.map((k) => [k.id, k.state === 'active' ? `${k.name} (${(k.permissions || []).join(', ')})`
+      : `${k.name} (${k.state})`])], a.apiKeyId || '');
   const keepHint = 'Stored and never shown: leave it empty to keep it, or type a new one.';
   const hintFor = (el) => (el.placeholder === KEEP ? { hint: keepHint } : {});
   const parts = {

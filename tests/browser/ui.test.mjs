@@ -5,9 +5,16 @@
 // Event -> Outgoing Integration (/v4/events/custom, auth api_key) -> End,
 // an event, the run, the profile event, a large event's excerpt, and a
 // workflow whose credentials show as set and are kept on Save unless
-// replaced. Screenshots of each step go to
-// artifacts/ (1280 px, then key screens at 390 px). Any failed step,
-// page error or console error (CSP violations included) fails the test.
+// replaced. Then issue 12, on the default configuration (the workflow
+// reaches this server's own /v4/events/custom without
+// outgoing_allow_private): the parameter picker and the filter's
+// autocomplete, the warning about a URL runs would refuse, unsaved edits,
+// Retry only for failed runs and Replay as a new run, the count of a
+// replay, confirmations that name dependents and orphaned workflows, and a
+// session shared by two tabs. Screenshots of each step go to artifacts/
+// (1280 px, and 390 px for every screen of issue 12). Any failed step,
+// page error or console error (CSP violations included; 4xx answers the
+// test provokes excepted) fails the test.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -121,6 +128,44 @@ async function main() {
   let ctx;
   let shot = 0;
   let page;
+  const admin = { Authorization: 'Bearer ' + srv.token };
+  // Every dialog (confirm) is recorded; the answer is accept unless a step
+  // says otherwise.
+  const dialogs = [];
+  let dialogAnswer = 'accept';
+  const watch = (pg) => {
+    pg.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    pg.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[0-9]/.test(m.text())) problems.push('console: ' + m.text());
+    });
+    pg.on('dialog', async (d) => {
+      dialogs.push({ type: d.type(), message: d.message() });
+      if (dialogAnswer === 'dismiss') await d.dismiss(); else await d.accept();
+    });
+  };
+  // Runs check at 1280 px and at 390 px (where the page must not scroll
+  // sideways), with a screenshot of each.
+  const atBoth = async (name, check) => {
+    await check();
+    await snap(name);
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await check();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${name}: the page scrolls sideways by ${overflow}px at 390 px`);
+      await snap(name + '-390px');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  };
+  // Waits until more than n dialogs were shown.
+  const waitDialog = async (n) => {
+    const deadline = Date.now() + STEP_TIMEOUT;
+    while (dialogs.length <= n) {
+      if (Date.now() > deadline) throw new Error('no dialog was shown');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const snap = async (name) => {
     shot += 1;
     const file = path.join(ART, `${String(shot).padStart(2, '0')}-${name}.png`);
@@ -146,11 +191,7 @@ async function main() {
     });
     ctx.setDefaultTimeout(STEP_TIMEOUT);
     page = ctx.pages()[0] || await ctx.newPage();
-    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[0-9]/.test(m.text())) problems.push('console: ' + m.text());
-    });
-    page.on('dialog', (d) => d.accept());
+    watch(page);
 
     let secret;
     let endpointUrl;
@@ -282,8 +323,37 @@ async function main() {
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await out.locator('.field-error:visible', { hasText: /^nodes\.send: url: line 1/ }).waitFor();
       await snap('workflow-url-error');
+      // Issue 12 item 1: a URL that runs would refuse warns at once, naming
+      // the key that allows it; this server's own origin does not.
+      await out.getByLabel('URL', { exact: true }).fill('http://127.0.0.1:1/hook');
+      const warn = out.locator('.field-warn');
+      await atBoth('workflow-url-refused-warning', async () => {
+        await warn.filter({ hasText: /^Runs will be refused: 127\.0\.0\.1 is a loopback/ }).waitFor();
+        assert.match(await warn.textContent(), /outgoing_allow_hosts = 127\.0\.0\.1/);
+        assert.match(await warn.textContent(), /outgoing_allow_private = yes/);
+      });
       await out.getByLabel('URL', { exact: true }).fill(base + '/v4/events/custom');
-      await out.getByLabel('Body', { exact: true }).fill(BODY_TEMPLATE);
+      await warn.waitFor({ state: 'hidden' });
+      // Issue 12 item 2: both lists hold the applied parameters, and the
+      // picker inserts {{ request.<key> }} where the cursor is.
+      const applied = (await http('GET', `${base}/api/v1/integrations/${integrationId}`, undefined, admin))
+        .json.parameters.map((x) => x.key);
+      assert.ok(applied.includes('body.customer_email') && applied.length > 5, applied.join(' '));
+      const listId = await trig.getByLabel('Parameter 1', { exact: true }).getAttribute('list');
+      assert.deepEqual(await page.locator(`datalist[id="${listId}"] option`).evaluateAll((os) => os.map((o) => o.value)), applied);
+      const picker = out.getByLabel('Parameter to insert', { exact: true });
+      const bodyBox = out.getByLabel('Body', { exact: true });
+      await atBoth('workflow-parameter-picker', async () => {
+        const shown = await picker.evaluate((el) => [...el.options].map((o) => o.value).filter(Boolean));
+        assert.deepEqual(shown, applied);
+        assert.ok(!(await picker.innerHTML()).includes('[object'), 'no stringified elements');
+        await bodyBox.fill('{"email": "", "n": 1}');
+        await bodyBox.evaluate((el) => { el.focus(); el.setSelectionRange(11, 11); });
+        await picker.selectOption('body.customer_email');
+        await out.getByRole('button', { name: 'Insert', exact: true }).click();
+        assert.equal(await bodyBox.inputValue(), '{"email": "{{ request.body.customer_email }}", "n": 1}');
+      });
+      await bodyBox.fill(BODY_TEMPLATE);
       await out.getByLabel('Authorization type', { exact: true }).selectOption('api_key');
       await selectByText(out.getByLabel('API key', { exact: true }), 'Shop key');
       const body = out.getByLabel('Rendered body', { exact: true });
@@ -303,6 +373,36 @@ async function main() {
       await snap('workflow-published');
     });
 
+    let workflowUrl;
+    await step('unsaved edits ask before leaving the editor', async () => {
+      workflowUrl = page.url();
+      const nameBox = page.getByLabel('Workflow name', { exact: true });
+      await nameBox.fill('Cart to custom event (edited)');
+      dialogAnswer = 'dismiss';
+      const before = dialogs.length;
+      await page.getByRole('navigation').getByRole('link', { name: 'Runs', exact: true }).click();
+      await waitDialog(before);
+      assert.equal(dialogs.length, before + 1, 'one question');
+      assert.match(dialogs[before].message, /unsaved changes/);
+      assert.equal(page.url(), workflowUrl, 'still at the editor');
+      await atBoth('workflow-unsaved-stays', async () => {
+        assert.equal(await nameBox.inputValue(), 'Cart to custom event (edited)');
+        await page.getByRole('heading', { name: 'Cart to custom event', level: 1 }).waitFor();
+      });
+      dialogAnswer = 'accept';
+      await page.getByRole('navigation').getByRole('link', { name: 'Runs', exact: true }).click();
+      await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
+      assert.match(dialogs[dialogs.length - 1].message, /unsaved changes/);
+      // Saved edits leave without a question.
+      await page.goto(workflowUrl);
+      await page.getByRole('heading', { name: 'Cart to custom event', level: 1 }).waitFor();
+      assert.equal(await nameBox.inputValue(), 'Cart to custom event', 'the edit was not saved');
+      const n = dialogs.length;
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+      assert.equal(dialogs.length, n, 'no question without edits');
+    });
+
     await step('send an event and see the run succeed', async () => {
       await sendSeed(base, endpointUrl, secret, 'req-live-2');
       await page.getByRole('navigation').getByRole('link', { name: 'Runs', exact: true }).click();
@@ -320,12 +420,35 @@ async function main() {
       await snap('run-succeeded');
     });
 
+    await step('a succeeded run is replayed as a new run, never retried', async () => {
+      const ok = page.locator('details.run', { has: page.locator('.badge', { hasText: 'succeeded' }) }).first();
+      assert.equal(await ok.getByRole('button', { name: /^Retry/ }).count(), 0, 'no Retry on a succeeded run');
+      const runId = await ok.getAttribute('data-id');
+      await atBoth('run-succeeded-actions', async () => {
+        await ok.getByRole('button', { name: /^Replay run .* as a new run$/ }).waitFor();
+      });
+      await ok.getByRole('button', { name: /^Replay run .* as a new run$/ }).click();
+      await page.locator('.toast', { hasText: 'New run queued' }).waitFor();
+      const deadline = Date.now() + 30000;
+      const done = page.locator('details.run', { has: page.locator('.badge', { hasText: 'succeeded' }) });
+      while (await done.count() < 2) {
+        if (Date.now() > deadline) throw new Error('the replayed run did not succeed within 30 s');
+        await page.waitForTimeout(500);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+      }
+      const first = await http('GET', `${base}/api/v1/runs/${runId}`, undefined, admin);
+      assert.equal(first.json.state, 'succeeded', 'the replayed run is left as it was');
+      await snap('run-replayed');
+    });
+
     await step('look up the profile and see the goal.achieve event', async () => {
       await page.getByRole('navigation').getByRole('link', { name: 'Profiles', exact: true }).click();
       await page.getByLabel('Value', { exact: true }).fill('example@example.com');
       await page.getByRole('button', { name: 'Look up' }).click();
-      const row = page.getByRole('row', { name: /goal\.achieve/ });
+      // Two: the live event's run and its replay (same request id).
+      const row = page.getByRole('row', { name: /goal\.achieve/ }).first();
       await row.waitFor();
+      assert.equal(await page.getByRole('row', { name: /goal\.achieve/ }).count(), 2);
       const t = await row.textContent();
       assert.match(t, /groupid/);
       assert.match(t, /req-live-2/);
@@ -344,6 +467,18 @@ async function main() {
       assert.equal(raw.order_number, '111111111');
       await ev.first().scrollIntoViewIfNeeded();
       await snap('integration-events-raw');
+    });
+
+    await step('replaying an event counts the runs it created', async () => {
+      const ev = page.locator('details.event').first();
+      const id = (await ev.locator('code.id').textContent()).trim();
+      const before = (await http('GET', `${base}/api/v1/events/${id}`, undefined, admin)).json.runs.length;
+      assert.ok(before >= 1);
+      await ev.getByRole('button', { name: 'Replay' }).click();
+      await page.locator('.toast', { hasText: /^Replayed: 1 new run for this event$/ }).first().waitFor();
+      await atBoth('event-replayed', async () => { await ev.getByRole('button', { name: 'Replay' }).waitFor(); });
+      const after = (await http('GET', `${base}/api/v1/events/${id}`, undefined, admin)).json.runs.length;
+      assert.equal(after, before + 1);
     });
 
     await step('a large event: the excerpt, then the whole event', async () => {
@@ -472,6 +607,164 @@ async function main() {
       assert.ok(overflow <= 1, `workflow editor scrolls sideways by ${overflow}px at 390 px`);
       await snap('mobile-workflow-editor');
       await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
+    await step('Retry for a failed run; none for a run whose workflow was deleted', async () => {
+      // A source without authentication and a workflow whose target runs
+      // refuse (another loopback port): its run fails at once.
+      const src = await http('POST', base + '/api/v1/integrations', { name: 'Failing source', auth: 'none' }, admin);
+      assert.equal(src.status, 201, src.text);
+      await http('POST', `${base}/api/v1/integrations/${src.json.id}/publish`, undefined, admin);
+      const doc = { name: 'Refused target', nodes: [
+        { id: 'trigger', type: 'business_event', integrationId: src.json.id, filter: { all: [] } },
+        { id: 'send', type: 'outgoing_integration', action: 'refused.send', method: 'POST',
+          url: 'http://127.0.0.1:1/refused', body: '{}', headers: { 'Content-Type': 'application/json' } },
+        { id: 'end', type: 'end' }], edges: [['trigger', 'send'], ['send', 'end']] };
+      const wf = await http('POST', base + '/api/v1/workflows', doc, admin);
+      assert.equal(wf.status, 201, wf.text);
+      assert.equal(wf.json.warnings.length, 1, 'the API warns as well');
+      await http('POST', `${base}/api/v1/workflows/${wf.json.id}/publish`, undefined, admin);
+      const sent = await http('POST', src.json.endpointUrl, { n: 1 });
+      assert.equal(sent.status, 202, sent.text);
+      await page.goto(`${base}/ui/#/runs?workflowId=${wf.json.id}`);
+      const failed = page.locator('details.run', { has: page.locator('.badge', { hasText: 'failed' }) }).first();
+      const deadline = Date.now() + 30000;
+      while (await failed.count() === 0) {
+        if (Date.now() > deadline) throw new Error('no failed run within 30 s');
+        await page.waitForTimeout(500);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+      }
+      const runId = await failed.getAttribute('data-id');
+      await failed.locator(':scope > summary').click();
+      await atBoth('run-failed-retry', async () => {
+        await failed.getByRole('button', { name: /^Retry run / }).waitFor();
+        await failed.getByRole('button', { name: /^Replay run / }).waitFor();
+        assert.match(await failed.textContent(), /refused/);
+      });
+      // Delete the workflow from its list (the confirmation names it).
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      const n = dialogs.length;
+      await page.getByRole('button', { name: 'Delete Refused target' }).click();
+      await waitDialog(n);
+      assert.match(dialogs[n].message, /Refused target/);
+      await page.getByRole('link', { name: 'Refused target' }).waitFor({ state: 'detached' });
+      await page.goto(`${base}/ui/#/runs`);
+      const orphanRun = page.locator(`details.run[data-id="${runId}"]`);
+      await orphanRun.locator(':scope > summary').click();
+      await atBoth('run-of-deleted-workflow', async () => {
+        await orphanRun.getByText('Its workflow was deleted: this run cannot be retried or replayed.').waitFor();
+        assert.equal(await orphanRun.getByRole('button', { name: /^(Retry|Replay) run / }).count(), 0);
+      });
+      const r = await http('POST', `${base}/api/v1/runs/${runId}/retry`, undefined, admin);
+      assert.equal(r.status, 409, r.text);
+      assert.equal((await http('GET', `${base}/api/v1/runs/${runId}`, undefined, admin)).json.state, 'failed');
+    });
+
+    await step('revoking a key and deleting an integration name what uses them', async () => {
+      const key = await http('POST', base + '/api/v1/apikeys', { name: 'Doomed key', permissions: ['incoming:execute', 'events:write'] }, admin);
+      const integ = await http('POST', base + '/api/v1/integrations', { name: 'Doomed source', auth: 'jwt', apiKeyId: key.json.id }, admin);
+      await http('POST', `${base}/api/v1/integrations/${integ.json.id}/publish`, undefined, admin);
+      const doc = { name: 'Doomed workflow', nodes: [
+        { id: 'trigger', type: 'business_event', integrationId: integ.json.id, filter: { all: [] } },
+        { id: 'send', type: 'outgoing_integration', action: 'doomed.send', method: 'POST',
+          url: base + '/v4/events/custom', body: '{}', headers: { 'Content-Type': 'application/json' },
+          auth: { type: 'api_key', apiKeyId: key.json.id } },
+        { id: 'end', type: 'end' }], edges: [['trigger', 'send'], ['send', 'end']] };
+      const wf = await http('POST', base + '/api/v1/workflows', doc, admin);
+      assert.equal(wf.status, 201, wf.text);
+      assert.deepEqual(wf.json.warnings, [], 'this server\'s own origin is allowed');
+      await http('POST', `${base}/api/v1/workflows/${wf.json.id}/publish`, undefined, admin);
+
+      await page.getByRole('navigation').getByRole('link', { name: 'API keys', exact: true }).click();
+      let n = dialogs.length;
+      dialogAnswer = 'dismiss';
+      await page.getByRole('button', { name: 'Revoke Doomed key' }).click();
+      await waitDialog(n);
+      assert.match(dialogs[n].message, /integration Doomed source/);
+      assert.match(dialogs[n].message, /workflow Doomed workflow/);
+      dialogAnswer = 'accept';
+      n = dialogs.length;
+      await page.getByRole('button', { name: 'Revoke Doomed key' }).click();
+      await waitDialog(n);
+      await page.getByRole('row', { name: /Doomed key.*revoked/ }).waitFor();
+
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      const row = page.getByRole('row', { name: /Doomed workflow/ });
+      await atBoth('workflows-orphaned', async () => {
+        await row.locator('.badge-orphaned').waitFor();
+      });
+      await row.getByRole('link', { name: 'Doomed workflow' }).click();
+      const banner = page.locator('.orphan-box');
+      await banner.getByText(/the API key "Doomed key" was revoked/).waitFor();
+      await page.getByRole('button', { name: 'Unpublish' }).click();
+      await page.getByRole('button', { name: 'Save & publish' }).waitFor();
+      await page.getByRole('button', { name: 'Save & publish' }).click();
+      const err = page.locator('.form-error:visible', { hasText: /orphaned and cannot be published/ });
+      await atBoth('workflow-orphaned-publish-refused', async () => {
+        await err.first().waitFor();
+        await banner.getByText(/was revoked/).waitFor();
+      });
+
+      await page.goto(`${base}/ui/#/integrations/${integ.json.id}`);
+      await page.getByRole('heading', { name: 'Doomed source', level: 1 }).waitFor();
+      n = dialogs.length;
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await waitDialog(n);
+      assert.match(dialogs[n].message, /Doomed workflow \(unpublished\)/);
+      assert.match(dialogs[n].message, /orphaned/);
+      await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
+      await page.locator('.toast', { hasText: 'Integration deleted; 1 workflow(s) orphaned' }).waitFor();
+      await page.goto(`${base}/ui/#/workflows/${wf.json.id}`);
+      await atBoth('workflow-orphaned-integration-deleted', async () => {
+        await banner.getByText(/the integration "Doomed source" was deleted/).waitFor();
+      });
+    });
+
+    await step('two tabs share the session; a stale one signs in again', async () => {
+      await page.goto(`${base}/ui/#/apikeys`);
+      await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+      const tab2 = await ctx.newPage();
+      watch(tab2);
+      await tab2.goto(`${base}/ui/#/integrations`);
+      await tab2.getByRole('heading', { name: 'Incoming integrations' }).waitFor(); // already signed in
+      const signInAgain = async (pg) => {
+        await pg.getByRole('button', { name: 'Sign out' }).click();
+        await pg.getByRole('heading', { name: 'Sign in' }).waitFor();
+        await pg.getByLabel('Admin token', { exact: true }).fill(srv.token);
+        await pg.getByRole('button', { name: 'Sign in' }).click();
+        await pg.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
+      };
+      // A new sign-in in the second tab: the first goes on working.
+      await signInAgain(tab2);
+      await page.getByLabel('Name', { exact: true }).fill('Made in the first tab');
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      await page.getByRole('textbox', { name: 'Secret', exact: true }).waitFor();
+      await page.getByRole('row', { name: /Made in the first tab/ }).waitFor();
+      await atBoth('two-tabs-first-tab-works', async () => {
+        await page.getByRole('row', { name: /Made in the first tab/ }).waitFor();
+      });
+      await page.getByRole('button', { name: 'I have stored the secret' }).click();
+      // Another sign-in there, and this time the session cannot be read
+      // again (as when it ends in the meantime): the first tab is sent to
+      // sign in, saying why.
+      await signInAgain(tab2);
+      await page.route('**/api/v1/session', (route) => (route.request().method() === 'GET'
+        ? route.fulfill({ status: 401, contentType: 'application/json',
+          body: JSON.stringify({ status: 401, error: 'unauthorized', message: 'the session has ended; sign in again' }) })
+        : route.continue()));
+      await page.getByLabel('Name', { exact: true }).fill('Never made');
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.unroute('**/api/v1/session');
+      await atBoth('two-tabs-stale-sign-in', async () => {
+        await page.getByText('Your session changed in another tab or has ended. Sign in again.').waitFor();
+      });
+      const keys = await http('GET', base + '/api/v1/apikeys', undefined, admin);
+      assert.ok(!keys.text.includes('Never made'));
+      await page.getByLabel('Admin token', { exact: true }).fill(srv.token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+      await tab2.close();
     });
 
     await step('sign out ends the session', async () => {
