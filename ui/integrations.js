@@ -287,28 +287,43 @@ function build(root, it) {
     eventsSection(it));
 }
 
-// Retrieve data: open a window, poll every second, show the sample.
+// Retrieve data: open a window, poll every second, show the sample, and
+// the requests that arrived but were refused meanwhile (a misconfigured
+// sender shows at once instead of a silent countdown).
 function captureSection(it, refresh) {
   const status = h('div.capture-status', { 'aria-live': 'polite' });
+  const refusedBox = h('div.capture-refused', { 'aria-live': 'polite' });
   const result = h('div.capture-result');
+  const appliedBox = h('div.capture-applied');
   const retrieve = button('Retrieve data', () => start(), 'primary', { 'data-action': 'retrieve' });
   const sec = h('section.card.capture', h('h2', 'Incoming data'),
     h('p', 'Retrieve data waits for one request to the endpoint and lists its parameters, ' +
       'which filters and templates can use.'),
-    h('div.actions.left', retrieve), status, result);
+    h('div.actions.left', retrieve), status, refusedBox, result, appliedBox);
   let timer = null;
   const stop = () => { if (timer) { clearTimeout(timer); timer = null; } };
   onLeave(stop);
 
+  // The applied parameters stay in view whatever a new capture does.
   const applied = Array.isArray(it.parameters) && it.parameters.length;
   if (applied) {
-    result.append(h('details.applied', { open: it.state === 'draft' }, h('summary', `Applied parameters (${it.parameters.length})`),
+    appliedBox.append(h('details.applied', { open: it.state === 'draft' }, h('summary', `Applied parameters (${it.parameters.length})`),
       flatTable(it.parameters, 'Applied parameters')));
     if (it.state === 'draft') {
       status.append(h('span.ok', 'Parameters applied. '),
         h('span', 'Publish the integration with Save & publish to start accepting requests.'));
     }
   }
+
+  const showRefused = (list) => {
+    clear(refusedBox);
+    if (!list || !list.length) return;
+    refusedBox.append(h('p.warn', list.length === 1 ? 'A request arrived and was refused:'
+      : `${list.length} requests arrived and were refused (the last ones):`),
+    h('ul.refused', ...list.map((r) => h('li', h('span.time', fmtTime(r.at)), ' ',
+      h('strong', `${r.status} ${r.error}`), ': ', r.message))),
+    h('p.hint', 'Fix the sender (its token, signature or Content-Type); the window keeps waiting for a request that passes.'));
+  };
 
   const showSample = (sample) => {
     clear(result);
@@ -347,6 +362,7 @@ function captureSection(it, refresh) {
       retrieve.disabled = false;
       return;
     }
+    showRefused(st.refused);
     if (st.status === 'waiting') {
       clear(status).append(h('span.spinner', { 'aria-hidden': 'true' }),
         h('span', 'Waiting for a request to the endpoint… '),
@@ -360,7 +376,9 @@ function captureSection(it, refresh) {
       clear(status).append(h('span.ok', 'Data received.'));
       showSample(st.sample);
     } else {
-      clear(status).append(h('span.warn', 'No request arrived in time. Retrieve data again to wait once more.'));
+      clear(status).append(h('span.warn', (st.refused || []).length
+        ? 'No request passed in time. Fix the sender, then Retrieve data again.'
+        : 'No request arrived in time. Retrieve data again to wait once more.'));
     }
   };
 
@@ -368,6 +386,7 @@ function captureSection(it, refresh) {
     stop();
     clear(result);
     clear(status);
+    clear(refusedBox);
     retrieve.disabled = true;
     try {
       await api.post(`integrations/${it.id}/capture`);

@@ -51,7 +51,7 @@ class UiServer(harness.Server):
 def main():
     harness.require_binaries()
     ui_dir = os.path.join(harness.TOP_SRCDIR, "ui")
-    srv = UiServer("lighttpd", conf={"capture_seconds": "90"}, env={"INCOMING_UI_DIR": ui_dir})
+    srv = UiServer("lighttpd", conf={"capture_seconds": "20"}, env={"INCOMING_UI_DIR": ui_dir})
     srv.start()
     try:
         tok = srv.ctl_json("admin-token", "create", "--name", "browser-test")

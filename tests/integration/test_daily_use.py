@@ -106,6 +106,53 @@ class DefaultConfiguration(unittest.TestCase):
         self.assertNotIn("warnings", mine)
 
 
+class RefusedDuringCapture(unittest.TestCase):
+    """Retrieve data lists the requests refused while its window waits."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.p = Product(conf=STRICT)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.p.stop()
+
+    def test_refused_requests_are_listed_while_the_window_waits(self):
+        p = self.p
+        key = p.apikey("capture key")
+        doc = p.api_json("POST", "/integrations",
+                         {"name": "capture", "auth": "jwt", "apiKeyId": key["id"]}, 201)
+        # Refused before any window: nothing is noted.
+        p.post_event(doc, {"a": 1}, headers={"Authorization": "Bearer nope"}, expect=401)
+        p.api_json("POST", "/integrations/%s/capture" % doc["id"], expect=202)
+        self.assertEqual(p.api_json("GET", "/integrations/%s/capture" % doc["id"])["refused"], [])
+        r = p.server.post_json("/incoming/" + doc["endpointId"], json.dumps({"a": 1}),
+                               headers={"Authorization": "Bearer not.a.jwt"})
+        self.assertEqual(r.status, 401, r)
+        r2 = p.server.post_json("/incoming/" + doc["endpointId"], "{}", content_type="text/plain")
+        self.assertEqual(r2.status, 401, r2)  # authentication comes first
+        st = p.api_json("GET", "/integrations/%s/capture" % doc["id"])
+        self.assertEqual(st["status"], "waiting")
+        self.assertEqual([(x["status"], x["error"]) for x in st["refused"]],
+                         [(401, "unauthorized"), (401, "unauthorized")])
+        self.assertEqual(st["refused"][0]["message"], r.json()["message"])
+        self.assertIsInstance(st["refused"][0]["at"], int)
+        # At most 5 are kept, the newest last; a new window starts empty.
+        for _ in range(6):
+            p.server.post_json("/incoming/" + doc["endpointId"], "{}",
+                               headers={"Authorization": "Bearer x"})
+        self.assertEqual(len(p.api_json("GET", "/integrations/%s/capture" % doc["id"])["refused"]),
+                         5)
+        p.api_json("POST", "/integrations/%s/capture" % doc["id"], expect=202)
+        self.assertEqual(p.api_json("GET", "/integrations/%s/capture" % doc["id"])["refused"], [])
+        # The request that passes becomes the sample, as before.
+        tok = p.server.post_json("/auth/token", json.dumps({"apiKey": key["secret"]})).json()
+        p.post_event(doc, {"ok": 1}, headers={"Authorization": "Bearer " + tok["token"]})
+        st = p.api_json("GET", "/integrations/%s/capture" % doc["id"])
+        self.assertEqual(st["status"], "received")
+        self.assertEqual(st["sample"]["raw"]["body"], {"ok": 1})
+
+
 class AllowHosts(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
