@@ -139,6 +139,13 @@ export function badge(state) {
   return h('span.badge', { class: 'badge-' + String(state).replace(/[^a-z_]/g, '') }, state);
 }
 
+// Copies {{ request.<key> }} and says so.
+export async function copyParam(key) {
+  const text = `{{ request.${key} }}`;
+  const ok = await copyText(text);
+  toast(ok ? `Copied ${text}` : `Copy failed: type ${text}`, ok ? 'info' : 'error');
+}
+
 // Copies text; a fallback for pages that are not a secure context.
 export async function copyText(text, fallbackInput) {
   try {
@@ -190,11 +197,17 @@ export function jsonBlock(value, label) {
   return h('pre.json', { tabindex: '0', 'aria-label': label || 'JSON' }, toJSON(value, 2));
 }
 
-// A table of flattened parameters.
-export function flatTable(rows, caption) {
+// A table of flattened parameters. With pick (a function of the key, and
+// a label for what it does), each key is a button: clicking it (or Enter)
+// copies or inserts {{ request.<key> }}.
+export function flatTable(rows, caption, pick, pickLabel = 'Copy') {
   const body = h('tbody');
   for (const r of rows || []) {
-    body.append(h('tr', h('td', h('code', r.key)), h('td', r.type),
+    const key = pick
+      ? h('button.key-pick', { type: 'button', title: `${pickLabel} {{ request.${r.key} }}`,
+        onclick: () => pick(r.key) }, h('code', r.key))
+      : h('code', r.key);
+    body.append(h('tr', h('td', key), h('td', r.type),
       h('td.value', h('code', leafText(r.value !== undefined ? r.value : r.example)))));
   }
   return h('div.table-wrap', h('table.flat', caption ? h('caption.visually-hidden', caption) : null,

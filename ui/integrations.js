@@ -5,7 +5,7 @@
 import { api, listAll, toJSON } from './api.js';
 import {
   h, clear, field, fieldset, input, select, clearErrors, showError, fmtTime, badge, copyText,
-  toast, button, busy, jsonBlock, flatTable, onLeave, nextId,
+  toast, button, busy, jsonBlock, flatTable, onLeave, nextId, copyParam,
 } from './dom.js';
 import { BUILTIN_ICONS, svgIcon, integrationIcon } from './icons.js';
 
@@ -308,7 +308,7 @@ function captureSection(it, refresh) {
   const applied = Array.isArray(it.parameters) && it.parameters.length;
   if (applied) {
     appliedBox.append(h('details.applied', { open: it.state === 'draft' }, h('summary', `Applied parameters (${it.parameters.length})`),
-      flatTable(it.parameters, 'Applied parameters')));
+      flatTable(it.parameters, 'Applied parameters', copyParam)));
     if (it.state === 'draft') {
       status.append(h('span.ok', 'Parameters applied. '),
         h('span', 'Publish the integration with Save & publish to start accepting requests.'));
@@ -330,7 +330,7 @@ function captureSection(it, refresh) {
     const raw = jsonBlock(sample.raw, 'Raw JSON of the received request');
     raw.hidden = true;
     raw.id = nextId('raw');
-    const table = flatTable(sample.flattened, 'Received data, flattened');
+    const table = flatTable(sample.flattened, 'Received data, flattened', copyParam);
     const toggle = h('button.icon-button', { type: 'button', 'aria-controls': raw.id,
       'aria-expanded': 'false', 'aria-label': 'Show raw JSON', title: 'Show raw JSON',
       'data-action': 'raw' }, svgIcon('braces'));
@@ -518,7 +518,7 @@ export function eventItem(ev) {
 
 // The flattened table into view, saying when rows were left out.
 function showRows(view, rows, count, truncated) {
-  clear(view).append(flatTable(rows, 'Flattened event'),
+  clear(view).append(flatTable(rows, 'Flattened event', copyParam),
     truncated ? h('p.hint', `The first ${rows.length} of ${String(count)} parameters.`) : null);
 }
 

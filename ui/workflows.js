@@ -535,16 +535,19 @@ function outgoingEditor(node, keys, ctx) {
   url.addEventListener('focus', () => { lastTarget = url; });
   bodyArea.addEventListener('focus', () => { lastTarget = bodyArea; });
   const paramSel = select([['', 'Insert a parameter…']]);
-  const insertBtn = button('Insert', () => {
-    if (!paramSel.value) return;
+  const insertParam = (key) => {
     const t = lastTarget;
-    const text = `{{ request.${paramSel.value} }}`;
+    const text = `{{ request.${key} }}`;
     const s = t.selectionStart ?? t.value.length;
     const e = t.selectionEnd ?? t.value.length;
     t.value = t.value.slice(0, s) + text + t.value.slice(e);
     t.focus();
     t.setSelectionRange(s + text.length, s + text.length);
+    if (t === bodyArea) grow();
     schedule();
+  };
+  const insertBtn = button('Insert', () => {
+    if (paramSel.value) insertParam(paramSel.value);
   }, 'secondary small');
   const refreshParams = () => {
     const keep = paramSel.value;
@@ -600,7 +603,11 @@ function outgoingEditor(node, keys, ctx) {
     const my = ++seq;
     refreshParams();
     source.textContent = ctx.sampleLabel;
-    clear(sampleBox).append(h('summary', 'Sample data'), ctx.sample ? jsonBlock(ctx.sample, 'Sample event') : h('p.empty', 'None'));
+    // The applied parameters: a click inserts one where the cursor was.
+    clear(sampleBox).append(h('summary', 'Sample data'),
+      ctx.params.length ? h('p.hint', 'Click a key to insert it at the cursor in the URL or the body.') : null,
+      ctx.params.length ? flatTable(ctx.params, `Parameters for ${nid}`, insertParam, 'Insert') : null,
+      ctx.sample ? jsonBlock(ctx.sample, 'Sample event') : h('p.empty', 'None'));
     const hv = headers.value();
     const jsonBody = isJsonContentType(hv) ?? /^\s*[[{]/.test(bodyArea.value);
     const [w1, w2] = await Promise.all([

@@ -289,6 +289,14 @@ async function main() {
       }
       await page.getByRole('cell', { name: 'example@example.com' }).first().waitFor();
       await snap('retrieve-data-flattened');
+      // Issue 12: a click on a key copies {{ request.<key> }}.
+      await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(base).origin });
+      await atBoth('retrieve-data-copy-key', async () => {
+        await page.evaluate(() => navigator.clipboard.writeText(''));
+        await page.getByRole('button', { name: 'body.products[0].name', exact: true }).click();
+        await page.locator('.toast', { hasText: 'Copied {{ request.body.products[0].name }}' }).last().waitFor();
+        assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '{{ request.body.products[0].name }}');
+      });
       await page.getByRole('button', { name: 'Show raw JSON' }).click();
       const raw = page.getByLabel('Raw JSON of the received request', { exact: true });
       await raw.waitFor();
@@ -362,6 +370,14 @@ async function main() {
         await picker.selectOption('body.customer_email');
         await out.getByRole('button', { name: 'Insert', exact: true }).click();
         assert.equal(await bodyBox.inputValue(), '{"email": "{{ request.body.customer_email }}", "n": 1}');
+      });
+      // A click on a key of the sample data inserts it at the cursor too.
+      await out.locator('details.sub', { hasText: 'Sample data' }).locator(':scope > summary').click();
+      await atBoth('workflow-sample-data-insert', async () => {
+        await bodyBox.fill('{"n": }');
+        await bodyBox.evaluate((el) => { el.focus(); el.setSelectionRange(6, 6); });
+        await out.getByRole('button', { name: 'body.order_number', exact: true }).click();
+        assert.equal(await bodyBox.inputValue(), '{"n": {{ request.body.order_number }}}');
       });
       await bodyBox.fill(BODY_TEMPLATE);
       await out.getByLabel('Authorization type', { exact: true }).selectOption('api_key');
