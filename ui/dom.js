@@ -128,11 +128,25 @@ export function leafText(v) {
   return toJSON(v);
 }
 
-export function fmtTime(ms) {
-  const n = Number(ms);
+// The one time format of the UI: milliseconds since the epoch or an ISO
+// 8601 string ("2021-04-28T14:09:27.000Z", as profile events carry), shown
+// in the browser's locale and time zone, to the second.
+export function fmtTime(v) {
+  const n = typeof v === 'string' && !/^\d+$/.test(v) ? Date.parse(v) : Number(v);
+  if (!n && n !== 0) return typeof v === 'string' ? v : '';
   if (!n) return '';
-  const d = new Date(n);
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  return new Date(n).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+// A flattened key that may wrap only between its parts (after a dot,
+// before a bracket), never inside a name: "body.products[0].name".
+function keyText(key) {
+  const out = [];
+  for (const part of String(key).split(/(?<=\.)|(?=\[)/)) {
+    if (out.length) out.push(h('wbr'));
+    out.push(part);
+  }
+  return out;
 }
 
 export function badge(state) {
@@ -205,8 +219,8 @@ export function flatTable(rows, caption, pick, pickLabel = 'Copy') {
   for (const r of rows || []) {
     const key = pick
       ? h('button.key-pick', { type: 'button', title: `${pickLabel} {{ request.${r.key} }}`,
-        onclick: () => pick(r.key) }, h('code', r.key))
-      : h('code', r.key);
+        onclick: () => pick(r.key) }, h('code.key', keyText(r.key)))
+      : h('code.key', keyText(r.key));
     body.append(h('tr', h('td', key), h('td', r.type),
       h('td.value', h('code', leafText(r.value !== undefined ? r.value : r.example)))));
   }

@@ -1,6 +1,6 @@
 // runs: the run log with every attempt, errors and Retry.
-import { api, listAll } from './api.js';
-import { h, clear, field, select, fmtTime, badge, button, busy, toast, onLeave, jsonBlock } from './dom.js';
+import { api, listAll, parseJSON, toJSON } from './api.js';
+import { h, clear, field, select, fmtTime, badge, button, busy, toast, onLeave } from './dom.js';
 
 const STATES = ['', 'queued', 'running', 'retrying', 'succeeded', 'failed', 'skipped'];
 const ACTIVE = new Set(['queued', 'running', 'retrying']);
@@ -85,6 +85,39 @@ function runActions(r, wfName, reload) {
   return out;
 }
 
+// A body as people read it: JSON parsed and indented (an excerpt that was
+// cut does not parse and stays as sent), anything else as text.
+function bodyBlock(text, label) {
+  let shown = text === undefined || text === null ? '' : String(text);
+  try { if (/^\s*[[{]/.test(shown)) shown = toJSON(parseJSON(shown), 2); } catch (e) { /* as sent */ }
+  return shown
+    ? h('pre.json.body', { tabindex: '0', 'aria-label': label }, shown)
+    : h('p.empty', 'No body.');
+}
+
+function headerList(headers, label) {
+  const entries = Object.entries(headers || {});
+  if (!entries.length) return h('p.empty', 'No headers recorded.');
+  return h('dl.props.headers', { 'aria-label': label },
+    entries.map(([k, v]) => [h('dt', k), h('dd', h('code', typeof v === 'string' ? v : toJSON(v)))]));
+}
+
+// One attempt: the request as sent and the response as received.
+function attemptDetail(a) {
+  const req = a.request || {};
+  const res = a.response || {};
+  return h('div.attempt',
+    h('h4', `${a.node} at ${fmtTime(a.at)}`),
+    h('div.attempt-grid',
+      h('section', { 'aria-label': `Request of ${a.node}` }, h('h5', 'Request'),
+        h('p.wrap', h('code', `${req.method || ''} ${req.url || ''}`)),
+        headerList(req.headers, 'Request headers'), bodyBlock(req.bodyExcerpt, 'Request body')),
+      h('section', { 'aria-label': `Response of ${a.node}` }, h('h5', 'Response'),
+        res.status !== undefined ? h('p', h('strong', `HTTP ${res.status}`)) : h('p.empty', a.error || 'No response.'),
+        res.status !== undefined ? headerList(res.headers, 'Response headers') : null,
+        res.status !== undefined ? bodyBlock(res.bodyExcerpt, 'Response body') : null)));
+}
+
 function runItem(r, wfName, isOpen, reload) {
   const attempts = r.attempts || [];
   const last = attempts[attempts.length - 1];
@@ -102,9 +135,8 @@ function runItem(r, wfName, isOpen, reload) {
           h('thead', h('tr', ...['Node', 'At', 'Duration', 'Request', 'Status', 'Error'].map((t) =>
             h('th', { scope: 'col' }, t)))), h('tbody', attempts.map(attemptRow))))
         : h('p.empty', 'No attempts yet.'),
-      attempts.length ? h('details.sub', h('summary', 'Request and response bodies'),
-        attempts.map((a) => h('div', h('h4', `${a.node} at ${fmtTime(a.at)}`),
-          jsonBlock({ request: a.request, response: a.response }, 'Attempt details')))) : '',
+      attempts.length ? h('details.sub', h('summary', 'Requests and responses'),
+        attempts.map(attemptDetail)) : '',
       h('div.actions.left', retry)));
   return details;
 }

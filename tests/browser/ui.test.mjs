@@ -444,6 +444,21 @@ async function main() {
       await ok.first().getByRole('cell', { name: '202', exact: true }).waitFor();
       assert.match(await ok.first().textContent(), /goal\.achieve/);
       await snap('run-succeeded');
+      // Issue 12: the request and the response as people read them: JSON
+      // bodies indented, the response's headers listed.
+      await ok.first().locator('details.sub > summary', { hasText: 'Requests and responses' }).click();
+      await atBoth('run-detail', async () => {
+        const reqBody = ok.first().getByLabel('Request body', { exact: true });
+        await reqBody.waitFor();
+        const text = await reqBody.textContent();
+        assert.match(text, /^\{\n {2}"action": "goal\.achieve",\n/, text);
+        assert.equal(JSON.parse(text).client.email, 'example@example.com');
+        await ok.first().getByText('HTTP 202', { exact: true }).waitFor();
+        const rh = await ok.first().getByLabel('Response headers', { exact: true }).textContent();
+        assert.match(rh, /Content-Type/i);
+        const resBody = JSON.parse(await ok.first().getByLabel('Response body', { exact: true }).textContent());
+        assert.equal(resBody.status, 202);
+      });
     });
 
     await step('a succeeded run is replayed as a new run, never retried', async () => {
@@ -478,7 +493,13 @@ async function main() {
       const t = await row.textContent();
       assert.match(t, /groupid/);
       assert.match(t, /req-live-2/);
-      await snap('profile');
+      // One time format: the event's ISO time shown as every other time.
+      const shown = await row.locator('time').textContent();
+      const iso = await row.locator('time').getAttribute('datetime');
+      assert.doesNotMatch(shown, /\d{4}-\d\d-\d\dT/);
+      assert.equal(shown, await page.evaluate((v) => new Date(Date.parse(v)).toLocaleString(undefined,
+        { dateStyle: 'medium', timeStyle: 'medium' }), iso));
+      await atBoth('profile', async () => { await row.waitFor(); });
     });
 
     await step('events of the integration: flattened and raw', async () => {
