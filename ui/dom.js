@@ -250,3 +250,27 @@ export function mayLeave() {
   const q = leaveQuestion();
   return !q || window.confirm(q);
 }
+
+// A search field over the rows of a list: a row stays when it holds every
+// word typed (any case). Returns the field; the list may be built later
+// (rows() is asked each time).
+export function searchBox(label, rows, placeholder = '') {
+  const q = input({ type: 'search', autocomplete: 'off', spellcheck: 'false', placeholder });
+  const count = h('p.hint', { 'aria-live': 'polite' });
+  const apply = () => {
+    const words = q.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    const all = rows();
+    for (const r of all) {
+      const text = r.textContent.toLowerCase();
+      r.hidden = !words.every((w) => text.includes(w));
+      if (!r.hidden) shown += 1;
+    }
+    count.textContent = words.length ? `${shown} of ${all.length} shown` : '';
+  };
+  q.addEventListener('input', apply);
+  const wrap = field(label, q, { class: 'search' });
+  wrap.append(count);
+  wrap.apply = apply;
+  return wrap;
+}

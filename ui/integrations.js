@@ -5,7 +5,7 @@
 import { api, listAll, toJSON } from './api.js';
 import {
   h, clear, field, fieldset, input, select, clearErrors, showError, fmtTime, badge, copyText,
-  toast, button, busy, jsonBlock, flatTable, onLeave, nextId, copyParam,
+  toast, button, busy, jsonBlock, flatTable, onLeave, nextId, copyParam, searchBox,
 } from './dom.js';
 import { BUILTIN_ICONS, svgIcon, integrationIcon } from './icons.js';
 
@@ -30,6 +30,7 @@ export async function integrationsView(opts = {}) {
         h('td', AUTH_LABEL[it.auth] || it.auth),
         h('td.endpoint', h('code', it.endpointUrl || ''))));
     }
+    section.append(searchBox('Search integrations', () => [...body.children], 'name, state, authentication'));
     section.append(h('div.table-wrap', h('table.list',
       h('caption.visually-hidden', 'Integrations'),
       h('thead', h('tr', h('th', { scope: 'col' }, h('span.visually-hidden', 'Icon')),

@@ -1,6 +1,6 @@
 // runs: the run log with every attempt, errors and Retry.
 import { api, listAll, parseJSON, toJSON } from './api.js';
-import { h, clear, field, select, fmtTime, badge, button, busy, toast, onLeave } from './dom.js';
+import { h, clear, field, select, fmtTime, badge, button, busy, toast, onLeave, searchBox } from './dom.js';
 
 const STATES = ['', 'queued', 'running', 'retrying', 'succeeded', 'failed', 'skipped'];
 const ACTIVE = new Set(['queued', 'running', 'retrying']);
@@ -36,15 +36,19 @@ export async function runsView() {
     clear(list);
     if (!page.items.length) list.append(h('p.empty', 'No runs.'));
     for (const r of page.items) list.append(runItem(r, wfName, open.has(r.id), load));
+    search.apply();
     if (page.items.some((r) => ACTIVE.has(r.state))) timer = setTimeout(load, 2000);
   };
+  // Searches the runs shown (action, workflow, ids, errors).
+  const search = searchBox('Search these runs', () => [...list.querySelectorAll(':scope > details.run')],
+    'action, workflow, error, id');
   state.addEventListener('change', load);
   wf.addEventListener('change', load);
   await load();
   return h('section', h('div.page-head', h('h1', 'Runs'), refresh),
     params.get('eventId') ? h('p.meta', 'Runs of event ', h('code', params.get('eventId')), ' · ',
       h('a', { href: '#/runs' }, 'all runs')) : null,
-    h('div.card.inline-form', field('State', state), field('Workflow', wf)), list);
+    h('div.card.inline-form', field('State', state), field('Workflow', wf), search), list);
 }
 
 function attemptRow(a) {

@@ -5,7 +5,7 @@
 import { api, listAll, parseJSON, toJSON, isRawNumber } from './api.js';
 import {
   h, clear, field, fieldset, input, select, clearErrors, showError, fmtTime, badge, toast,
-  button, busy, jsonBlock, nextId, onLeave, setLeaveGuard, flatTable,
+  button, busy, jsonBlock, nextId, onLeave, setLeaveGuard, flatTable, searchBox,
 } from './dom.js';
 import { integrationIcon } from './icons.js';
 
@@ -51,6 +51,7 @@ export async function workflowsView() {
       h('td', fmtTime(w.updatedAt)),
       h('td.row-actions', h('a.small', { href: `#/runs?workflowId=${w.id}` }, 'Runs'), toggle, del)));
   }
+  sec.append(searchBox('Search workflows', () => [...body.children], 'name, state, integration'));
   sec.append(h('div.table-wrap', h('table.list', h('caption.visually-hidden', 'Workflows'),
     h('thead', h('tr', ...['Name', 'State', 'Business Event', 'Updated', ''].map((t) =>
       h('th', { scope: 'col' }, t || h('span.visually-hidden', 'Actions'))))), body)));

@@ -720,6 +720,8 @@ async function main() {
       await page.goto(`${base}/ui/#/runs`);
       const orphanRun = page.locator(`details.run[data-id="${runId}"]`);
       await orphanRun.locator(':scope > summary').click();
+      await page.getByLabel('Search these runs', { exact: true }).fill('refused.send');
+      await page.getByText(/^1 of \d+ shown$/).waitFor();
       await atBoth('run-of-deleted-workflow', async () => {
         await orphanRun.getByText('Its workflow was deleted: this run cannot be retried or replayed.').waitFor();
         assert.equal(await orphanRun.getByRole('button', { name: /^(Retry|Replay) run / }).count(), 0);
@@ -762,6 +764,22 @@ async function main() {
       await atBoth('workflows-orphaned', async () => {
         await row.locator('.badge-orphaned').waitFor();
       });
+      // Search in the list.
+      await page.getByLabel('Search workflows', { exact: true }).fill('doomed ORPHANED');
+      await atBoth('workflows-search', async () => {
+        await row.waitFor();
+        assert.equal(await page.locator('table.list tbody tr:visible').count(), 1);
+        await page.getByText(/^1 of \d+ shown$/).waitFor();
+      });
+      await page.getByLabel('Search workflows', { exact: true }).fill('');
+      assert.ok(await page.locator('table.list tbody tr:visible').count() > 1);
+      await page.getByRole('navigation').getByRole('link', { name: 'Incoming', exact: true }).click();
+      await page.getByLabel('Search integrations', { exact: true }).fill('shop');
+      await atBoth('integrations-search', async () => {
+        await page.getByRole('link', { name: 'Shop cart' }).waitFor();
+        assert.equal(await page.getByRole('link', { name: 'Doomed source' }).isVisible(), false);
+      });
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
       await row.getByRole('link', { name: 'Doomed workflow' }).click();
       const banner = page.locator('.orphan-box');
       await banner.getByText(/the API key "Doomed key" was revoked/).waitFor();
