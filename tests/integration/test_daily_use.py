@@ -244,6 +244,55 @@ class Dependencies(unittest.TestCase):
         self.assertEqual(p.api("POST", "/workflows/%s/publish" % wf["id"]).status, 409)
 
 
+class Dashboard(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sink = Sink().start()
+        cls.p = Product()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.p.stop()
+        cls.sink.stop()
+
+    def test_counts_per_hour_with_failing_integrations_first(self):
+        p = self.p
+        quiet = p.integration("quiet")
+        busy = p.integration("busy")
+        failing = p.integration("failing")
+        p.workflow(busy["id"], [p.outgoing("send", self.sink.url + "/busy", body="{}")])
+        self.sink.script("/failing", [{"status": 400}])
+        p.workflow(failing["id"], [p.outgoing("send", self.sink.url + "/failing", body="{}")])
+        for _ in range(3):
+            p.wait_runs(p.post_event(busy, {"b": 1}))
+        p.wait_runs(p.post_event(failing, {"f": 1}))
+        d = p.api_json("GET", "/dashboard")
+        self.assertEqual((d["hours"], d["bucketMs"], d["truncated"]), (24, 3600000, False))
+        self.assertEqual(d["to"] - d["from"], 24 * 3600000)
+        self.assertGreater(d["to"], int(time.time() * 1000) - 1000)
+        names = [i["name"] for i in d["integrations"]]
+        self.assertEqual(names[0], "failing", names)
+        self.assertLess(names.index("busy"), names.index("quiet"))
+        by = {i["name"]: i for i in d["integrations"]}
+        for name, ev, ok, bad in (("failing", 1, 0, 1), ("busy", 3, 3, 0), ("quiet", 0, 0, 0)):
+            it = by[name]
+            self.assertEqual(len(it["events"]), 24)
+            self.assertEqual(it["totals"], {"events": ev, "succeeded": ok, "failed": bad}, name)
+            self.assertEqual(sum(it["events"]), ev)
+            # This hour is the last bucket (the one before, should the
+            # hour have turned since the events were sent).
+            self.assertEqual(sum(it["events"][-2:]), ev)
+            self.assertEqual(sum(it["failed"][-2:]), bad)
+            self.assertEqual(sum(it["succeeded"][-2:]), ok)
+        self.assertEqual(len(p.api_json("GET", "/dashboard?hours=1")["integrations"][0]["events"]),
+                         1)
+        self.assertEqual(p.api("GET", "/dashboard?hours=0").status, 400)
+        self.assertEqual(p.api("GET", "/dashboard?hours=169").status, 400)
+        self.assertEqual(p.api("POST", "/dashboard").status, 405)
+        p.api("DELETE", "/integrations/" + quiet["id"], expect=204)
+        self.assertNotIn("quiet", [i["name"] for i in p.api_json("GET", "/dashboard")["integrations"]])
+
+
 class RetryAndReplay(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
