@@ -1,6 +1,7 @@
 /* dashboard: events and runs per hour per integration (see dashboard.h). */
 #include "dashboard.h"
 
+#include "buf.h"
 #include "json.h"
 #include "run.h"
 #include "store_event.h"
@@ -190,9 +191,21 @@ static int run_cb(const void *key, size_t klen, const void *pkey, size_t pklen, 
         return rc;
     state = json_get_string(run, "state");
     wf = json_get_string(run, "workflowId");
+    int known = 0;
     for (int i = 0; wf && i < d->nwfs; i++)
-        if (strcasecmp(d->wfs[i].wf, wf) == 0)
+        if (strcasecmp(d->wfs[i].wf, wf) == 0) {
             row = d->wfs[i].row;
+            known = 1;
+        }
+    if (!known && json_get_string(run, "eventId") != NULL) {
+        /* A deleted workflow's run: its event names the integration. */
+        struct store_event ev;
+        struct buf rec;
+        buf_init(&rec, 256u << 20);
+        if (store_event_get(d->t, json_get_string(run, "eventId"), &ev, &rec) == STORE_OK)
+            row = row_of(d, ev.integration_id);
+        buf_free(&rec);
+    }
     b = (int)((t - d->from) / HOUR_MS);
     if (row >= 0 && b >= 0 && b < d->hours && state) {
         if (strcmp(state, "succeeded") == 0) {

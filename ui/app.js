@@ -8,11 +8,13 @@ import { apikeysView } from './apikeys.js';
 import { workflowsView, workflowView } from './workflows.js';
 import { runsView } from './runs.js';
 import { profilesView } from './profiles.js';
+import { dashboardView } from './dashboard.js';
 
 const main = document.getElementById('main');
 let shown = ''; // the hash of the screen on display
 
 const routes = [
+  [/^#\/dashboard$/, () => dashboardView(), 'dashboard'],
   [/^#\/integrations\/?$/, () => integrationsView(), 'integrations'],
   [/^#\/integrations\/new$/, () => integrationsView({ create: true }), 'integrations'],
   [/^#\/integrations\/([0-9a-f-]{36})$/, (m) => integrationView(m[1]), 'integrations'],
@@ -44,7 +46,7 @@ async function route() {
     return;
   }
   chrome(true);
-  const hash = location.hash.split('?')[0] || '#/integrations';
+  const hash = location.hash.split('?')[0] || '#/dashboard';
   for (const [re, view, section] of routes) {
     const m = re.exec(hash);
     if (!m) continue;
@@ -63,7 +65,7 @@ async function route() {
     document.title = (h1 ? h1.textContent + ' — ' : '') + 'incoming';
     return;
   }
-  location.replace('#/integrations');
+  location.replace('#/dashboard');
 }
 
 function showSignIn(message) {
@@ -93,7 +95,7 @@ function showSignIn(message) {
         if (e.status === 401) e = Object.assign(new Error('token: ' + e.message), { field: 'token' });
         throw e;
       }
-      if (!location.hash || location.hash === '#/signin') location.hash = '#/integrations';
+      if (!location.hash || location.hash === '#/signin') location.hash = '#/dashboard';
       else route();
     }, form);
   });
@@ -110,7 +112,7 @@ document.getElementById('signout').addEventListener('click', async () => {
   if (!mayLeave()) return;
   runLeave();
   try { await signOut(); } catch (e) { /* signed out locally anyway */ }
-  location.hash = '#/integrations';
+  location.hash = '#/dashboard';
   showSignIn();
 });
 

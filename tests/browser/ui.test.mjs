@@ -214,11 +214,16 @@ async function main() {
       await page.getByLabel('Admin token', { exact: true }).focus();
       await page.keyboard.type(srv.token);
       await page.keyboard.press('Enter');
-      await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
+      // The first screen is the dashboard (issue 12).
+      await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+      await page.getByText('No integrations yet.').waitFor();
       const cookies = await ctx.cookies();
       const c = cookies.find((x) => x.httpOnly);
       assert.ok(c, 'an HttpOnly session cookie');
       assert.equal(c.sameSite, 'Strict');
+      await snap('dashboard-empty');
+      await page.getByRole('navigation').getByRole('link', { name: 'Incoming', exact: true }).click();
+      await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
       await snap('integrations-empty');
     });
 
@@ -807,6 +812,28 @@ async function main() {
       });
     });
 
+    await step('the dashboard: events and runs per hour, failing integrations first', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true }).click();
+      await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+      const cards = page.locator('article.dash-card');
+      await atBoth('dashboard', async () => {
+        await cards.first().waitFor();
+        const names = await cards.locator('h2').allTextContents();
+        assert.equal(names[0], 'Failing source', names.join(', '));
+        assert.ok(names.includes('Shop cart') && !names.includes('Doomed source'), names.join(', '));
+        assert.match(await cards.first().locator('.dash-figures').textContent(), /1 failed/);
+        const shop = cards.filter({ has: page.getByRole('heading', { name: 'Shop cart' }) });
+        const figs = await shop.locator('.dash-figures').textContent();
+        const d = (await http('GET', base + '/api/v1/dashboard', undefined, admin)).json;
+        const it = d.integrations.find((x) => x.name === 'Shop cart');
+        assert.ok(Number(it.totals.events) >= 2 && Number(it.totals.succeeded) >= 2, JSON.stringify(it.totals));
+        assert.ok(figs.includes(`${it.totals.events} events`) || figs.includes(`${it.totals.events} event`), figs);
+        assert.equal(await shop.getByRole('img', { name: /^Events per hour of Shop cart/ }).count(), 1);
+        assert.ok(await shop.locator('svg.chart rect.bar-events').count() >= 1, 'a bar for this hour');
+        assert.ok(await shop.locator('svg.chart rect.bar-succeeded').count() >= 1);
+      });
+    });
+
     await step('two tabs share the session; a stale one signs in again', async () => {
       await page.goto(`${base}/ui/#/apikeys`);
       await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
@@ -819,7 +846,7 @@ async function main() {
         await pg.getByRole('heading', { name: 'Sign in' }).waitFor();
         await pg.getByLabel('Admin token', { exact: true }).fill(srv.token);
         await pg.getByRole('button', { name: 'Sign in' }).click();
-        await pg.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
+        await pg.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
       };
       // A new sign-in in the second tab: the first goes on working.
       await signInAgain(tab2);
