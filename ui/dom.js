@@ -179,7 +179,8 @@ const live = () => document.getElementById('live');
 // A transient message for screen readers and sighted users alike.
 export function toast(text, kind = 'info') {
   const box = document.getElementById('toasts');
-  const t = h('div.toast', { class: 'toast-' + kind }, text);
+  // A click dismisses it (it may cover what the user wants to see).
+  const t = h('div.toast', { class: 'toast-' + kind, title: 'Dismiss', onclick: () => t.remove() }, text);
   box.append(t);
   live().textContent = text;
   setTimeout(() => t.remove(), 5000);

@@ -514,7 +514,7 @@ export function eventItem(ev) {
   return h('details.event', h('summary', h('span.time', fmtTime(ev.time)), ' ',
     h('code.id', ev.eventId)),
   h('div.tabs', { role: 'group', 'aria-label': 'View' }, tabFlat, tabRaw,
-    h('a.small', { href: `#/runs?eventId=${ev.eventId}` }, 'Runs'), replay, whole), flat, raw);
+    h('a.button.secondary.small', { href: `#/runs?eventId=${ev.eventId}` }, 'Runs'), replay, whole), flat, raw);
 }
 
 // The flattened table into view, saying when rows were left out.

@@ -54,12 +54,13 @@ export async function runsView() {
 function attemptRow(a) {
   const req = a.request || {};
   const res = a.response || {};
-  return h('tr', h('td', h('code', a.node || '')), h('td', fmtTime(a.at)),
-    h('td', a.durationMs !== undefined ? `${a.durationMs} ms` : ''),
-    h('td.wrap', req.method ? h('code', `${req.method} ${req.url || ''}`) : ''),
-    h('td', res.status !== undefined ? h('span', { class: res.status >= 200 && res.status < 300 ? 'ok' : 'warn' },
+  // data-label: the column's name, shown on phones where the table's head is not.
+  return h('tr', h('td', { 'data-label': 'Node' }, h('code', a.node || '')), h('td', { 'data-label': 'At' }, fmtTime(a.at)),
+    h('td', { 'data-label': 'Duration' }, a.durationMs !== undefined ? `${a.durationMs} ms` : ''),
+    h('td.wrap', { 'data-label': 'Request' }, req.method ? h('code', `${req.method} ${req.url || ''}`) : ''),
+    h('td', { 'data-label': 'Status' }, res.status !== undefined ? h('span', { class: res.status >= 200 && res.status < 300 ? 'ok' : 'warn' },
       String(res.status)) : ''),
-    h('td.wrap', a.error ? h('span.error-text', a.error) : '',
+    h('td.wrap', { 'data-label': 'Error' }, a.error ? h('span.error-text', a.error) : '',
       (a.warnings || []).length ? h('div.hint', 'warnings: ' + a.warnings.join('; ')) : ''));
 }
 

@@ -39,8 +39,12 @@ export async function workflowsView() {
         await api.post(`workflows/${w.id}/publish`); location.reload();
       }), 'secondary small', { 'aria-label': `Publish ${w.name}` });
     const del = button('Delete', (e) => {
-      if (!confirm(`Delete the workflow “${w.name}”?`)) return;
-      busy(e.currentTarget, async () => { await api.del(`workflows/${w.id}`); location.reload(); });
+      if (!confirm(`Delete the workflow “${w.name}”? Its runs stay in the run log.`)) return;
+      busy(e.currentTarget, async () => {
+        await api.del(`workflows/${w.id}`);
+        e.target.closest('tr').remove();
+        toast(`Workflow “${w.name}” deleted`);
+      });
     }, 'danger small', { 'aria-label': `Delete ${w.name}` });
     const orphan = w.orphaned
       ? h('span.badge.badge-orphaned', { title: (w.orphanReasons || []).join('\n') }, 'orphaned') : null;
@@ -49,7 +53,8 @@ export async function workflowsView() {
       h('td', badge(w.state), ' ', orphan),
       h('td', intName[trig.integrationId] || trig.integrationId || ''),
       h('td', fmtTime(w.updatedAt)),
-      h('td.row-actions', h('a.small', { href: `#/runs?workflowId=${w.id}` }, 'Runs'), toggle, del)));
+      h('td.row-actions', h('a.button.secondary.small', { href: `#/runs?workflowId=${w.id}`,
+        'aria-label': `Runs of ${w.name}` }, 'Runs'), toggle, del)));
   }
   sec.append(searchBox('Search workflows', () => [...body.children], 'name, state, integration'));
   sec.append(h('div.table-wrap', h('table.list', h('caption.visually-hidden', 'Workflows'),

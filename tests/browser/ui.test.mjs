@@ -675,7 +675,7 @@ async function main() {
         await snap('mobile-' + name);
       }
       await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
-      await page.getByRole('link', { name: 'Cart to custom event' }).click();
+      await page.getByRole('link', { name: 'Cart to custom event', exact: true }).click();
       await page.locator('[aria-label="Rendered body"]').filter({ hasText: 'groupid' }).waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `workflow editor scrolls sideways by ${overflow}px at 390 px`);
@@ -721,7 +721,8 @@ async function main() {
       await page.getByRole('button', { name: 'Delete Refused target' }).click();
       await waitDialog(n);
       assert.match(dialogs[n].message, /Refused target/);
-      await page.getByRole('link', { name: 'Refused target' }).waitFor({ state: 'detached' });
+      await page.getByRole('link', { name: 'Refused target', exact: true }).waitFor({ state: 'detached' });
+      await page.locator('.toast', { hasText: 'Workflow “Refused target” deleted' }).waitFor();
       await page.goto(`${base}/ui/#/runs`);
       const orphanRun = page.locator(`details.run[data-id="${runId}"]`);
       await orphanRun.locator(':scope > summary').click();
@@ -785,7 +786,7 @@ async function main() {
         assert.equal(await page.getByRole('link', { name: 'Doomed source' }).isVisible(), false);
       });
       await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
-      await row.getByRole('link', { name: 'Doomed workflow' }).click();
+      await row.getByRole('link', { name: 'Doomed workflow', exact: true }).click();
       const banner = page.locator('.orphan-box');
       await banner.getByText(/the API key "Doomed key" was revoked/).waitFor();
       await page.getByRole('button', { name: 'Unpublish' }).click();
