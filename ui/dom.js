@@ -181,6 +181,7 @@ export function toast(text, kind = 'info') {
   const box = document.getElementById('toasts');
   // A click dismisses it (it may cover what the user wants to see).
   const t = h('div.toast', { class: 'toast-' + kind, title: 'Dismiss', onclick: () => t.remove() }, text);
+  while (box.children.length >= 3) box.firstChild.remove(); // the newest three at most
   box.append(t);
   live().textContent = text;
   setTimeout(() => t.remove(), 5000);
