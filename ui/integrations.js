@@ -348,6 +348,9 @@ function captureSection(it, refresh) {
       await api.post(`integrations/${it.id}/apply`);
       toast('Parameters applied');
       await refresh();
+      // The next step: Save & publish.
+      const next = document.querySelector('[data-action="publish"]');
+      if (next) { next.scrollIntoView({ block: 'center' }); next.focus({ preventScroll: true }); }
     }), 'primary', { 'data-action': 'apply' });
     result.append(h('div.sample-head', h('h3', 'Received data'), toggle), table, raw,
       h('div.actions.left', apply));

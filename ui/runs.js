@@ -123,17 +123,39 @@ function attemptDetail(a) {
         res.status !== undefined ? bodyBlock(res.bodyExcerpt, 'Response body') : null)));
 }
 
+// The customer a run was about, when its request body names one
+// (client.email of a custom event, or an email field): what tells runs of
+// the same workflow apart.
+function runEmail(attempts) {
+  for (const a of attempts) {
+    const text = (a.request || {}).bodyExcerpt;
+    if (typeof text !== 'string' || !/^\s*\{/.test(text)) continue;
+    try {
+      const b = parseJSON(text);
+      const e = (b.client && b.client.email) || b.email || b.customer_email;
+      if (typeof e === 'string' && e) return e;
+    } catch (e) { /* an excerpt that was cut */ }
+  }
+  return '';
+}
+
 function runItem(r, wfName, isOpen, reload) {
   const attempts = r.attempts || [];
   const last = attempts[attempts.length - 1];
   const retry = runActions(r, wfName, reload);
+  const email = runEmail(attempts);
+  const wfLabel = wfName[r.workflowId] || 'a deleted workflow';
   const details = h('details.run', { 'data-id': r.id, open: isOpen },
     h('summary', badge(r.state), h('span.run-name', r.name || '(run)'),
-      h('span.meta', wfName[r.workflowId] || r.workflowId), h('span.meta', fmtTime(r.createdAt)),
+      h('span.meta', wfLabel), email ? h('span.meta.run-key', email) : null, h('span.meta', fmtTime(r.createdAt)),
       h('span.meta', `${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`),
       last && last.error ? h('span.error-text.clip', last.error) : ''),
     h('div.run-body',
-      h('p.meta', 'Run ', h('code', r.id), ' · event ', h('code', r.eventId),
+      // Links: run -> its event's runs, its workflow, the profile it reached.
+      h('p.meta.run-links', 'Run ', h('code', r.id), ' · ',
+        h('a', { href: `#/runs?eventId=${r.eventId}` }, 'all runs of its event'),
+        wfName[r.workflowId] ? [' · ', h('a', { href: `#/workflows/${r.workflowId}` }, `workflow ${wfLabel}`)] : ' · its workflow was deleted',
+        email ? [' · ', h('a', { href: `#/profiles?email=${encodeURIComponent(email)}` }, `profile ${email}`)] : null,
         r.nextAttemptAt && ACTIVE.has(r.state) ? ` · next attempt ${fmtTime(r.nextAttemptAt)}` : ''),
       attempts.length
         ? h('div.table-wrap', h('table.list.attempts', h('caption.visually-hidden', 'Attempts'),

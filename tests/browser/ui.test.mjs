@@ -317,6 +317,10 @@ async function main() {
     await step('Apply, then Save & publish', async () => {
       await page.getByRole('button', { name: 'Apply', exact: true }).click();
       await page.getByText(/Applied parameters \(\d+\)/).waitFor();
+      // The next step is brought into view and focused.
+      await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.action === 'publish');
+      const box = await page.getByRole('button', { name: 'Save & publish' }).boundingBox();
+      assert.ok(box && box.y >= 0 && box.y + box.height <= 900, 'Save & publish is in view');
       await snap('applied');
       await page.getByRole('button', { name: 'Save & publish' }).click();
       await page.locator('.page-head .badge', { hasText: 'published' }).waitFor();
@@ -448,6 +452,11 @@ async function main() {
       await ok.first().locator(':scope > summary').click();
       await ok.first().getByRole('cell', { name: '202', exact: true }).waitFor();
       assert.match(await ok.first().textContent(), /goal\.achieve/);
+      // What tells runs apart, and the links from a run.
+      assert.equal(await ok.first().locator('summary .run-key').textContent(), 'example@example.com');
+      await ok.first().getByRole('link', { name: 'workflow Cart to custom event' }).waitFor();
+      await ok.first().getByRole('link', { name: 'all runs of its event' }).waitFor();
+      await ok.first().getByRole('link', { name: 'profile example@example.com' }).waitFor();
       await snap('run-succeeded');
       // Issue 12: the request and the response as people read them: JSON
       // bodies indented, the response's headers listed.
@@ -728,6 +737,7 @@ async function main() {
       await orphanRun.locator(':scope > summary').click();
       await page.getByLabel('Search these runs', { exact: true }).fill('refused.send');
       await page.getByText(/^1 of \d+ shown$/).waitFor();
+      assert.match(await orphanRun.locator(':scope > summary').textContent(), /a deleted workflow/);
       await atBoth('run-of-deleted-workflow', async () => {
         await orphanRun.getByText('Its workflow was deleted: this run cannot be retried or replayed.').waitFor();
         assert.equal(await orphanRun.getByRole('button', { name: /^(Retry|Replay) run / }).count(), 0);
