@@ -269,6 +269,13 @@ function build(root, it) {
     const ok = await copyText(urlInput.value, urlInput);
     toast(ok ? 'Endpoint URL copied' : 'Copy failed: select the URL and copy it', ok ? 'info' : 'error');
   });
+  // A ready curl example for the integration's authentication.
+  const example = curlExample(it);
+  const exampleBox = h('pre.json.curl', { tabindex: '0', 'aria-label': 'curl example' }, example);
+  const copyExample = button('Copy the example', async () => {
+    const ok = await copyText(example);
+    toast(ok ? 'curl example copied' : 'Copy failed: select the example and copy it', ok ? 'info' : 'error');
+  }, 'secondary small');
   const endpoint = h('section.card',
     h('h2', 'Endpoint'),
     h('div.field', h('label', { for: urlInput.id }, 'Endpoint URL'),
@@ -276,7 +283,8 @@ function build(root, it) {
     h('p.hint', it.auth === 'jwt'
       ? 'Each request needs Authorization: Bearer <JWT> for the chosen API key (get one from POST /auth/token with {"apiKey": "<secret>"}).'
       : it.auth === 'hmac' ? 'Each request must carry a valid HMAC signature.'
-        : 'Anyone with this URL can send requests.'));
+        : 'Anyone with this URL can send requests.'),
+    h('details.sub', h('summary', 'Try it with curl'), exampleBox, h('div.actions.left', copyExample)));
 
   root.append(
     h('div.page-head', h('div.title-row', integrationIcon(it.icon, 'icon integration-icon large'),
@@ -286,6 +294,25 @@ function build(root, it) {
     captureSection(it, refresh),
     settingsSection(it, refresh),
     eventsSection(it));
+}
+
+// Shell lines that send a test request: for JWT the token step first (the
+// API key's secret is shown only once, so it stays a placeholder).
+function curlExample(it) {
+  const url = it.endpointUrl || '';
+  const base = url.replace(/\/incoming\/[^/]*$/, '');
+  const send = (auth) => `curl -i -X POST '${url}' \\\n  -H 'Content-Type: application/json' ${auth}\\\n  -d '{"customer_email": "a@example.com", "type": "email"}'`;
+  if (it.auth === 'jwt') {
+    return `# 1. A token for the API key (its secret was shown once, when it was created)\n`
+      + `TOKEN=$(curl -s -X POST '${base}/auth/token' -H 'Content-Type: application/json' \\\n`
+      + `  -d '{"apiKey": "<API key secret>"}' | sed -n 's/.*"token": *"\\([^"]*\\)".*/\\1/p')\n`
+      + `# 2. The request\n${send('-H "Authorization: Bearer $TOKEN" ')}`;
+  }
+  if (it.auth === 'hmac') {
+    return `# Signed webhooks: let the sender's webhook library sign the body with the\n`
+      + `# shared secret (${(it.hmac && it.hmac.scheme) || 'standard-webhooks'}); unsigned, this gets 401.\n${send('')}`;
+  }
+  return send('');
 }
 
 // Retrieve data: open a window, poll every second, show the sample, and
@@ -352,7 +379,13 @@ function captureSection(it, refresh) {
       const next = document.querySelector('[data-action="publish"]');
       if (next) { next.scrollIntoView({ block: 'center' }); next.focus({ preventScroll: true }); }
     }), 'primary', { 'data-action': 'apply' });
-    result.append(h('div.sample-head', h('h3', 'Received data'), toggle), table, raw,
+    const copyRaw = h('button.icon-button', { type: 'button', 'aria-label': 'Copy raw JSON',
+      title: 'Copy raw JSON' }, svgIcon('copy'));
+    copyRaw.addEventListener('click', async () => {
+      const ok = await copyText(toJSON(sample.raw, 2));
+      toast(ok ? 'Raw JSON copied' : 'Copy failed: open the raw JSON and copy it', ok ? 'info' : 'error');
+    });
+    result.append(h('div.sample-head', h('h3', 'Received data'), h('div.inline', copyRaw, toggle)), table, raw,
       h('div.actions.left', apply));
   };
 

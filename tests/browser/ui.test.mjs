@@ -266,6 +266,15 @@ async function main() {
       assert.match(endpointUrl, /\/incoming\/[0-9a-f-]{36}$/);
       integrationId = page.url().split('/').pop();
       await snap('integration-draft');
+      // A ready curl example for JWT: the token step, then the request.
+      await page.locator('details.sub > summary', { hasText: 'Try it with curl' }).click();
+      const ex = page.getByLabel('curl example', { exact: true });
+      await atBoth('integration-curl-example', async () => {
+        const text = await ex.textContent();
+        assert.ok(text.includes(`${base}/auth/token`), text);
+        assert.ok(text.includes(`curl -i -X POST '${endpointUrl}'`), text);
+        assert.ok(text.includes('Authorization: Bearer $TOKEN'), text);
+      });
     });
 
     await step('Retrieve data: countdown, then the seed example arrives', async () => {
@@ -311,6 +320,9 @@ async function main() {
       assert.equal(env.headers['X-Request-Id'], 'req-sample-1');
       assert.equal(env.method, 'POST');
       await snap('retrieve-data-raw-json');
+      await page.getByRole('button', { name: 'Copy raw JSON' }).click();
+      await page.locator('.toast', { hasText: 'Raw JSON copied' }).waitFor();
+      assert.equal(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())).headers['X-Request-Id'], 'req-sample-1');
       await page.getByRole('button', { name: 'Show flattened table' }).click();
     });
 
