@@ -57,5 +57,6 @@ void api_profiles(struct api_call *c); /* api_profiles.c */
 void api_workflows(struct api_call *c);
 void api_runs(struct api_call *c);
 void api_templates(struct api_call *c);
+void api_dashboard(struct api_call *c); /* api_dashboard.c */
 
 #endif

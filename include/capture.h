@@ -25,9 +25,15 @@ int capture_waiting(struct store_txn *t, const char *integration_id, long long n
 int capture_take(struct store_txn *t, const char *integration_id, long long now_ms,
                  const char *event_id, const char *envelope, size_t envelope_len, int *taken);
 
+/* Notes that a request to integration_id's endpoint was refused (status,
+ * the error code and message the sender got) when a window waits for it;
+ * does nothing otherwise. The last few are kept until the next window. */
+int capture_note_refusal(struct store *s, const char *integration_id, long long now_ms, int status,
+                         const char *error, const char *message);
+
 /* {status: waiting|received|expired, secondsLeft, expiresAt, sample?: {eventId,
- * raw, flattened}}; STORE_NOTFOUND when no window was ever opened (the
- * caller reports "expired" or 404 as it sees fit). *out: caller frees. */
+ * raw, flattened}, refused: [{at, status, error, message}]}; STORE_NOTFOUND when no window was ever
+ * opened (the caller reports "expired" or 404 as it sees fit). *out: caller frees. */
 int capture_status(struct store *s, const char *integration_id, long long now_ms, cJSON **out);
 
 /* The sample's parameters as [{key, type, example}] for Apply;

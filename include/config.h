@@ -27,6 +27,8 @@ struct config {
     long long event_retention_days;
     enum config_durability durability;
     int outgoing_allow_private; /* 0 or 1 */
+    /* Normalised list of host names and CIDR blocks (target.h), "" for none. */
+    char outgoing_allow_hosts[1024];
     /* Canonical header names (see event_canonical_header_name), never stored. */
     char redact_headers[CONFIG_MAX_REDACT][64];
     size_t redact_count;

@@ -29,7 +29,8 @@ struct outgoing_request {
     size_t body_len;
     long timeout_ms;
     int allow_private;
-    const char *self_url; /* public_base_url: its origin is always allowed; may be NULL */
+    const char *self_url;    /* public_base_url: its origin is always allowed; may be NULL */
+    const char *allow_hosts; /* outgoing_allow_hosts (target.h); may be NULL */
 };
 
 struct outgoing_response {

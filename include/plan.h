@@ -49,8 +49,18 @@ int plan_event(struct store_txn *t, const struct plan_set *set, const char *even
 
 /* Replays a stored event (POST /api/v1/events/{id}/replay, incomingctl
  * replay): new runs for it, in one transaction, whatever runs it had
- * before. *runs: how many were created. STORE_OK, STORE_NOTFOUND when
- * there is no such event, or a store error. The runs wait for a runner. */
-int plan_replay(struct store *s, const char *event_id, long long now_ms, int *runs);
+ * before. *runs: how many were created; *ids (ids may be NULL; caller
+ * frees): an array of their ids. STORE_OK, STORE_NOTFOUND when there is no
+ * such event, or a store error. The runs wait for a runner. */
+int plan_replay(struct store *s, const char *event_id, long long now_ms, int *runs, cJSON **ids);
+
+/* Replays one run (POST /api/v1/runs/{id}/replay): a new run of its
+ * workflow for its event, queued when the workflow's filter matches the
+ * event, skipped otherwise; the run replayed is left as it is. *out: the
+ * new run (caller frees). STORE_OK; STORE_NOTFOUND when there is no such
+ * run; STORE_ABORT with the reason in err when its workflow was deleted or
+ * its event purged; or a store error. */
+int plan_replay_run(struct store *s, const char *run_id, long long now_ms, cJSON **out, char *err,
+                    size_t errlen);
 
 #endif

@@ -76,8 +76,11 @@ int run_list(struct store *s, const char *state, const char *workflow_id, const 
              const char *cursor, int limit, cJSON **items, char next[128]);
 /* The runs of one event (oldest first), for GET /api/v1/events/{id}. */
 int run_list_event(struct store *s, const char *event_id, cJSON **items);
-/* Queues a failed, succeeded or skipped run again from its first
- * unfinished node (retry). *out: the updated run. */
-int run_retry(struct store *s, const char *id, long long now_ms, cJSON **out);
+/* Queues a failed run again from its first unfinished node (retry). *out:
+ * the updated run. RUN_CONFLICT, with the reason in err, for a run that is
+ * not failed (succeeded, skipped, still active) or whose workflow was
+ * deleted: retrying those could only turn them into failures. */
+int run_retry(struct store *s, const char *id, long long now_ms, cJSON **out, char *err,
+              size_t errlen);
 
 #endif

@@ -15,7 +15,8 @@ enum workflow_status {
     WORKFLOW_OK = 0,
     WORKFLOW_INVALID = -50,
     WORKFLOW_NOTFOUND = -51,
-    WORKFLOW_STORE = -52
+    WORKFLOW_STORE = -52,
+    WORKFLOW_ORPHANED = -53 /* publish refused: an integration or API key it needs is gone */
 };
 
 #define WORKFLOW_MAX_NODES 50
@@ -41,9 +42,12 @@ int workflow_create(struct store *s, const struct config *cfg, const cJSON *doc,
 int workflow_replace(struct store *s, const struct config *cfg, const char *id, const cJSON *doc,
                      cJSON **out, char *err, size_t errlen);
 int workflow_delete(struct store *s, const char *id);
-/* "published" or "unpublished". */
+/* "published" or "unpublished". Publishing an orphaned workflow (its
+ * trigger's integration deleted, an api_key auth's key revoked: see
+ * workflow_notes.h) is refused with WORKFLOW_ORPHANED and the reason in
+ * err. */
 int workflow_set_state(struct store *s, const struct config *cfg, const char *id, const char *state,
-                       cJSON **out);
+                       cJSON **out, char *err, size_t errlen);
 /* The stored form, secrets included: for running the workflow only. */
 int workflow_load(struct store *s, const char *id, cJSON **out);
 /* The public form; *masked (may be NULL): how many credentials it hides. */

@@ -228,6 +228,8 @@ void api_handle(struct http_request *req, const char *rest, struct router_result
         api_runs(&c);
     else if (strcmp(c.seg[0], "templates") == 0)
         api_templates(&c);
+    else if (strcmp(c.seg[0], "dashboard") == 0)
+        api_dashboard(&c);
     else
         http_send_error(req, 404, "not_found", "no such route", NULL);
 out:

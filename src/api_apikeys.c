@@ -4,6 +4,7 @@
 
 #include "apikey.h"
 #include "uuid.h"
+#include "workflow_notes.h"
 
 #include <string.h>
 
@@ -45,13 +46,20 @@ void api_apikeys(struct api_call *c)
         return;
     }
     if (api_is(c, "GET")) {
+        cJSON *pub, *used = NULL;
         rc = apikey_load(c->req->store, id, &doc);
-        if (rc != STORE_OK)
-            api_store_error(c, rc, "API key");
-        else {
-            api_send(c, 200, apikey_public(doc));
+        if (rc == STORE_OK)
+            rc = workflow_notes_used_by(c->req->store, id, 1, &used);
+        if (rc != STORE_OK) {
             cJSON_Delete(doc);
+            api_store_error(c, rc, "API key");
+            return;
         }
+        /* What depends on it, for the confirmation before a revoke. */
+        pub = apikey_public(doc);
+        cJSON_Delete(doc);
+        cJSON_AddItemToObject(pub, "usedBy", used);
+        api_send(c, 200, pub);
         return;
     }
     if (!api_is(c, "DELETE")) {

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "store.h"
 #include "uuid.h"
+#include "workflow_notes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -95,9 +96,21 @@ static void one(struct api_call *c, const char *id)
     int rc;
 
     if (api_is(c, "GET")) {
+        cJSON *pub, *used = NULL;
         doc = existing(c, id);
-        if (doc)
-            send_public(c, 200, doc);
+        if (doc == NULL)
+            return;
+        pub = integration_public(doc, c->req->cfg);
+        cJSON_Delete(doc);
+        /* What depends on it, for the confirmation before a delete. */
+        rc = workflow_notes_used_by(c->req->store, id, 0, &used);
+        if (rc != STORE_OK) {
+            cJSON_Delete(pub);
+            api_store_error(c, rc, "integration");
+            return;
+        }
+        cJSON_AddItemToObject(pub, "usedBy", used);
+        api_send(c, 200, pub);
         return;
     }
     if (api_is(c, "PATCH")) {

@@ -1,6 +1,7 @@
-/* api_runs: /api/v1/runs (the run log) and retry. */
+/* api_runs: /api/v1/runs (the run log), retry and replay of one run. */
 #include "api.h"
 
+#include "plan.h"
 #include "run.h"
 #include "uuid.h"
 
@@ -40,9 +41,27 @@ static void list(struct api_call *c)
         api_send(c, 200, api_page(items, next));
 }
 
+/* A new run of the run's workflow for its event (the run itself stays as
+ * it is): what a succeeded run offers instead of Retry. */
+static void replay(struct api_call *c, const char *id)
+{
+    char err[256];
+    cJSON *run = NULL;
+    int rc = plan_replay_run(c->req->store, id, c->req->now_ms, &run, err, sizeof(err));
+
+    if (rc == STORE_ABORT)
+        api_error(c, 409, "conflict", "%s", err);
+    else if (rc != STORE_OK)
+        api_store_error(c, rc, "run");
+    else {
+        c->res->wake_runner = 1;
+        api_send(c, 201, run);
+    }
+}
+
 void api_runs(struct api_call *c)
 {
-    char id[UUID_LEN + 1];
+    char id[UUID_LEN + 1], err[256];
     cJSON *run = NULL;
     int rc;
 
@@ -54,7 +73,7 @@ void api_runs(struct api_call *c)
         return;
     }
     if (uuid_parse(c->seg[1], strlen(c->seg[1]), id) != 0 || c->nseg > 3 ||
-        (c->nseg == 3 && strcmp(c->seg[2], "retry") != 0)) {
+        (c->nseg == 3 && strcmp(c->seg[2], "retry") != 0 && strcmp(c->seg[2], "replay") != 0)) {
         api_error(c, 404, "not_found", "no such run");
         return;
     }
@@ -74,11 +93,15 @@ void api_runs(struct api_call *c)
         api_method_not_allowed(c, "POST");
         return;
     }
-    rc = run_retry(c->req->store, id, c->req->now_ms, &run);
+    if (strcmp(c->seg[2], "replay") == 0) {
+        replay(c, id);
+        return;
+    }
+    rc = run_retry(c->req->store, id, c->req->now_ms, &run, err, sizeof(err));
     if (rc == RUN_NOTFOUND)
         api_error(c, 404, "not_found", "no such run");
     else if (rc == RUN_CONFLICT)
-        api_error(c, 409, "conflict", "the run is still queued, running or retrying");
+        api_error(c, 409, "conflict", "%s", err);
     else if (rc != RUN_OK)
         api_store_error(c, STORE_UNAVAILABLE, "run");
     else {

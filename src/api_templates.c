@@ -3,6 +3,7 @@
 #include "api.h"
 
 #include "json.h"
+#include "target.h"
 #include "template.h"
 
 #include <string.h>
@@ -57,6 +58,12 @@ void api_templates(struct api_call *c)
     list = cJSON_AddArrayToObject(res, "warnings");
     for (int i = 0; i < w.count; i++)
         cJSON_AddItemToArray(list, cJSON_CreateString(w.msg[i]));
+    if (mode == TEMPLATE_URL) {
+        /* The editor's preview says at once when runs would be refused. */
+        char why[700];
+        if (target_check_url(c->req->cfg, buf_str(&out), why, sizeof(why)) == 1)
+            cJSON_AddStringToObject(res, "urlWarning", why);
+    }
     buf_free(&out);
     api_send(c, 200, res);
 }

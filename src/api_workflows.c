@@ -3,6 +3,7 @@
 
 #include "uuid.h"
 #include "workflow.h"
+#include "workflow_notes.h"
 
 #include <string.h>
 
@@ -10,15 +11,25 @@ static void workflow_error(struct api_call *c, int rc, const char *err)
 {
     if (rc == WORKFLOW_INVALID)
         api_error(c, 400, "invalid_workflow", "%s", err);
+    else if (rc == WORKFLOW_ORPHANED)
+        api_error(c, 409, "orphaned", "%s", err);
     else if (rc == WORKFLOW_NOTFOUND || rc == STORE_NOTFOUND)
         api_error(c, 404, "not_found", "no such workflow");
     else
         api_store_error(c, STORE_UNAVAILABLE, "workflow");
 }
 
+/* A workflow as the API answers it: with its orphan state and the
+ * warnings about URLs that runs would refuse (workflow_notes.h). */
+static void send_workflow(struct api_call *c, int status, cJSON *doc)
+{
+    workflow_notes_add(c->req->store, c->req->cfg, doc, 1);
+    api_send(c, status, doc);
+}
+
 void api_workflows(struct api_call *c)
 {
-    char cursor[64], next[64], err[512], id[UUID_LEN + 1];
+    char cursor[64], next[64], err[640], id[UUID_LEN + 1];
     cJSON *items = NULL, *doc = NULL;
     int limit, rc;
 
@@ -31,14 +42,20 @@ void api_workflows(struct api_call *c)
                 api_error(c, 400, "invalid_request", "cursor: not a cursor from this list");
             else if (rc != WORKFLOW_OK)
                 workflow_error(c, rc, "");
-            else
+            else {
+                cJSON *it;
+                cJSON_ArrayForEach(it, items)
+                {
+                    workflow_notes_add(c->req->store, c->req->cfg, it, 0);
+                }
                 api_send(c, 200, api_page(items, next));
+            }
         } else if (api_is(c, "POST")) {
             rc = workflow_create(c->req->store, c->req->cfg, c->body, &doc, err, sizeof(err));
             if (rc != WORKFLOW_OK)
                 workflow_error(c, rc, err);
             else
-                api_send(c, 201, doc);
+                send_workflow(c, 201, doc);
         } else {
             api_method_not_allowed(c, "GET, POST");
         }
@@ -60,11 +77,11 @@ void api_workflows(struct api_call *c)
             api_method_not_allowed(c, "POST");
             return;
         }
-        rc = workflow_set_state(c->req->store, c->req->cfg, id, state, &doc);
+        rc = workflow_set_state(c->req->store, c->req->cfg, id, state, &doc, err, sizeof(err));
         if (rc != WORKFLOW_OK)
-            workflow_error(c, rc, "");
+            workflow_error(c, rc, err);
         else
-            api_send(c, 200, doc);
+            send_workflow(c, 200, doc);
         return;
     }
     if (api_is(c, "GET")) {
@@ -72,13 +89,13 @@ void api_workflows(struct api_call *c)
         if (rc != STORE_OK)
             api_store_error(c, rc, "workflow");
         else
-            api_send(c, 200, doc);
+            send_workflow(c, 200, doc);
     } else if (api_is(c, "PUT")) {
         rc = workflow_replace(c->req->store, c->req->cfg, id, c->body, &doc, err, sizeof(err));
         if (rc != WORKFLOW_OK)
             workflow_error(c, rc, err);
         else
-            api_send(c, 200, doc);
+            send_workflow(c, 200, doc);
     } else if (api_is(c, "DELETE")) {
         rc = workflow_delete(c->req->store, id);
         if (rc != WORKFLOW_OK)

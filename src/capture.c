@@ -1,6 +1,11 @@
 /* capture: Retrieve data windows. A record is JSON:
  *   {"expiresAt": ms, "sample": {"eventId", "time", "raw": <envelope>}}
- * with the envelope spliced in as sent, so numbers stay exact. */
+ * with the envelope spliced in as sent, so numbers stay exact. Requests
+ * refused while a window waits are noted beside it, under the integration
+ * id followed by '!': {"refused": [{at, status, error, message}]}, the last
+ * CAPTURE_REFUSED_MAX of them. They are kept apart because the window's own
+ * record must stay short while it waits (capture_take reads only short
+ * records). */
 #include "capture.h"
 
 #include "buf.h"
@@ -9,10 +14,38 @@
 #include "uuid.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The longest record of a window still waiting: {"expiresAt": <19 digits>} */
 #define CAPTURE_WAITING_MAX 40
+#define CAPTURE_REFUSED_MAX 5
+#define REFUSED_KEY_LEN (UUID_LEN + 1)
+
+static void refused_key(const char *id, char key[REFUSED_KEY_LEN])
+{
+    memcpy(key, id, UUID_LEN);
+    key[UUID_LEN] = '!';
+}
+
+/* The refusals noted for id's window (an array), or NULL. */
+static int get_refused(struct store_txn *t, const char *id, int rmw, cJSON **out)
+{
+    char key[REFUSED_KEY_LEN];
+    struct json_error jerr;
+    struct buf v;
+    int rc;
+
+    *out = NULL;
+    refused_key(id, key);
+    buf_init(&v, 64u << 10);
+    rc = rmw ? store_get_rmw(t, STORE_DB_CAPTURES, key, sizeof(key), &v)
+             : store_get(t, STORE_DB_CAPTURES, key, sizeof(key), &v);
+    if (rc == STORE_OK && json_parse(v.data, v.len, 8, out, &jerr) != 0)
+        rc = STORE_ERROR;
+    buf_free(&v);
+    return rc;
+}
 
 static int get_record(struct store_txn *t, const char *id, int rmw, cJSON **out)
 {
@@ -38,9 +71,14 @@ struct open_arg {
 static int open_fn(struct store_txn *t, void *arg)
 {
     struct open_arg *a = arg;
-    char rec[64];
+    char rec[64], key[REFUSED_KEY_LEN];
     int n = snprintf(rec, sizeof(rec), "{\"expiresAt\": %lld}", a->expires);
-    return store_put(t, STORE_DB_CAPTURES, a->id, UUID_LEN, rec, (size_t)n, 0);
+    int rc = store_put(t, STORE_DB_CAPTURES, a->id, UUID_LEN, rec, (size_t)n, 0);
+
+    refused_key(a->id, key);
+    if (rc == STORE_OK)
+        rc = store_del(t, STORE_DB_CAPTURES, key, sizeof(key)); /* a new window */
+    return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
 int capture_open(struct store *s, const struct config *cfg, const char *integration_id,
@@ -108,39 +146,121 @@ int capture_take(struct store_txn *t, const char *integration_id, long long now_
     return rc;
 }
 
+struct note_arg {
+    const char *id;
+    long long now;
+    int status;
+    const char *error, *message;
+};
+
+static int note_fn(struct store_txn *t, void *arg)
+{
+    struct note_arg *a = arg;
+    char key[REFUSED_KEY_LEN], msg[201];
+    cJSON *rec = NULL, *doc = NULL, *list, *item;
+    char *text = NULL;
+    int rc = get_record(t, a->id, 0, &rec);
+
+    if (rc == STORE_NOTFOUND || (rc == STORE_OK && !waiting(rec, a->now))) {
+        cJSON_Delete(rec);
+        return STORE_OK; /* no window waits: nothing to tell */
+    }
+    cJSON_Delete(rec);
+    if (rc != STORE_OK)
+        return rc;
+    rc = get_refused(t, a->id, 1, &doc);
+    if (rc == STORE_NOTFOUND || (rc == STORE_OK && !cJSON_IsArray(json_get(doc, "refused")))) {
+        cJSON_Delete(doc);
+        doc = cJSON_CreateObject();
+        cJSON_AddItemToObject(doc, "refused", cJSON_CreateArray());
+        rc = STORE_OK;
+    }
+    if (rc != STORE_OK) {
+        cJSON_Delete(doc);
+        return rc;
+    }
+    list = json_get(doc, "refused");
+    while (cJSON_GetArraySize(list) >= CAPTURE_REFUSED_MAX)
+        cJSON_DeleteItemFromArray(list, 0);
+    /* The message as the sender got it, cut on a character boundary. */
+    snprintf(msg, sizeof(msg), "%s", a->message ? a->message : "");
+    for (size_t n = strlen(msg); n > 0 && json_utf8_valid(msg, n) == 0; n--)
+        msg[n - 1] = '\0';
+    item = cJSON_CreateObject();
+    cJSON_AddItemToObject(item, "at", json_number_from_ll(a->now));
+    cJSON_AddItemToObject(item, "status", json_number_from_ll(a->status));
+    cJSON_AddStringToObject(item, "error", a->error ? a->error : "");
+    cJSON_AddStringToObject(item, "message", msg);
+    cJSON_AddItemToArray(list, item);
+    text = json_to_string(doc);
+    refused_key(a->id, key);
+    rc = text ? store_put(t, STORE_DB_CAPTURES, key, sizeof(key), text, strlen(text), 0)
+              : STORE_NOMEM;
+    free(text);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int capture_note_refusal(struct store *s, const char *integration_id, long long now_ms, int status,
+                         const char *error, const char *message)
+{
+    struct note_arg a = {integration_id, now_ms, status, error, message};
+    return store_txn_run(s, note_fn, &a);
+}
+
 struct read_arg {
     const char *id;
-    cJSON *rec;
+    cJSON *rec, *refused;
 };
 
 static int read_fn(struct store_txn *t, void *arg)
 {
     struct read_arg *a = arg;
+    int rc;
+
     cJSON_Delete(a->rec);
-    return get_record(t, a->id, 0, &a->rec);
+    cJSON_Delete(a->refused);
+    a->rec = a->refused = NULL;
+    rc = get_record(t, a->id, 0, &a->rec);
+    if (rc == STORE_OK && get_refused(t, a->id, 0, &a->refused) == STORE_ERROR)
+        rc = STORE_ERROR;
+    return rc;
 }
 
-static int read_record(struct store *s, const char *id, cJSON **rec)
+/* The window's record and, when refused is not NULL, the refusals noted
+ * for it (an array, empty when none). */
+static int read_record(struct store *s, const char *id, cJSON **rec, cJSON **refused)
 {
-    struct read_arg a = {id, NULL};
+    struct read_arg a = {id, NULL, NULL};
     int rc = store_txn_run(s, read_fn, &a);
+    cJSON *list = NULL;
+
     if (rc != STORE_OK) {
         cJSON_Delete(a.rec);
         a.rec = NULL;
     }
+    if (refused != NULL) {
+        list = cJSON_DetachItemFromObjectCaseSensitive(a.refused, "refused");
+        *refused = cJSON_IsArray(list) ? list : cJSON_CreateArray();
+        if (!cJSON_IsArray(list))
+            cJSON_Delete(list);
+    }
+    cJSON_Delete(a.refused);
     *rec = a.rec;
     return rc;
 }
 
 int capture_status(struct store *s, const char *integration_id, long long now_ms, cJSON **out)
 {
-    cJSON *rec = NULL, *res, *sample;
+    cJSON *rec = NULL, *res, *sample, *refused = NULL;
     long long expires;
-    int rc = read_record(s, integration_id, &rec);
+    int rc = read_record(s, integration_id, &rec, &refused);
 
     *out = NULL;
-    if (rc != STORE_OK)
+    if (rc != STORE_OK) {
+        cJSON_Delete(refused);
         return rc;
+    }
     expires = json_get_ll(rec, "expiresAt", 0);
     sample = cJSON_DetachItemFromObjectCaseSensitive(rec, "sample");
     res = cJSON_CreateObject();
@@ -157,6 +277,7 @@ int capture_status(struct store *s, const char *integration_id, long long now_ms
         flat_list_free(&fl);
         cJSON_AddItemToObject(res, "sample", sample);
     }
+    cJSON_AddItemToObject(res, "refused", refused);
     cJSON_Delete(rec);
     *out = res;
     return STORE_OK;
@@ -167,7 +288,7 @@ int capture_parameters(struct store *s, const char *integration_id, cJSON **out)
     struct flat_list fl = {NULL, 0, 0};
     const cJSON *raw;
     cJSON *rec = NULL, *params;
-    int rc = read_record(s, integration_id, &rec);
+    int rc = read_record(s, integration_id, &rec, NULL);
 
     *out = NULL;
     if (rc != STORE_OK)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "numparse.h"
+#include "target.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,7 +23,17 @@
 #define LIBEXECDIR "/usr/libexec"
 #endif
 
-enum key_type { T_PATH, T_PREFIX, T_URL, T_INT, T_BOOL, T_DURABILITY, T_HEADERS, T_LOGLEVEL };
+enum key_type {
+    T_PATH,
+    T_PREFIX,
+    T_URL,
+    T_INT,
+    T_BOOL,
+    T_DURABILITY,
+    T_HEADERS,
+    T_LOGLEVEL,
+    T_HOSTS
+};
 
 struct key_def {
     const char *name;
@@ -54,6 +65,7 @@ static const struct key_def keys[] = {
     {"event_retention_days", T_INT, 1, 3650, "30", I(event_retention_days)},
     {"durability", T_DURABILITY, 0, 0, "sync", I(durability)},
     {"outgoing_allow_private", T_BOOL, 0, 0, "no", I(outgoing_allow_private)},
+    {"outgoing_allow_hosts", T_HOSTS, 0, 0, "", S(outgoing_allow_hosts)},
     {"redact_headers", T_HEADERS, 0, 0, "Authorization, Cookie, Proxy-Authorization", 0, 0},
     {"log_level", T_LOGLEVEL, 0, 0, "info", S(log_level)},
 };
@@ -132,6 +144,8 @@ static int set_key(struct config *cfg, const struct key_def *k, const char *v, c
         }
         memcpy(base + k->off, v, len + 1);
         return 0;
+    case T_HOSTS:
+        return target_allow_parse(v, base + k->off, k->size, exp, explen);
     case T_HEADERS: {
         const char *p = v;
         cfg->redact_count = 0;

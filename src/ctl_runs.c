@@ -189,17 +189,17 @@ static int show(struct ctl *c, int argc, char **argv)
 
 static int retry(struct ctl *c, int argc, char **argv)
 {
-    char id[37];
+    char id[37], err[256];
     cJSON *run = NULL;
     int drain = 0, rc = one_id(c, "runs retry", argc, argv, &drain, id);
 
     if (rc != CTL_OK)
         return rc;
-    rc = run_retry(c->store, id, ctl_now_ms(), &run);
+    rc = run_retry(c->store, id, ctl_now_ms(), &run, err, sizeof(err));
     if (rc == RUN_NOTFOUND)
         return ctl_fail("no run with id %s", id);
     if (rc == RUN_CONFLICT)
-        return ctl_fail("run %s is still queued, running or retrying", id);
+        return ctl_fail("run %s: %s", id, err);
     if (rc != RUN_OK)
         return ctl_fail("runs retry: storage failed");
     if (!c->json)
@@ -231,15 +231,19 @@ int ctl_cmd_runs(struct ctl *c, int argc, char **argv)
     return ctl_usage("runs: unknown subcommand '%s'", argv[0]);
 }
 
-/* The event with its runs, as POST /api/v1/events/{id}/replay answers. */
-static int print_event_runs(struct ctl *c, const char *id)
+/* The event with its runs and the ids of the runs the replay created
+ * (ids, taken), as POST /api/v1/events/{id}/replay answers. */
+static int print_event_runs(struct ctl *c, const char *id, cJSON *ids)
 {
     cJSON *doc = NULL, *runs = NULL;
     char err[256];
     int rc;
 
-    if (events_get(c->store, id, &doc, err, sizeof(err)) != EVENTS_OK)
+    if (events_get(c->store, id, &doc, err, sizeof(err)) != EVENTS_OK) {
+        cJSON_Delete(ids);
         return ctl_fail("replay: %s", err);
+    }
+    cJSON_AddItemToObject(doc, "replayedRunIds", ids);
     if (run_list_event(c->store, id, &runs) != STORE_OK) {
         cJSON_Delete(doc);
         return ctl_fail("replay: cannot read the runs of event %s", id);
@@ -256,6 +260,7 @@ int ctl_cmd_replay(struct ctl *c, int argc, char **argv)
     int drain = 0, n, rc, runs = 0;
     const struct ctl_opt opts[] = {{"drain", NULL, &drain}, {NULL, NULL, NULL}};
     char *pos[1], id[37];
+    cJSON *ids = NULL;
 
     rc = ctl_parse(c, "replay", argc, argv, opts, pos, 1, 1, &n);
     if (rc == CTL_OK)
@@ -264,7 +269,7 @@ int ctl_cmd_replay(struct ctl *c, int argc, char **argv)
         rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
-    rc = plan_replay(c->store, id, ctl_now_ms(), &runs);
+    rc = plan_replay(c->store, id, ctl_now_ms(), &runs, &ids);
     if (rc == STORE_NOTFOUND)
         return ctl_fail("no event with id %s", id);
     if (rc != STORE_OK)
@@ -273,7 +278,10 @@ int ctl_cmd_replay(struct ctl *c, int argc, char **argv)
         printf("event %s replayed: %d new run(s)%s\n", id, runs,
                runs == 0 ? " (no published workflow is triggered by its integration)" : "");
     rc = ctl_after_queue(c, drain, runs);
-    if (rc == CTL_OK && c->json)
-        rc = print_event_runs(c, id);
+    if (rc == CTL_OK && c->json) {
+        rc = print_event_runs(c, id, ids);
+        ids = NULL;
+    }
+    cJSON_Delete(ids);
     return rc;
 }

@@ -155,10 +155,13 @@ static int export(struct ctl *c, const char *id)
 static int set_state(struct ctl *c, const char *id, const char *state)
 {
     cJSON *doc = NULL;
-    int rc = workflow_set_state(c->store, &c->cfg, id, state, &doc);
+    char err[600];
+    int rc = workflow_set_state(c->store, &c->cfg, id, state, &doc, err, sizeof(err));
 
     if (rc == WORKFLOW_NOTFOUND)
         return ctl_fail("no workflow with id %s", id);
+    if (rc == WORKFLOW_ORPHANED)
+        return ctl_fail("workflow %s: %s", id, err);
     if (rc != WORKFLOW_OK)
         return ctl_fail("cannot change workflow %s: storage failed", id);
     if (c->json)

@@ -87,6 +87,7 @@ struct ingest {
     int captured;  /* the request became a Retrieve data sample */
     int queued;    /* runs planned that wait for a runner */
     char dup_event_id[UUID_LEN + 1];
+    char integ_id[UUID_LEN + 1]; /* the endpoint's live integration, "" when none */
 };
 
 /* The envelope as a tree (parsed once). Returns 0, or -1. */
@@ -434,6 +435,7 @@ static void ingest_pass(struct ingest *in, struct ingest_result *res)
         http_send_error(req, 410, "gone", "this integration was deleted", NULL);
         return;
     }
+    snprintf(in->integ_id, sizeof(in->integ_id), "%s", json_get_string(in->integ, "id"));
     if (strcmp(req->method, "POST") != 0) {
         http_send_error(req, 405, "method_not_allowed", "only POST is accepted here",
                         "Allow: POST\r\n");
@@ -442,6 +444,29 @@ static void ingest_pass(struct ingest *in, struct ingest_result *res)
     if (admit(in) != 0 || check_body(in) != 0 || build_event(in) != 0)
         return;
     store_event(in, state, res);
+}
+
+/* A request refused (4xx) at a live endpoint is noted on its Retrieve
+ * data window, when one waits, with what the sender was told (held: the
+ * whole answer), so the operator sees a misconfigured sender at once
+ * instead of a countdown. Costs one read transaction per refusal. */
+static void note_refusal(struct ingest *in, const struct buf *held)
+{
+    int st = in->req->held_status;
+    const char *body;
+    struct json_error jerr;
+    cJSON *doc = NULL;
+
+    if (in->integ_id[0] == '\0' || st < 400 || st >= 500 || st == 404 || st == 405 || st == 410 ||
+        held->len == 0)
+        return;
+    body = memmem(held->data, held->len, "\r\n\r\n", 4);
+    if (body == NULL ||
+        json_parse(body + 4, held->len - (size_t)(body + 4 - held->data), 4, &doc, &jerr) != 0)
+        return;
+    (void)capture_note_refusal(in->req->store, in->integ_id, in->req->now_ms, st,
+                               json_get_string(doc, "error"), json_get_string(doc, "message"));
+    cJSON_Delete(doc);
 }
 
 void ingest_handle(struct http_request *req, struct catalog *cat, const char *endpoint,
@@ -478,6 +503,8 @@ void ingest_handle(struct http_request *req, struct catalog *cat, const char *en
     http_release(req);
     if (pass == INGEST_PASSES)
         unavailable(req, "the integration keeps changing; try again");
+    else
+        note_refusal(&in, &held);
 out:
     cJSON_Delete(in.tree);
     buf_free(&in.body);

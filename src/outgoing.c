@@ -2,9 +2,9 @@
 #include "acconfig.h"
 #include "outgoing.h"
 
-#include "localaddr.h"
 #include "header_rules.h"
 #include "log.h"
+#include "target.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -21,7 +21,8 @@
 struct ctx {
     struct outgoing_response *resp;
     int allow_private;
-    int refused; /* an address was refused by the private-address rule */
+    const char *allow_hosts; /* outgoing_allow_hosts: addresses and blocks */
+    int refused;             /* an address was refused by the private-address rule */
 };
 
 int outgoing_global_init(void)
@@ -64,8 +65,8 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
 {
     struct ctx *c = clientp;
     (void)purpose;
-    if (!c->allow_private &&
-        (outgoing_address_private(&addr->addr) || localaddr_is_own(&addr->addr))) {
+    if (!c->allow_private && target_address_internal(&addr->addr) &&
+        !target_allow_addr(c->allow_hosts, &addr->addr)) {
         c->refused = 1;
         return CURL_SOCKET_BAD;
     }
@@ -165,48 +166,6 @@ static CURL *handle(void)
     return h;
 }
 
-/* The origin of url as libcurl parses it -- the host and port it will
- * connect to -- in *out ("http://host:80"). Returns 0, or -1 when curl
- * cannot parse it. */
-static int curl_origin(const char *url, char *out, size_t outlen)
-{
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL;
-    int rc = -1, n;
-
-    if (u == NULL || url == NULL)
-        goto out;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
-        goto out;
-    n = snprintf(out, outlen, "%s://%s:%s", scheme, host, port);
-    if (n < 0 || (size_t)n >= outlen)
-        goto out;
-    for (char *p = out; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    rc = 0;
-out:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
-    return rc;
-}
-
-/* 1 when url has the origin of self_url (public_base_url): the product's
- * own routes (/v4/events/custom) are always allowed (SPEC 3), whatever
- * address they resolve to. Both parsed by libcurl, so the comparison is
- * about where libcurl would connect. */
-static int same_origin_as(const char *url, const char *self_url)
-{
-    char a[512], b[512];
-
-    return self_url != NULL && *self_url != '\0' && curl_origin(url, a, sizeof(a)) == 0 &&
-           curl_origin(self_url, b, sizeof(b)) == 0 && strcmp(a, b) == 0;
-}
-
 /* The last guard before libcurl: every "Name: value" line has a name that
  * may be sent and a value without a control character (header_rules.h),
  * whoever built it. Returns 0, or -1 with the reason (never the value) in
@@ -251,7 +210,12 @@ int outgoing_send(const struct outgoing_request *req, struct outgoing_response *
     resp->retry_after_s = -1;
     memset(&c, 0, sizeof(c));
     c.resp = resp;
-    c.allow_private = req->allow_private || same_origin_as(req->url, req->self_url);
+    /* The product's own routes (the origin of public_base_url) and the
+     * hosts outgoing_allow_hosts names are reached whatever address they
+     * resolve to; the listed addresses and blocks in open_socket. */
+    c.allow_private = req->allow_private || target_same_origin(req->url, req->self_url) ||
+                      target_url_host_allowed(req->url, req->allow_hosts);
+    c.allow_hosts = req->allow_hosts;
     if (check_header_lines(req->headers, resp->error, sizeof(resp->error)) != 0) {
         resp->retryable = 0;
         return -1;
@@ -299,8 +263,9 @@ int outgoing_send(const struct outgoing_request *req, struct outgoing_response *
     if (c.refused) {
         snprintf(resp->error, sizeof(resp->error),
                  "refused: the URL resolves to a loopback, private or link-local address, "
-                 "or to an address of this machine (set outgoing_allow_private = yes to allow "
-                 "it)");
+                 "or to an address of this machine (allow it with outgoing_allow_hosts, or "
+                 "outgoing_allow_private = yes; this server's own routes are allowed at the "
+                 "origin of public_base_url)");
         resp->retryable = 0;
         return -1;
     }

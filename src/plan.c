@@ -2,7 +2,7 @@
 #include "plan.h"
 
 #include "counter.h"
-
+#include "docstore.h"
 #include "events.h"
 #include "json.h"
 #include "run.h"
@@ -85,8 +85,11 @@ int plan_set_load(struct store_txn *t, const char *integration_id, struct plan_s
     return STORE_OK;
 }
 
-int plan_event(struct store_txn *t, const struct plan_set *set, const char *event_id,
-               const cJSON *envelope, long long now_ms, int stable, int *created, int *queued)
+/* plan_event, also appending the ids of the runs it creates to ids (may
+ * be NULL). */
+static int plan_event_ids(struct store_txn *t, const struct plan_set *set, const char *event_id,
+                          const cJSON *envelope, long long now_ms, int stable, int *created,
+                          int *queued, cJSON *ids)
 {
     int rc = STORE_OK;
 
@@ -111,6 +114,8 @@ int plan_event(struct store_txn *t, const struct plan_set *set, const char *even
         if (rc == STORE_OK) {
             (*created)++;
             *queued += match;
+            if (ids != NULL)
+                cJSON_AddItemToArray(ids, cJSON_CreateString(run_id));
         }
     }
     /* Counted with the runs, in the same transaction (include/counter.h). */
@@ -123,10 +128,17 @@ int plan_event(struct store_txn *t, const struct plan_set *set, const char *even
     return rc;
 }
 
+int plan_event(struct store_txn *t, const struct plan_set *set, const char *event_id,
+               const cJSON *envelope, long long now_ms, int stable, int *created, int *queued)
+{
+    return plan_event_ids(t, set, event_id, envelope, now_ms, stable, created, queued, NULL);
+}
+
 struct replay_arg {
     const char *id;
     long long now;
     int runs;
+    cJSON *ids;
 };
 
 static int replay_fn(struct store_txn *t, void *arg)
@@ -139,6 +151,8 @@ static int replay_fn(struct store_txn *t, void *arg)
     struct buf rec;
     int rc, queued;
 
+    cJSON_Delete(a->ids); /* the transaction may run again */
+    a->ids = cJSON_CreateArray();
     buf_init(&rec, 256u << 20);
     rc = store_event_get(t, a->id, &ev, &rec);
     if (rc == STORE_OK && events_envelope(&ev, &envelope, &jerr) != 0)
@@ -146,18 +160,98 @@ static int replay_fn(struct store_txn *t, void *arg)
     if (rc == STORE_OK)
         rc = plan_set_load(t, ev.integration_id, &set);
     if (rc == STORE_OK)
-        rc = plan_event(t, set, a->id, envelope, a->now, 0, &a->runs, &queued);
+        rc = plan_event_ids(t, set, a->id, envelope, a->now, 0, &a->runs, &queued, a->ids);
     plan_set_free(set);
     cJSON_Delete(envelope);
     buf_free(&rec);
     return rc;
 }
 
-int plan_replay(struct store *s, const char *event_id, long long now_ms, int *runs)
+int plan_replay(struct store *s, const char *event_id, long long now_ms, int *runs, cJSON **ids)
 {
-    struct replay_arg a = {event_id, now_ms, 0};
+    struct replay_arg a = {event_id, now_ms, 0, NULL};
     int rc = store_txn_run(s, replay_fn, &a);
 
     *runs = rc == STORE_OK ? a.runs : 0;
+    if (ids != NULL && rc == STORE_OK)
+        *ids = a.ids;
+    else
+        cJSON_Delete(a.ids);
+    return rc;
+}
+
+struct replay_run_arg {
+    const char *run_id;
+    long long now;
+    char new_id[37];
+    char *err;
+    size_t errlen;
+};
+
+/* A new run of one run's workflow for its event: queued when the
+ * workflow's filter matches the event now, skipped otherwise. */
+static int replay_run_fn(struct store_txn *t, void *arg)
+{
+    struct replay_run_arg *a = arg;
+    cJSON *run = NULL, *wf = NULL, *envelope = NULL;
+    struct filter *filter = NULL;
+    struct store_event ev;
+    struct json_error jerr;
+    struct buf rec;
+    char ferr[200];
+    int rc, broken;
+
+    a->new_id[0] = '\0';
+    a->err[0] = '\0';
+    buf_init(&rec, 256u << 20);
+    rc = run_get(t, a->run_id, 0, &run);
+    if (rc != STORE_OK)
+        goto out;
+    rc = docstore_get(t, STORE_DB_WORKFLOWS, json_get_string(run, "workflowId"), 0, &wf);
+    if (rc == STORE_NOTFOUND) {
+        snprintf(a->err, a->errlen, "the workflow of this run was deleted");
+        rc = STORE_ABORT;
+    }
+    if (rc == STORE_OK) {
+        rc = store_event_get(t, json_get_string(run, "eventId"), &ev, &rec);
+        if (rc == STORE_NOTFOUND) {
+            snprintf(a->err, a->errlen, "the event of this run is no longer stored");
+            rc = STORE_ABORT;
+        }
+    }
+    if (rc == STORE_OK && events_envelope(&ev, &envelope, &jerr) != 0)
+        rc = STORE_ERROR;
+    if (rc != STORE_OK)
+        goto out;
+    /* A filter that no longer compiles skips, as in plan_event. */
+    broken = filter_compile(json_get(workflow_trigger(wf), "filter"), "filter", &filter, ferr,
+                            sizeof(ferr)) != FILTER_OK;
+    rc = run_create(t, json_get_string(wf, "id"), json_get_string(run, "eventId"), run_name(wf),
+                    !broken && filter_match(filter, envelope) == 1 ? "queued" : "skipped", a->now,
+                    a->new_id);
+out:
+    filter_free(filter);
+    cJSON_Delete(envelope);
+    cJSON_Delete(wf);
+    cJSON_Delete(run);
+    buf_free(&rec);
+    return rc;
+}
+
+int plan_replay_run(struct store *s, const char *run_id, long long now_ms, cJSON **out, char *err,
+                    size_t errlen)
+{
+    struct replay_run_arg a;
+    int rc;
+
+    memset(&a, 0, sizeof(a));
+    a.run_id = run_id;
+    a.now = now_ms;
+    a.err = err;
+    a.errlen = errlen;
+    *out = NULL;
+    rc = store_txn_run(s, replay_run_fn, &a);
+    if (rc == STORE_OK)
+        rc = run_load(s, a.new_id, out);
     return rc;
 }

@@ -570,7 +570,8 @@ struct retry_arg {
     const char *id;
     long long now;
     cJSON *run;
-    int conflict;
+    char *err;
+    size_t errlen;
 };
 
 static int retry_fn(struct store_txn *t, void *arg)
@@ -579,17 +580,36 @@ static int retry_fn(struct store_txn *t, void *arg)
     const char *st;
     int rc;
 
+    cJSON *wf = NULL;
+
     cJSON_Delete(a->run);
-    a->conflict = 0;
+    a->err[0] = '\0';
     rc = run_get(t, a->id, 1, &a->run);
     if (rc != STORE_OK)
         return rc;
     st = json_get_string(a->run, "state");
-    if (st &&
-        (strcmp(st, "running") == 0 || strcmp(st, "queued") == 0 || strcmp(st, "retrying") == 0)) {
-        a->conflict = 1;
+    if (st == NULL || strcmp(st, "failed") != 0) {
+        /* Retry resumes a failed run; anything else it could only spoil: a
+         * succeeded run would send nothing again, a skipped one did not
+         * match the filter, an active one is still being worked on. */
+        if (st && (strcmp(st, "succeeded") == 0 || strcmp(st, "skipped") == 0))
+            snprintf(a->err, a->errlen,
+                     "the run %s: only a failed run is retried (replay the run, or its event, for "
+                     "a new run)",
+                     st);
+        else
+            snprintf(a->err, a->errlen, "the run is still queued, running or retrying");
         return STORE_ABORT;
     }
+    rc = docstore_get(t, STORE_DB_WORKFLOWS, json_get_string(a->run, "workflowId"), 0, &wf);
+    cJSON_Delete(wf);
+    if (rc == STORE_NOTFOUND) {
+        snprintf(a->err, a->errlen,
+                 "the workflow of this run was deleted: there is nothing to run again");
+        return STORE_ABORT;
+    }
+    if (rc != STORE_OK)
+        return rc;
     cJSON_ReplaceItemInObjectCaseSensitive(a->run, "state", cJSON_CreateString("queued"));
     cJSON_DeleteItemFromObjectCaseSensitive(a->run, "nextAttemptAt");
     cJSON_AddItemToObject(a->run, "nextAttemptAt", json_number_from_ll(a->now));
@@ -603,13 +623,14 @@ static int retry_fn(struct store_txn *t, void *arg)
     return rc;
 }
 
-int run_retry(struct store *s, const char *id, long long now_ms, cJSON **out)
+int run_retry(struct store *s, const char *id, long long now_ms, cJSON **out, char *err,
+              size_t errlen)
 {
-    struct retry_arg a = {id, now_ms, NULL, 0};
+    struct retry_arg a = {id, now_ms, NULL, err, errlen};
     int rc = store_txn_run(s, retry_fn, &a);
 
     *out = NULL;
-    if (rc == STORE_ABORT && a.conflict) {
+    if (rc == STORE_ABORT) {
         cJSON_Delete(a.run);
         return RUN_CONFLICT;
     }

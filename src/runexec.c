@@ -53,6 +53,23 @@ static int is_json_type(const char *ct)
                   (strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "+json") != NULL));
 }
 
+/* The answer's headers for the run log (shown by the UI's run detail):
+ * credential headers and Set-Cookie (a session the target hands out)
+ * read as REDACT_MARK. */
+static cJSON *response_headers(const struct config *cfg, const cJSON *headers)
+{
+    cJSON *out = cJSON_CreateObject();
+    const cJSON *h;
+
+    cJSON_ArrayForEach(h, headers)
+    {
+        int secret = redact_header(cfg, h->string) || strcasecmp(h->string, "Set-Cookie") == 0;
+        if (cJSON_IsString(h))
+            cJSON_AddStringToObject(out, h->string, secret ? REDACT_MARK : h->valuestring);
+    }
+    return out;
+}
+
 static cJSON *excerpt(const char *p, size_t len)
 {
     struct buf b;
@@ -305,6 +322,7 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
     req.timeout_ms = (long)json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms);
     req.allow_private = cfg->outgoing_allow_private;
     req.self_url = cfg->public_base_url;
+    req.allow_hosts = cfg->outgoing_allow_hosts;
     if (outgoing_send(&req, &resp) != 0) {
         snprintf(err, sizeof(err), "%s", resp.error);
         a->retryable = resp.retryable;
@@ -314,6 +332,7 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
         a->retryable = resp.retryable;
         a->retry_after = resp.retry_after_s;
         cJSON_AddItemToObject(r, "status", json_number_from_ll(resp.status));
+        cJSON_AddItemToObject(r, "headers", response_headers(cfg, resp.headers));
         cJSON_AddItemToObject(r, "bodyExcerpt", excerpt(buf_str(&resp.body), resp.body.len));
         cJSON_AddItemToObject(a->rec, "response", r);
         if (!a->ok)

@@ -220,10 +220,47 @@ static void sign_out(struct api_call *c)
     http_send_json(c->req, 204, hdr, "", 0);
 }
 
+static int token_active(struct store *s, const char *tid);
+
+/* The session of the cookie and its CSRF token: every tab of the UI reads
+ * the token here, so a tab that signed in elsewhere, or was reloaded, goes
+ * on with the session the browser holds now. Another site's page cannot
+ * read the answer (no CORS), nor send the cookie (SameSite=Strict). */
+static void current(struct api_call *c)
+{
+    const char *cookies = http_header(c->req, "Cookie");
+    struct sess_arg a;
+    char sid[80], body[256];
+    int rc, n;
+
+    memset(&a, 0, sizeof(a));
+    if (cookies == NULL || !cookie_value(cookies, SESSION_COOKIE, sid, sizeof(sid)) || !sid[0]) {
+        http_send_error(c->req, 401, "unauthorized", "not signed in", NULL);
+        return;
+    }
+    secret_sha256_hex(sid, strlen(sid), a.hash);
+    rc = store_txn_run(c->req->store, sess_fn, &a);
+    if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+        api_store_error(c, rc, "session");
+        return;
+    }
+    if (rc == STORE_NOTFOUND || json_get_ll(a.doc, "expiresAt", 0) < c->req->now_ms ||
+        !token_active(c->req->store, json_get_string(a.doc, "tokenId")) ||
+        json_get_string(a.doc, "csrf") == NULL) {
+        cJSON_Delete(a.doc);
+        http_send_error(c->req, 401, "unauthorized", "the session has ended; sign in again", NULL);
+        return;
+    }
+    n = snprintf(body, sizeof(body), "{\"csrfToken\": \"%.64s\", \"expiresAt\": %lld}",
+                 json_get_string(a.doc, "csrf"), json_get_ll(a.doc, "expiresAt", 0));
+    cJSON_Delete(a.doc);
+    http_send_json(c->req, 200, "", body, (size_t)n);
+}
+
 void session_handle(struct api_call *c)
 {
-    if (!api_is(c, "POST") && !api_is(c, "DELETE")) {
-        api_method_not_allowed(c, "POST, DELETE");
+    if (!api_is(c, "POST") && !api_is(c, "DELETE") && !api_is(c, "GET")) {
+        api_method_not_allowed(c, "GET, POST, DELETE");
         return;
     }
     if (!same_origin(c->req)) {
@@ -233,6 +270,10 @@ void session_handle(struct api_call *c)
     }
     if (api_is(c, "DELETE")) {
         sign_out(c);
+        return;
+    }
+    if (api_is(c, "GET")) {
+        current(c);
         return;
     }
     if (!json_content_type(c->req)) {

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "template.h"
 #include "uuid.h"
+#include "workflow_notes.h"
 #include "workflow_secrets.h"
 
 #include <ctype.h>
@@ -431,6 +432,7 @@ static cJSON *stored_form(const cJSON *doc, const char *id, const char *state, l
     cJSON_DeleteItemFromObjectCaseSensitive(out, "state");
     cJSON_DeleteItemFromObjectCaseSensitive(out, "createdAt");
     cJSON_DeleteItemFromObjectCaseSensitive(out, "updatedAt");
+    workflow_notes_strip(out);
     cJSON_AddStringToObject(out, "id", id);
     cJSON_AddStringToObject(out, "state", state);
     cJSON_AddItemToObject(out, "createdAt", json_number_from_ll(created));
@@ -544,6 +546,7 @@ int workflow_delete(struct store *s, const char *id)
 struct state_arg {
     const char *id, *state;
     cJSON *doc;
+    cJSON *orphan; /* why the workflow cannot be published */
 };
 
 static int state_fn(struct store_txn *t, void *arg)
@@ -555,18 +558,36 @@ static int state_fn(struct store_txn *t, void *arg)
     rc = docstore_get(t, STORE_DB_WORKFLOWS, a->id, 1, &a->doc);
     if (rc != STORE_OK)
         return rc;
+    if (strcmp(a->state, "published") == 0) {
+        cJSON_Delete(a->orphan);
+        a->orphan = cJSON_CreateArray();
+        rc = workflow_notes_orphan(t, a->doc, a->orphan);
+        if (rc != STORE_OK)
+            return rc;
+        if (cJSON_GetArraySize(a->orphan) > 0)
+            return STORE_ABORT;
+    }
     cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "state", cJSON_CreateString(a->state));
     cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "updatedAt", json_number_from_ll(now_ms()));
     return docstore_put(t, STORE_DB_WORKFLOWS, a->doc, 0);
 }
 
 int workflow_set_state(struct store *s, const struct config *cfg, const char *id, const char *state,
-                       cJSON **out)
+                       cJSON **out, char *err, size_t errlen)
 {
-    struct state_arg a = {id, state, NULL};
+    struct state_arg a = {id, state, NULL, NULL};
     int rc = store_txn_run(s, state_fn, &a);
 
     *out = NULL;
+    err[0] = '\0';
+    if (rc == STORE_ABORT && cJSON_GetArraySize(a.orphan) > 0) {
+        snprintf(err, errlen, "the workflow is orphaned and cannot be published: %s",
+                 cJSON_GetArrayItem(a.orphan, 0)->valuestring);
+        cJSON_Delete(a.orphan);
+        cJSON_Delete(a.doc);
+        return WORKFLOW_ORPHANED;
+    }
+    cJSON_Delete(a.orphan);
     if (rc == STORE_OK && (*out = workflow_secrets_public(a.doc, cfg, NULL)) == NULL)
         rc = STORE_NOMEM;
     cJSON_Delete(a.doc);

@@ -116,6 +116,11 @@ static void config_should_refuse_bad_types(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a number"));
     CU_ASSERT_EQUAL(load("max_body_bytes = 99999999999999999999999\n", &c, err, sizeof(err)), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "too large"));
+    CU_ASSERT_EQUAL(load("outgoing_allow_hosts = 10.0.0.0/99\n", &c, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1: outgoing_allow_hosts: expected host names, IP"));
+    CU_ASSERT_EQUAL(
+        load("outgoing_allow_hosts = Intranet.example 10.0.0.0/8\n", &c, err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(c.outgoing_allow_hosts, "intranet.example, 10.0.0.0/8");
     CU_ASSERT_EQUAL(load("log_level = loud\n", &c, err, sizeof(err)), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "log_level: expected error, warn, info or debug"));
 }

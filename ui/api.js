@@ -1,9 +1,13 @@
 // api: the admin API client. Session cookie (HttpOnly, set by the server)
-// plus the CSRF token, kept in sessionStorage so a reload stays signed in.
+// plus its CSRF token, which every tab reads from GET /api/v1/session: the
+// browser holds one cookie for all tabs, so a tab follows the session the
+// latest sign-in (in any tab) made, and a reload stays signed in.
 // JSON is parsed keeping every number's exact text (JSON.rawJSON where the
 // browser has it), so 9007199254740993 is shown and sent back as sent.
 
-const CSRF_KEY = 'incoming.csrf';
+// The CSRF token of the session the browser's cookie names; null when
+// unknown (not read yet, or signed out).
+let csrf = null;
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -52,7 +56,27 @@ export function isRawNumber(v) {
 let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
-export function signedIn() { return !!sessionStorage.getItem(CSRF_KEY); }
+// Whether the browser holds a live session: asks the server once (and
+// again after a sign-out or a refused token).
+export async function signedIn() {
+  if (csrf) return true;
+  return refreshSession();
+}
+
+// Reads the CSRF token of the cookie's session. Returns true when there
+// is a session.
+async function refreshSession() {
+  let res;
+  try {
+    res = await fetch(base() + '/api/v1/session', { credentials: 'same-origin', cache: 'no-store',
+      headers: { Accept: 'application/json' } });
+  } catch (e) {
+    return false;
+  }
+  if (!res.ok) { csrf = null; return false; }
+  try { csrf = (await res.json()).csrfToken || null; } catch (e) { csrf = null; }
+  return !!csrf;
+}
 
 function base() {
   // The UI lives at <base_path>/ui/; the API at <base_path>/api/v1/.
@@ -63,11 +87,12 @@ function base() {
 
 export function appBase() { return base(); }
 
-export async function request(method, path, body) {
+const STALE_CSRF = /X-CSRF-Token/;
+
+export async function request(method, path, body, again = true) {
   const headers = { Accept: 'application/json' };
   const opts = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (method !== 'GET' && method !== 'HEAD') {
-    const csrf = sessionStorage.getItem(CSRF_KEY);
     if (csrf) headers['X-CSRF-Token'] = csrf;
     headers['Content-Type'] = 'application/json';
     // Always a body: some servers refuse a POST without Content-Length.
@@ -87,8 +112,17 @@ export async function request(method, path, body) {
   if (!res.ok) {
     const err = new ApiError(res.status, data && data.error,
       (data && data.message) || `${res.status} ${res.statusText}`);
+    if (res.status === 403 && path !== 'session' && STALE_CSRF.test(err.message)) {
+      // The token of another session: a sign-in in another tab replaced
+      // the cookie. Take the current session's token and try once more.
+      if (again && await refreshSession()) return request(method, path, body, false);
+      csrf = null;
+      onUnauthorized(new ApiError(401, 'unauthorized',
+        'Your session changed in another tab or has ended. Sign in again.'));
+      throw err;
+    }
     if (res.status === 401 && path !== 'session') {
-      sessionStorage.removeItem(CSRF_KEY);
+      csrf = null;
       onUnauthorized(err);
     }
     throw err;
@@ -106,7 +140,7 @@ export const api = {
 
 export async function signIn(token) {
   const r = await request('POST', 'session', { token });
-  sessionStorage.setItem(CSRF_KEY, r.csrfToken);
+  csrf = r.csrfToken;
   return r;
 }
 
@@ -114,7 +148,7 @@ export async function signOut() {
   try {
     await request('DELETE', 'session');
   } finally {
-    sessionStorage.removeItem(CSRF_KEY);
+    csrf = null;
   }
 }
 

@@ -23,14 +23,24 @@ export async function apikeysView() {
     const body = h('tbody');
     for (const k of keys) {
       const revoke = k.state === 'active'
-        ? button('Revoke', (e) => {
-          if (!confirm(`Revoke the API key “${k.name}”? Tokens for it stop working at once.`)) return;
-          busy(e.currentTarget, async () => {
-            await api.del(`apikeys/${k.id}`);
-            toast(`API key “${k.name}” revoked`);
-            await reload();
-          });
-        }, 'danger small', { 'aria-label': `Revoke ${k.name}` })
+        ? button('Revoke', (e) => busy(e.currentTarget, async () => {
+          // Name what depends on it before asking.
+          const now = await api.get(`apikeys/${k.id}`);
+          const used = now.usedBy || {};
+          const ints = used.integrations || [];
+          const wfs = used.workflows || [];
+          let uses = '\n\nNo integration or workflow uses it.';
+          if (ints.length || wfs.length) {
+            uses = '\n\nIt is used by:\n'
+              + ints.map((i) => `• integration ${i.name}: its senders' tokens will be refused (401)`).join('\n')
+              + (ints.length && wfs.length ? '\n' : '')
+              + wfs.map((w) => `• workflow ${w.name}: orphaned (it cannot send or be published)`).join('\n');
+          }
+          if (!confirm(`Revoke the API key “${k.name}”? Tokens for it stop working at once.${uses}`)) return;
+          await api.del(`apikeys/${k.id}`);
+          toast(`API key “${k.name}” revoked`);
+          await reload();
+        }), 'danger small', { 'aria-label': `Revoke ${k.name}` })
         : '';
       body.append(h('tr', h('th', { scope: 'row' }, k.name), h('td', h('code', k.id)),
         h('td', (k.permissions || []).join(', ')), h('td', badge(k.state)),

@@ -1,15 +1,20 @@
 // app: the shell — sign-in, navigation and hash routing between screens.
 import { signIn, signOut, signedIn, setUnauthorizedHandler } from './api.js';
-import { h, clear, field, input, clearErrors, showError, busy, runLeave } from './dom.js';
+import {
+  h, clear, field, input, clearErrors, showError, busy, runLeave, mayLeave, leaveQuestion,
+} from './dom.js';
 import { integrationsView, integrationView } from './integrations.js';
 import { apikeysView } from './apikeys.js';
 import { workflowsView, workflowView } from './workflows.js';
 import { runsView } from './runs.js';
 import { profilesView } from './profiles.js';
+import { dashboardView } from './dashboard.js';
 
 const main = document.getElementById('main');
+let shown = ''; // the hash of the screen on display
 
 const routes = [
+  [/^#\/dashboard$/, () => dashboardView(), 'dashboard'],
   [/^#\/integrations\/?$/, () => integrationsView(), 'integrations'],
   [/^#\/integrations\/new$/, () => integrationsView({ create: true }), 'integrations'],
   [/^#\/integrations\/([0-9a-f-]{36})$/, (m) => integrationView(m[1]), 'integrations'],
@@ -35,12 +40,13 @@ function chrome(on) {
 
 async function route() {
   runLeave();
-  if (!signedIn()) {
+  shown = location.hash;
+  if (!(await signedIn())) {
     showSignIn();
     return;
   }
   chrome(true);
-  const hash = location.hash.split('?')[0] || '#/integrations';
+  const hash = location.hash.split('?')[0] || '#/dashboard';
   for (const [re, view, section] of routes) {
     const m = re.exec(hash);
     if (!m) continue;
@@ -59,7 +65,7 @@ async function route() {
     document.title = (h1 ? h1.textContent + ' — ' : '') + 'incoming';
     return;
   }
-  location.replace('#/integrations');
+  location.replace('#/dashboard');
 }
 
 function showSignIn(message) {
@@ -89,7 +95,7 @@ function showSignIn(message) {
         if (e.status === 401) e = Object.assign(new Error('token: ' + e.message), { field: 'token' });
         throw e;
       }
-      if (!location.hash || location.hash === '#/signin') location.hash = '#/integrations';
+      if (!location.hash || location.hash === '#/signin') location.hash = '#/dashboard';
       else route();
     }, form);
   });
@@ -99,13 +105,30 @@ function showSignIn(message) {
   tok.focus();
 }
 
-setUnauthorizedHandler(() => showSignIn('Your session has ended. Sign in again.'));
+setUnauthorizedHandler((e) => showSignIn(e && /another tab/.test(e.message)
+  ? e.message : 'Your session has ended. Sign in again.'));
 
 document.getElementById('signout').addEventListener('click', async () => {
+  if (!mayLeave()) return;
+  runLeave();
   try { await signOut(); } catch (e) { /* signed out locally anyway */ }
-  location.hash = '#/integrations';
+  location.hash = '#/dashboard';
   showSignIn();
 });
 
-window.addEventListener('hashchange', route);
+// Moving to another screen with unsaved edits asks first; staying puts
+// the address back (without a second hashchange).
+window.addEventListener('hashchange', () => {
+  if (!mayLeave()) {
+    history.replaceState(null, '', shown || '#/integrations');
+    return;
+  }
+  shown = location.hash;
+  route();
+});
+window.addEventListener('beforeunload', (ev) => {
+  if (!leaveQuestion()) return;
+  ev.preventDefault();
+  ev.returnValue = '';
+});
 route();

@@ -128,15 +128,36 @@ export function leafText(v) {
   return toJSON(v);
 }
 
-export function fmtTime(ms) {
-  const n = Number(ms);
+// The one time format of the UI: milliseconds since the epoch or an ISO
+// 8601 string ("2021-04-28T14:09:27.000Z", as profile events carry), shown
+// in the browser's locale and time zone, to the second.
+export function fmtTime(v) {
+  const n = typeof v === 'string' && !/^\d+$/.test(v) ? Date.parse(v) : Number(v);
+  if (!n && n !== 0) return typeof v === 'string' ? v : '';
   if (!n) return '';
-  const d = new Date(n);
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  return new Date(n).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+// A flattened key that may wrap only between its parts (after a dot,
+// before a bracket), never inside a name: "body.products[0].name".
+function keyText(key) {
+  const out = [];
+  for (const part of String(key).split(/(?<=\.)|(?=\[)/)) {
+    if (out.length) out.push(h('wbr'));
+    out.push(part);
+  }
+  return out;
 }
 
 export function badge(state) {
   return h('span.badge', { class: 'badge-' + String(state).replace(/[^a-z_]/g, '') }, state);
+}
+
+// Copies {{ request.<key> }} and says so.
+export async function copyParam(key) {
+  const text = `{{ request.${key} }}`;
+  const ok = await copyText(text);
+  toast(ok ? `Copied ${text}` : `Copy failed: type ${text}`, ok ? 'info' : 'error');
 }
 
 // Copies text; a fallback for pages that are not a secure context.
@@ -158,7 +179,9 @@ const live = () => document.getElementById('live');
 // A transient message for screen readers and sighted users alike.
 export function toast(text, kind = 'info') {
   const box = document.getElementById('toasts');
-  const t = h('div.toast', { class: 'toast-' + kind }, text);
+  // A click dismisses it (it may cover what the user wants to see).
+  const t = h('div.toast', { class: 'toast-' + kind, title: 'Dismiss', onclick: () => t.remove() }, text);
+  while (box.children.length >= 3) box.firstChild.remove(); // the newest three at most
   box.append(t);
   live().textContent = text;
   setTimeout(() => t.remove(), 5000);
@@ -190,11 +213,17 @@ export function jsonBlock(value, label) {
   return h('pre.json', { tabindex: '0', 'aria-label': label || 'JSON' }, toJSON(value, 2));
 }
 
-// A table of flattened parameters.
-export function flatTable(rows, caption) {
+// A table of flattened parameters. With pick (a function of the key, and
+// a label for what it does), each key is a button: clicking it (or Enter)
+// copies or inserts {{ request.<key> }}.
+export function flatTable(rows, caption, pick, pickLabel = 'Copy') {
   const body = h('tbody');
   for (const r of rows || []) {
-    body.append(h('tr', h('td', h('code', r.key)), h('td', r.type),
+    const key = pick
+      ? h('button.key-pick', { type: 'button', title: `${pickLabel} {{ request.${r.key} }}`,
+        onclick: () => pick(r.key) }, h('code.key', keyText(r.key)))
+      : h('code.key', keyText(r.key));
+    body.append(h('tr', h('td', key), h('td', r.type),
       h('td.value', h('code', leafText(r.value !== undefined ? r.value : r.example)))));
   }
   return h('div.table-wrap', h('table.flat', caption ? h('caption.visually-hidden', caption) : null,
@@ -208,5 +237,42 @@ export function onLeave(fn) { leaving.push(fn); }
 export function runLeave() {
   const fns = leaving;
   leaving = [];
+  guard = null;
   for (const fn of fns) fn();
+}
+
+// A screen with unsaved edits sets a guard: a function that returns the
+// question to ask before leaving (null when there is nothing to lose).
+let guard = null;
+export function setLeaveGuard(fn) { guard = fn; }
+// The question to ask before leaving the screen, or null.
+export function leaveQuestion() { return guard ? guard() : null; }
+// Whether the screen may be left: asks when there are unsaved edits.
+export function mayLeave() {
+  const q = leaveQuestion();
+  return !q || window.confirm(q);
+}
+
+// A search field over the rows of a list: a row stays when it holds every
+// word typed (any case). Returns the field; the list may be built later
+// (rows() is asked each time).
+export function searchBox(label, rows, placeholder = '') {
+  const q = input({ type: 'search', autocomplete: 'off', spellcheck: 'false', placeholder });
+  const count = h('p.hint', { 'aria-live': 'polite' });
+  const apply = () => {
+    const words = q.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    const all = rows();
+    for (const r of all) {
+      const text = r.textContent.toLowerCase();
+      r.hidden = !words.every((w) => text.includes(w));
+      if (!r.hidden) shown += 1;
+    }
+    count.textContent = words.length ? `${shown} of ${all.length} shown` : '';
+  };
+  q.addEventListener('input', apply);
+  const wrap = field(label, q, { class: 'search' });
+  wrap.append(count);
+  wrap.apply = apply;
+  return wrap;
 }

@@ -5,7 +5,7 @@
 import { api, listAll, toJSON } from './api.js';
 import {
   h, clear, field, fieldset, input, select, clearErrors, showError, fmtTime, badge, copyText,
-  toast, button, busy, jsonBlock, flatTable, onLeave, nextId,
+  toast, button, busy, jsonBlock, flatTable, onLeave, nextId, copyParam, searchBox,
 } from './dom.js';
 import { BUILTIN_ICONS, svgIcon, integrationIcon } from './icons.js';
 
@@ -30,6 +30,7 @@ export async function integrationsView(opts = {}) {
         h('td', AUTH_LABEL[it.auth] || it.auth),
         h('td.endpoint', h('code', it.endpointUrl || ''))));
     }
+    section.append(searchBox('Search integrations', () => [...body.children], 'name, state, authentication'));
     section.append(h('div.table-wrap', h('table.list',
       h('caption.visually-hidden', 'Integrations'),
       h('thead', h('tr', h('th', { scope: 'col' }, h('span.visually-hidden', 'Icon')),
@@ -246,14 +247,19 @@ function build(root, it) {
       await refresh();
     }), 'secondary'));
   }
-  actions.append(button('Delete', (e) => {
-    if (!confirm(`Delete the integration “${it.name}”? Its endpoint will answer 410 Gone.`)) return;
-    busy(e.currentTarget, async () => {
-      await api.del(`integrations/${it.id}`);
-      toast('Integration deleted');
-      location.hash = '#/integrations';
-    });
-  }, 'danger'));
+  actions.append(button('Delete', (e) => busy(e.currentTarget, async () => {
+    // Name what depends on it: its workflows become orphaned.
+    const now = await api.get(`integrations/${it.id}`);
+    const wfs = (now.usedBy && now.usedBy.workflows) || [];
+    const uses = wfs.length
+      ? `\n\n${wfs.length === 1 ? 'This workflow triggers' : 'These workflows trigger'} on it and will be orphaned (they cannot run or be published until they get another integration):\n`
+        + wfs.map((w) => `• ${w.name} (${w.state})`).join('\n')
+      : '\n\nNo workflow uses it.';
+    if (!confirm(`Delete the integration “${it.name}”? Its endpoint will answer 410 Gone.${uses}`)) return;
+    await api.del(`integrations/${it.id}`);
+    toast(wfs.length ? `Integration deleted; ${wfs.length} workflow(s) orphaned` : 'Integration deleted');
+    location.hash = '#/integrations';
+  }), 'danger'));
 
   const urlInput = input({ value: it.endpointUrl || '', readonly: true, class: 'mono',
     id: nextId('url') });
@@ -263,6 +269,13 @@ function build(root, it) {
     const ok = await copyText(urlInput.value, urlInput);
     toast(ok ? 'Endpoint URL copied' : 'Copy failed: select the URL and copy it', ok ? 'info' : 'error');
   });
+  // A ready curl example for the integration's authentication.
+  const example = curlExample(it);
+  const exampleBox = h('pre.json.curl', { tabindex: '0', 'aria-label': 'curl example' }, example);
+  const copyExample = button('Copy the example', async () => {
+    const ok = await copyText(example);
+    toast(ok ? 'curl example copied' : 'Copy failed: select the example and copy it', ok ? 'info' : 'error');
+  }, 'secondary small');
   const endpoint = h('section.card',
     h('h2', 'Endpoint'),
     h('div.field', h('label', { for: urlInput.id }, 'Endpoint URL'),
@@ -270,7 +283,8 @@ function build(root, it) {
     h('p.hint', it.auth === 'jwt'
       ? 'Each request needs Authorization: Bearer <JWT> for the chosen API key (get one from POST /auth/token with {"apiKey": "<secret>"}).'
       : it.auth === 'hmac' ? 'Each request must carry a valid HMAC signature.'
-        : 'Anyone with this URL can send requests.'));
+        : 'Anyone with this URL can send requests.'),
+    h('details.sub', h('summary', 'Try it with curl'), exampleBox, h('div.actions.left', copyExample)));
 
   root.append(
     h('div.page-head', h('div.title-row', integrationIcon(it.icon, 'icon integration-icon large'),
@@ -282,35 +296,69 @@ function build(root, it) {
     eventsSection(it));
 }
 
-// Retrieve data: open a window, poll every second, show the sample.
+// Shell lines that send a test request: for JWT the token step first (the
+// API key's secret is shown only once, so it stays a placeholder).
+function curlExample(it) {
+  const url = it.endpointUrl || '';
+  const base = url.replace(/\/incoming\/[^/]*$/, '');
+  const send = (auth) => `curl -i -X POST '${url}' \\\n  -H 'Content-Type: application/json' ${auth}\\\n  -d '{"customer_email": "a@example.com", "type": "email"}'`;
+  if (it.auth === 'jwt') {
+    return `# 1. A token for the API key (its secret was shown once, when it was created)\n`
+      + `TOKEN=$(curl -s -X POST '${base}/auth/token' -H 'Content-Type: application/json' \\\n`
+      + `  -d '{"apiKey": "<API key secret>"}' | sed -n 's/.*"token": *"\\([^"]*\\)".*/\\1/p')\n`
+      + `# 2. The request\n${send('-H "Authorization: Bearer $TOKEN" ')}`;
+  }
+  if (it.auth === 'hmac') {
+    return `# Signed webhooks: let the sender's webhook library sign the body with the\n`
+      + `# shared secret (${(it.hmac && it.hmac.scheme) || 'standard-webhooks'}); unsigned, this gets 401.\n${send('')}`;
+  }
+  return send('');
+}
+
+// Retrieve data: open a window, poll every second, show the sample, and
+// the requests that arrived but were refused meanwhile (a misconfigured
+// sender shows at once instead of a silent countdown).
 function captureSection(it, refresh) {
   const status = h('div.capture-status', { 'aria-live': 'polite' });
+  const refusedBox = h('div.capture-refused', { 'aria-live': 'polite' });
   const result = h('div.capture-result');
+  const appliedBox = h('div.capture-applied');
   const retrieve = button('Retrieve data', () => start(), 'primary', { 'data-action': 'retrieve' });
   const sec = h('section.card.capture', h('h2', 'Incoming data'),
     h('p', 'Retrieve data waits for one request to the endpoint and lists its parameters, ' +
       'which filters and templates can use.'),
-    h('div.actions.left', retrieve), status, result);
+    h('div.actions.left', retrieve), status, refusedBox, result, appliedBox);
   let timer = null;
   const stop = () => { if (timer) { clearTimeout(timer); timer = null; } };
   onLeave(stop);
 
+  // The applied parameters stay in view whatever a new capture does.
   const applied = Array.isArray(it.parameters) && it.parameters.length;
   if (applied) {
-    result.append(h('details.applied', { open: it.state === 'draft' }, h('summary', `Applied parameters (${it.parameters.length})`),
-      flatTable(it.parameters, 'Applied parameters')));
+    appliedBox.append(h('details.applied', { open: it.state === 'draft' }, h('summary', `Applied parameters (${it.parameters.length})`),
+      flatTable(it.parameters, 'Applied parameters', copyParam)));
     if (it.state === 'draft') {
       status.append(h('span.ok', 'Parameters applied. '),
         h('span', 'Publish the integration with Save & publish to start accepting requests.'));
     }
   }
 
+  const showRefused = (list) => {
+    clear(refusedBox);
+    if (!list || !list.length) return;
+    refusedBox.append(h('p.warn', list.length === 1 ? 'A request arrived and was refused:'
+      : `${list.length} requests arrived and were refused (the last ones):`),
+    h('ul.refused', ...list.map((r) => h('li', h('span.time', fmtTime(r.at)), ' ',
+      h('strong', `${r.status} ${r.error}`), ': ', r.message))),
+    h('p.hint', 'Fix the sender (its token, signature or Content-Type); the window keeps waiting for a request that passes.'));
+  };
+
   const showSample = (sample) => {
     clear(result);
     const raw = jsonBlock(sample.raw, 'Raw JSON of the received request');
     raw.hidden = true;
     raw.id = nextId('raw');
-    const table = flatTable(sample.flattened, 'Received data, flattened');
+    const table = flatTable(sample.flattened, 'Received data, flattened', copyParam);
     const toggle = h('button.icon-button', { type: 'button', 'aria-controls': raw.id,
       'aria-expanded': 'false', 'aria-label': 'Show raw JSON', title: 'Show raw JSON',
       'data-action': 'raw' }, svgIcon('braces'));
@@ -327,8 +375,17 @@ function captureSection(it, refresh) {
       await api.post(`integrations/${it.id}/apply`);
       toast('Parameters applied');
       await refresh();
+      // The next step: Save & publish.
+      const next = document.querySelector('[data-action="publish"]');
+      if (next) { next.scrollIntoView({ block: 'center' }); next.focus({ preventScroll: true }); }
     }), 'primary', { 'data-action': 'apply' });
-    result.append(h('div.sample-head', h('h3', 'Received data'), toggle), table, raw,
+    const copyRaw = h('button.icon-button', { type: 'button', 'aria-label': 'Copy raw JSON',
+      title: 'Copy raw JSON' }, svgIcon('copy'));
+    copyRaw.addEventListener('click', async () => {
+      const ok = await copyText(toJSON(sample.raw, 2));
+      toast(ok ? 'Raw JSON copied' : 'Copy failed: open the raw JSON and copy it', ok ? 'info' : 'error');
+    });
+    result.append(h('div.sample-head', h('h3', 'Received data'), h('div.inline', copyRaw, toggle)), table, raw,
       h('div.actions.left', apply));
   };
 
@@ -342,6 +399,7 @@ function captureSection(it, refresh) {
       retrieve.disabled = false;
       return;
     }
+    showRefused(st.refused);
     if (st.status === 'waiting') {
       clear(status).append(h('span.spinner', { 'aria-hidden': 'true' }),
         h('span', 'Waiting for a request to the endpoint… '),
@@ -355,7 +413,9 @@ function captureSection(it, refresh) {
       clear(status).append(h('span.ok', 'Data received.'));
       showSample(st.sample);
     } else {
-      clear(status).append(h('span.warn', 'No request arrived in time. Retrieve data again to wait once more.'));
+      clear(status).append(h('span.warn', (st.refused || []).length
+        ? 'No request passed in time. Fix the sender, then Retrieve data again.'
+        : 'No request arrived in time. Retrieve data again to wait once more.'));
     }
   };
 
@@ -363,6 +423,7 @@ function captureSection(it, refresh) {
     stop();
     clear(result);
     clear(status);
+    clear(refusedBox);
     retrieve.disabled = true;
     try {
       await api.post(`integrations/${it.id}/capture`);
@@ -473,7 +534,9 @@ export function eventItem(ev) {
   tabRaw.addEventListener('click', () => pick(true));
   const replay = button('Replay', (e) => busy(e.currentTarget, async () => {
     const r = await api.post(`events/${ev.eventId}/replay`);
-    toast(`Replayed: ${(r.runs || []).length} run(s) for this event`);
+    const n = (r.replayedRunIds || []).length;
+    toast(n ? `Replayed: ${n} new run${n === 1 ? '' : 's'} for this event`
+      : 'Nothing replayed: no published workflow triggers on this integration');
   }), 'secondary small');
   let whole = null;
   if (ev.flattenedTruncated || ev.rawTruncated) {
@@ -487,12 +550,12 @@ export function eventItem(ev) {
   return h('details.event', h('summary', h('span.time', fmtTime(ev.time)), ' ',
     h('code.id', ev.eventId)),
   h('div.tabs', { role: 'group', 'aria-label': 'View' }, tabFlat, tabRaw,
-    h('a.small', { href: `#/runs?eventId=${ev.eventId}` }, 'Runs'), replay, whole), flat, raw);
+    h('a.button.secondary.small', { href: `#/runs?eventId=${ev.eventId}` }, 'Runs'), replay, whole), flat, raw);
 }
 
 // The flattened table into view, saying when rows were left out.
 function showRows(view, rows, count, truncated) {
-  clear(view).append(flatTable(rows, 'Flattened event'),
+  clear(view).append(flatTable(rows, 'Flattened event', copyParam),
     truncated ? h('p.hint', `The first ${rows.length} of ${String(count)} parameters.`) : null);
 }
 

@@ -51,7 +51,8 @@ function profileCard(p) {
   ids.append(h('dt', 'profile id'), h('dd', h('code', p.id)));
   const body = h('tbody');
   for (const ev of p.events || []) {
-    body.append(h('tr', h('td', ev.time || fmtTime(ev.receivedAt)), h('th', { scope: 'row' }, h('code', ev.action)),
+    body.append(h('tr', h('td', h('time', { datetime: ev.time || '' }, fmtTime(ev.time || ev.receivedAt))),
+      h('th', { scope: 'row' }, h('code', ev.action)),
       h('td', ev.label || ''), h('td', jsonBlock(ev.params || {}, `Params of ${ev.action}`))));
   }
   return h('section.card.profile', h('h2', 'Profile'), ids,

@@ -5,7 +5,7 @@
 import { api, listAll, parseJSON, toJSON, isRawNumber } from './api.js';
 import {
   h, clear, field, fieldset, input, select, clearErrors, showError, fmtTime, badge, toast,
-  button, busy, jsonBlock, nextId, onLeave,
+  button, busy, jsonBlock, nextId, onLeave, setLeaveGuard, flatTable, searchBox,
 } from './dom.js';
 import { integrationIcon } from './icons.js';
 
@@ -39,14 +39,24 @@ export async function workflowsView() {
         await api.post(`workflows/${w.id}/publish`); location.reload();
       }), 'secondary small', { 'aria-label': `Publish ${w.name}` });
     const del = button('Delete', (e) => {
-      if (!confirm(`Delete the workflow “${w.name}”?`)) return;
-      busy(e.currentTarget, async () => { await api.del(`workflows/${w.id}`); location.reload(); });
+      if (!confirm(`Delete the workflow “${w.name}”? Its runs stay in the run log.`)) return;
+      busy(e.currentTarget, async () => {
+        await api.del(`workflows/${w.id}`);
+        e.target.closest('tr').remove();
+        toast(`Workflow “${w.name}” deleted`);
+      });
     }, 'danger small', { 'aria-label': `Delete ${w.name}` });
-    body.append(h('tr', h('th', { scope: 'row' }, h('a', { href: `#/workflows/${w.id}` }, w.name)),
-      h('td', badge(w.state)), h('td', intName[trig.integrationId] || trig.integrationId || ''),
+    const orphan = w.orphaned
+      ? h('span.badge.badge-orphaned', { title: (w.orphanReasons || []).join('\n') }, 'orphaned') : null;
+    body.append(h('tr', { class: w.orphaned ? 'orphaned' : null },
+      h('th', { scope: 'row' }, h('a', { href: `#/workflows/${w.id}` }, w.name)),
+      h('td', badge(w.state), ' ', orphan),
+      h('td', intName[trig.integrationId] || trig.integrationId || ''),
       h('td', fmtTime(w.updatedAt)),
-      h('td.row-actions', h('a.small', { href: `#/runs?workflowId=${w.id}` }, 'Runs'), toggle, del)));
+      h('td.row-actions', h('a.button.secondary.small', { href: `#/runs?workflowId=${w.id}`,
+        'aria-label': `Runs of ${w.name}` }, 'Runs'), toggle, del)));
   }
+  sec.append(searchBox('Search workflows', () => [...body.children], 'name, state, integration'));
   sec.append(h('div.table-wrap', h('table.list', h('caption.visually-hidden', 'Workflows'),
     h('thead', h('tr', ...['Name', 'State', 'Business Event', 'Updated', ''].map((t) =>
       h('th', { scope: 'col' }, t || h('span.visually-hidden', 'Actions'))))), body)));
@@ -77,12 +87,18 @@ export async function workflowView(id) {
   const [doc, ints, keys] = await Promise.all([
     id ? api.get(`workflows/${id}`) : Promise.resolve(null),
     listAll('integrations'), listAll('apikeys')]);
-  const integrations = ints.filter((i) => i.state !== 'deleted');
-  const activeKeys = keys.filter((k) => k.state === 'active');
+  // Deleted integrations and revoked keys are listed only where a node
+  // still names them (an orphaned workflow shows what it lost).
+  const named = (doc && doc.nodes) || [];
+  const integrations = ints.filter((i) => i.state !== 'deleted' ||
+    named.some((n) => n.integrationId === i.id));
+  const activeKeys = keys.filter((k) => k.state === 'active' ||
+    named.some((n) => n.auth && n.auth.apiKeyId === k.id));
   const wf = doc || {
     name: '',
-    nodes: [{ id: 'trigger', type: 'business_event', integrationId: integrations[0] ? integrations[0].id : '',
-      filter: { all: [] } },
+    // No integration is chosen for the user: the first one is too easily
+    // wired as the wrong trigger.
+    nodes: [{ id: 'trigger', type: 'business_event', integrationId: '', filter: { all: [] } },
     { id: 'send', type: 'outgoing_integration', action: '', method: 'POST', url: '',
       headers: { 'Content-Type': 'application/json' }, body: '', auth: { type: 'none' } },
     { id: 'end', type: 'end' }],
@@ -102,9 +118,21 @@ export async function workflowView(id) {
     toast('Workflow unpublished');
     location.reload();
   }), 'secondary') : null;
+  const orphanBox = h('div.orphan-box', { role: 'status' });
   root.append(h('div.page-head', h('div.title-row', h('h1', id ? wf.name : 'New workflow'),
-    id ? badge(wf.state) : null), h('div.actions', unpubBtn, saveBtn, pubBtn)),
+    id ? badge(wf.state) : null, wf.orphaned ? h('span.badge.badge-orphaned', 'orphaned') : null),
+  h('div.actions', unpubBtn, saveBtn, pubBtn)), orphanBox,
   h('div.card', field('Workflow name', name, { errorKey: 'name' })));
+  // Orphaned (README, Dependencies): its integration was deleted or an API
+  // key it uses was revoked; it cannot be published until fixed.
+  const showOrphan = (d) => {
+    clear(orphanBox);
+    if (d && d.orphaned) {
+      orphanBox.append(h('p.orphan-note', h('strong', 'This workflow is orphaned and cannot be published. '),
+        (d.orphanReasons || []).join('; '), '.'));
+    }
+  };
+  showOrphan(wf);
 
   if (!nodes) {
     root.append(h('p.form-error', 'This workflow is not a simple chain of nodes; edit it with ',
@@ -146,8 +174,10 @@ export async function workflowView(id) {
     ctx.sample = null;
     ctx.params = [];
     ctx.sampleLabel = 'No sample: Retrieve data on the integration first.';
-    if (integ) {
-      const it = integrations.find((i) => i.id === integ);
+    const it = integrations.find((i) => i.id === integ);
+    if (it && it.state === 'deleted') {
+      ctx.sampleLabel = 'No sample: the integration was deleted.';
+    } else if (integ) {
       ctx.params = (it && it.parameters) || [];
       try {
         const st = await api.get(`integrations/${integ}/capture`);
@@ -170,6 +200,19 @@ export async function workflowView(id) {
   trig.onIntegration(loadSample);
   await loadSample();
 
+  // Warnings from the server about URLs whose runs would be refused
+  // ("nodes.send: url: ..."), shown at the node they name.
+  const showWarnings = (d) => {
+    const list = (d && d.warnings) || [];
+    for (const ed of editors) {
+      if (!ed.setSavedWarning) continue;
+      const pre = `nodes.${ed.id}: url: `;
+      const w = list.find((x) => x.startsWith(pre));
+      ed.setSavedWarning(w ? w.slice(pre.length) : '');
+    }
+  };
+  showWarnings(wf);
+
   const collect = () => {
     const list = [];
     const edges = [];
@@ -180,29 +223,45 @@ export async function workflowView(id) {
     if (doc && doc.description) out.description = doc.description;
     return out;
   };
+  let curId = id; // set once a new workflow is first saved
   const save = async () => {
     const body = collect();
     const local = editors.map((e) => e.validate && e.validate()).find(Boolean);
     if (local) throw local;
-    const saved = id ? await api.put(`workflows/${id}`, body) : await api.post('workflows', body);
-    return saved;
+    const doc = curId ? await api.put(`workflows/${curId}`, body) : await api.post('workflows', body);
+    curId = doc.id;
+    return doc;
+  };
+  // Unsaved edits: leaving the editor (another screen, a reload, closing
+  // the tab) asks first.
+  let savedState = toJSON(collect());
+  const dirty = () => toJSON(collect()) !== savedState;
+  setLeaveGuard(() => (dirty() ? 'This workflow has unsaved changes. Leave without saving them?' : null));
+  const saved = (doc) => {
+    savedState = toJSON(collect());
+    showWarnings(doc);
+    showOrphan(doc);
+    if (doc.warnings && doc.warnings.length) toast('Saved, but runs of this workflow would be refused: see the warning at the URL', 'error');
   };
   root.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(root);
     await busy(saveBtn, async () => {
-      const saved = await save();
+      const doc = await save();
+      saved(doc);
       toast('Workflow saved');
-      if (!id) location.hash = `#/workflows/${saved.id}`;
+      if (!id) location.hash = `#/workflows/${doc.id}`;
     }, root);
   });
   pubBtn.addEventListener('click', () => {
     clearErrors(root);
     busy(pubBtn, async () => {
-      const saved = await save();
-      await api.post(`workflows/${saved.id}/publish`);
+      const doc = await save();
+      saved(doc);
+      const pub = await api.post(`workflows/${doc.id}/publish`);
+      saved(pub);
       toast('Workflow saved and published');
-      if (!id) location.hash = `#/workflows/${saved.id}`;
+      if (!id) location.hash = `#/workflows/${doc.id}`;
       else location.reload();
     }, root);
   });
@@ -335,7 +394,7 @@ function triggerEditor(node, integrations, ctx) {
     integrationId: () => integ.value,
     onIntegration: (fn) => listeners.push(fn),
     paramsChanged: () => {
-      clear(datalist).append(ctx.params.map((p) => h('option', { value: p.key }, `${p.type}`)));
+      clear(datalist).append(...ctx.params.map((p) => h('option', { value: p.key }, `${p.type}`)));
       clear(paramList).append(ctx.params.length
         ? `Parameters from the applied sample: ${ctx.params.length} (type in the parameter field to choose).`
         : 'This integration has no applied parameters yet: Retrieve data and Apply on its page.');
@@ -424,7 +483,8 @@ function authEditor(auth, keys, nid) {
   const hname = input({ value: a.name || '', autocomplete: 'off', placeholder: 'X-Api-Key' });
   const hval = secret('header', 'valueSet', {});
   const key = select([['', keys.length ? 'Choose an API key…' : 'No active API keys'],
-    ...keys.map((k) => [k.id, `${k.name} (${(k.permissions || []).join(', ')})`])], a.apiKeyId || '');
+    ...keys.map((k) => [k.id, k.state === 'active' ? `${k.name} (${(k.permissions || []).join(', ')})`
+      : `${k.name} (${k.state})`])], a.apiKeyId || '');
   const keepHint = 'Stored and never shown: leave it empty to keep it, or type a new one.';
   const hintFor = (el) => (el.placeholder === KEEP ? { hint: keepHint } : {});
   const parts = {
@@ -481,25 +541,40 @@ function outgoingEditor(node, keys, ctx) {
   url.addEventListener('focus', () => { lastTarget = url; });
   bodyArea.addEventListener('focus', () => { lastTarget = bodyArea; });
   const paramSel = select([['', 'Insert a parameter…']]);
-  const insertBtn = button('Insert', () => {
-    if (!paramSel.value) return;
+  const insertParam = (key) => {
     const t = lastTarget;
-    const text = `{{ request.${paramSel.value} }}`;
+    const text = `{{ request.${key} }}`;
     const s = t.selectionStart ?? t.value.length;
     const e = t.selectionEnd ?? t.value.length;
     t.value = t.value.slice(0, s) + text + t.value.slice(e);
     t.focus();
     t.setSelectionRange(s + text.length, s + text.length);
+    if (t === bodyArea) grow();
     schedule();
+  };
+  const insertBtn = button('Insert', () => {
+    if (paramSel.value) insertParam(paramSel.value);
   }, 'secondary small');
   const refreshParams = () => {
+    const keep = paramSel.value;
     clear(paramSel).append(h('option', { value: '' }, 'Insert a parameter…'),
-      ctx.params.map((p) => h('option', { value: p.key }, p.key)));
+      ...ctx.params.map((p) => h('option', { value: p.key }, p.key)));
+    paramSel.value = ctx.params.some((p) => p.key === keep) ? keep : '';
   };
 
   const urlOut = h('pre.preview-out', { tabindex: '0', 'aria-label': 'Rendered URL' });
   const bodyOut = h('pre.preview-out', { tabindex: '0', 'aria-label': 'Rendered body' });
   const urlErr = h('p.field-error', { role: 'status', hidden: true });
+  // Runs to this URL would be refused (SSRF rules): from the server, live
+  // from the preview's render, else from the last save.
+  const urlWarn = h('p.field-warn', { role: 'status', hidden: true });
+  let savedWarning = '';
+  let liveWarning = null;
+  const showUrlWarning = () => {
+    const w = liveWarning !== null ? liveWarning : savedWarning;
+    urlWarn.textContent = w ? 'Runs will be refused: ' + w + '.' : '';
+    urlWarn.hidden = !w;
+  };
   const bodyErr = h('p.field-error', { role: 'status', hidden: true });
   const warn = h('p.hint.warnings');
   const source = h('p.hint');
@@ -512,6 +587,7 @@ function outgoingEditor(node, keys, ctx) {
     try {
       const r = await api.post('templates/render', { template, mode,
         data: { request: ctx.sample, event: ctx.sample, nodes: {}, now: Date.now() } });
+      if (mode === 'url') { liveWarning = r.urlWarning || ''; showUrlWarning(); }
       let text = r.output;
       if (mode === 'json' && text.trim()) {
         try { text = toJSON(parseJSON(text), 2); } catch (e) {
@@ -533,7 +609,11 @@ function outgoingEditor(node, keys, ctx) {
     const my = ++seq;
     refreshParams();
     source.textContent = ctx.sampleLabel;
-    clear(sampleBox).append(h('summary', 'Sample data'), ctx.sample ? jsonBlock(ctx.sample, 'Sample event') : h('p.empty', 'None'));
+    // The applied parameters: a click inserts one where the cursor was.
+    clear(sampleBox).append(h('summary', 'Sample data'),
+      ctx.params.length ? h('p.hint', 'Click a key to insert it at the cursor in the URL or the body.') : null,
+      ctx.params.length ? flatTable(ctx.params, `Parameters for ${nid}`, insertParam, 'Insert') : null,
+      ctx.sample ? jsonBlock(ctx.sample, 'Sample event') : h('p.empty', 'None'));
     const hv = headers.value();
     const jsonBody = isJsonContentType(hv) ?? /^\s*[[{]/.test(bodyArea.value);
     const [w1, w2] = await Promise.all([
@@ -557,6 +637,7 @@ function outgoingEditor(node, keys, ctx) {
         field('Action name', action, { errorKey: `nodes.${nid}.action` }),
         h('div.grid-method', field('Method', method, { errorKey: `nodes.${nid}.method` }),
           field('URL', url, { errorKey: `nodes.${nid}.url`, class: 'grow' })),
+        urlWarn,
         headers,
         field('Body', bodyArea, { errorKey: `nodes.${nid}.body`,
           hint: 'Jinja templates: {{ request.body.customer_email }}, {{ request.headers["X-Request-ID"] }}.' }),
@@ -571,6 +652,7 @@ function outgoingEditor(node, keys, ctx) {
     id: nid,
     el,
     preview,
+    setSavedWarning: (w) => { savedWarning = w; if (!ctx.sample) liveWarning = null; showUrlWarning(); },
     focus: () => action.focus(),
     value: () => {
       const out = { ...node, id: nid, type: 'outgoing_integration', action: action.value.trim(),

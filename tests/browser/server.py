@@ -3,10 +3,11 @@
 
 Uses tests/integration/harness.py: a throw-away data directory, the shipped
 lighttpd snippet, incoming.fcgi with INCOMING_UI_DIR=$top_srcdir/ui (passed
-through lighttpd's bin-environment), outgoing_allow_private = yes (the
-workflow under test posts to the product's own /v4/events/custom on
-loopback). Creates an admin token, prints one JSON line
-{"url", "token", "tmp"} on stdout and stays up until stdin closes.
+through lighttpd's bin-environment), and otherwise the default configuration
+(outgoing_allow_private = no: the workflow under test posts to the product's
+own /v4/events/custom at the origin of public_base_url, which is always
+allowed). Creates an admin token, prints one JSON line
+{"url", "token", "tmp", "conf"} on stdout and stays up until stdin closes.
 """
 
 import json
@@ -50,13 +51,13 @@ class UiServer(harness.Server):
 def main():
     harness.require_binaries()
     ui_dir = os.path.join(harness.TOP_SRCDIR, "ui")
-    srv = UiServer("lighttpd", conf={"outgoing_allow_private": "yes", "capture_seconds": "90"},
-                   env={"INCOMING_UI_DIR": ui_dir})
+    srv = UiServer("lighttpd", conf={"capture_seconds": "20"}, env={"INCOMING_UI_DIR": ui_dir})
     srv.start()
     try:
         tok = srv.ctl_json("admin-token", "create", "--name", "browser-test")
         print(json.dumps({"url": "http://127.0.0.1:%d%s" % (srv.port, srv.base),
-                          "token": tok["token"], "tmp": srv.tmp}), flush=True)
+                          "token": tok["token"], "tmp": srv.tmp, "conf": srv.conf_path}),
+              flush=True)
         sys.stdin.read()  # until the test closes our stdin
         if os.environ.get("INCOMING_UI_SERVER_LOG") == "1":
             sys.stderr.write(srv.server_log() + "\n")

@@ -2,7 +2,8 @@
 # Browser test of the admin UI (issue 7): the seed's whole flow in headless
 # Debian Chromium driven by playwright-core, against a real lighttpd serving
 # the built product (tests/browser/server.py, via the integration harness).
-# Screenshots: tests/browser/artifacts/ (ARTIFACTS overrides).
+# Screenshots: tests/browser/artifacts/ of the build directory (ARTIFACTS
+# overrides).
 # Skips (77) without chromium, node/npm or the built product.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,5 +31,5 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
         exit 77
     }
 fi
-export ARTIFACTS="${ARTIFACTS:-$here/artifacts}"
+export ARTIFACTS="${ARTIFACTS:-$top_builddir/tests/browser/artifacts}"
 exec node "$here/ui.test.mjs"

@@ -5,9 +5,16 @@
 // Event -> Outgoing Integration (/v4/events/custom, auth api_key) -> End,
 // an event, the run, the profile event, a large event's excerpt, and a
 // workflow whose credentials show as set and are kept on Save unless
-// replaced. Screenshots of each step go to
-// artifacts/ (1280 px, then key screens at 390 px). Any failed step,
-// page error or console error (CSP violations included) fails the test.
+// replaced. Then issue 12, on the default configuration (the workflow
+// reaches this server's own /v4/events/custom without
+// outgoing_allow_private): the parameter picker and the filter's
+// autocomplete, the warning about a URL runs would refuse, unsaved edits,
+// Retry only for failed runs and Replay as a new run, the count of a
+// replay, confirmations that name dependents and orphaned workflows, and a
+// session shared by two tabs. Screenshots of each step go to artifacts/
+// (1280 px, and 390 px for every screen of issue 12). Any failed step,
+// page error or console error (CSP violations included; 4xx answers the
+// test provokes excepted) fails the test.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -121,6 +128,44 @@ async function main() {
   let ctx;
   let shot = 0;
   let page;
+  const admin = { Authorization: 'Bearer ' + srv.token };
+  // Every dialog (confirm) is recorded; the answer is accept unless a step
+  // says otherwise.
+  const dialogs = [];
+  let dialogAnswer = 'accept';
+  const watch = (pg) => {
+    pg.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    pg.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[0-9]/.test(m.text())) problems.push('console: ' + m.text());
+    });
+    pg.on('dialog', async (d) => {
+      dialogs.push({ type: d.type(), message: d.message() });
+      if (dialogAnswer === 'dismiss') await d.dismiss(); else await d.accept();
+    });
+  };
+  // Runs check at 1280 px and at 390 px (where the page must not scroll
+  // sideways), with a screenshot of each.
+  const atBoth = async (name, check) => {
+    await check();
+    await snap(name);
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await check();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${name}: the page scrolls sideways by ${overflow}px at 390 px`);
+      await snap(name + '-390px');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  };
+  // Waits until more than n dialogs were shown.
+  const waitDialog = async (n) => {
+    const deadline = Date.now() + STEP_TIMEOUT;
+    while (dialogs.length <= n) {
+      if (Date.now() > deadline) throw new Error('no dialog was shown');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const snap = async (name) => {
     shot += 1;
     const file = path.join(ART, `${String(shot).padStart(2, '0')}-${name}.png`);
@@ -146,11 +191,7 @@ async function main() {
     });
     ctx.setDefaultTimeout(STEP_TIMEOUT);
     page = ctx.pages()[0] || await ctx.newPage();
-    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[0-9]/.test(m.text())) problems.push('console: ' + m.text());
-    });
-    page.on('dialog', (d) => d.accept());
+    watch(page);
 
     let secret;
     let endpointUrl;
@@ -173,11 +214,16 @@ async function main() {
       await page.getByLabel('Admin token', { exact: true }).focus();
       await page.keyboard.type(srv.token);
       await page.keyboard.press('Enter');
-      await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
+      // The first screen is the dashboard (issue 12).
+      await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+      await page.getByText('No integrations yet.').waitFor();
       const cookies = await ctx.cookies();
       const c = cookies.find((x) => x.httpOnly);
       assert.ok(c, 'an HttpOnly session cookie');
       assert.equal(c.sameSite, 'Strict');
+      await snap('dashboard-empty');
+      await page.getByRole('navigation').getByRole('link', { name: 'Incoming', exact: true }).click();
+      await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
       await snap('integrations-empty');
     });
 
@@ -220,6 +266,15 @@ async function main() {
       assert.match(endpointUrl, /\/incoming\/[0-9a-f-]{36}$/);
       integrationId = page.url().split('/').pop();
       await snap('integration-draft');
+      // A ready curl example for JWT: the token step, then the request.
+      await page.locator('details.sub > summary', { hasText: 'Try it with curl' }).click();
+      const ex = page.getByLabel('curl example', { exact: true });
+      await atBoth('integration-curl-example', async () => {
+        const text = await ex.textContent();
+        assert.ok(text.includes(`${base}/auth/token`), text);
+        assert.ok(text.includes(`curl -i -X POST '${endpointUrl}'`), text);
+        assert.ok(text.includes('Authorization: Bearer $TOKEN'), text);
+      });
     });
 
     await step('Retrieve data: countdown, then the seed example arrives', async () => {
@@ -227,10 +282,20 @@ async function main() {
       const cd = page.locator('.countdown');
       await cd.waitFor();
       const t1 = await cd.textContent();
-      assert.match(t1, /^1:[23]\d$/, 'countdown from 1:30: ' + t1);
+      assert.match(t1, /^0:(1\d|20)$/, 'countdown from 0:20 (capture_seconds): ' + t1);
       await page.waitForFunction((t) => document.querySelector('.countdown')
         && document.querySelector('.countdown').textContent !== t, t1, { timeout: 5000 });
       await snap('retrieve-data-waiting');
+      // Issue 12: a request refused meanwhile shows at once, with what the
+      // sender was told; the window keeps waiting.
+      const bad = await http('POST', endpointUrl, SEED_BODY, { Authorization: 'Bearer not-a-jwt' });
+      assert.equal(bad.status, 401, bad.text);
+      await atBoth('retrieve-data-refused-request', async () => {
+        await page.getByText('A request arrived and was refused:').waitFor();
+        await page.locator('.capture-refused li', { hasText: /401 unauthorized: / }).waitFor();
+        await cd.waitFor();
+      });
+      assert.ok((await page.locator('.capture-refused li').textContent()).includes(bad.json.message));
       await sendSeed(base, endpointUrl, secret, 'req-sample-1');
       await page.getByRole('cell', { name: 'body.customer_email', exact: true }).waitFor();
       for (const k of ['body.products[0].group_id', 'headers["X-Request-Id"]', 'method', 'time']) {
@@ -238,6 +303,14 @@ async function main() {
       }
       await page.getByRole('cell', { name: 'example@example.com' }).first().waitFor();
       await snap('retrieve-data-flattened');
+      // Issue 12: a click on a key copies {{ request.<key> }}.
+      await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(base).origin });
+      await atBoth('retrieve-data-copy-key', async () => {
+        await page.evaluate(() => navigator.clipboard.writeText(''));
+        await page.getByRole('button', { name: 'body.products[0].name', exact: true }).click();
+        await page.locator('.toast', { hasText: 'Copied {{ request.body.products[0].name }}' }).last().waitFor();
+        assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '{{ request.body.products[0].name }}');
+      });
       await page.getByRole('button', { name: 'Show raw JSON' }).click();
       const raw = page.getByLabel('Raw JSON of the received request', { exact: true });
       await raw.waitFor();
@@ -247,12 +320,19 @@ async function main() {
       assert.equal(env.headers['X-Request-Id'], 'req-sample-1');
       assert.equal(env.method, 'POST');
       await snap('retrieve-data-raw-json');
+      await page.getByRole('button', { name: 'Copy raw JSON' }).click();
+      await page.locator('.toast', { hasText: 'Raw JSON copied' }).waitFor();
+      assert.equal(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())).headers['X-Request-Id'], 'req-sample-1');
       await page.getByRole('button', { name: 'Show flattened table' }).click();
     });
 
     await step('Apply, then Save & publish', async () => {
       await page.getByRole('button', { name: 'Apply', exact: true }).click();
       await page.getByText(/Applied parameters \(\d+\)/).waitFor();
+      // The next step is brought into view and focused.
+      await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.action === 'publish');
+      const box = await page.getByRole('button', { name: 'Save & publish' }).boundingBox();
+      assert.ok(box && box.y >= 0 && box.y + box.height <= 900, 'Save & publish is in view');
       await snap('applied');
       await page.getByRole('button', { name: 'Save & publish' }).click();
       await page.locator('.page-head .badge', { hasText: 'published' }).waitFor();
@@ -282,8 +362,45 @@ async function main() {
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await out.locator('.field-error:visible', { hasText: /^nodes\.send: url: line 1/ }).waitFor();
       await snap('workflow-url-error');
+      // Issue 12 item 1: a URL that runs would refuse warns at once, naming
+      // the key that allows it; this server's own origin does not.
+      await out.getByLabel('URL', { exact: true }).fill('http://127.0.0.1:1/hook');
+      const warn = out.locator('.field-warn');
+      await atBoth('workflow-url-refused-warning', async () => {
+        await warn.filter({ hasText: /^Runs will be refused: 127\.0\.0\.1 is a loopback/ }).waitFor();
+        assert.match(await warn.textContent(), /outgoing_allow_hosts = 127\.0\.0\.1/);
+        assert.match(await warn.textContent(), /outgoing_allow_private = yes/);
+      });
       await out.getByLabel('URL', { exact: true }).fill(base + '/v4/events/custom');
-      await out.getByLabel('Body', { exact: true }).fill(BODY_TEMPLATE);
+      await warn.waitFor({ state: 'hidden' });
+      // Issue 12 item 2: both lists hold the applied parameters, and the
+      // picker inserts {{ request.<key> }} where the cursor is.
+      const applied = (await http('GET', `${base}/api/v1/integrations/${integrationId}`, undefined, admin))
+        .json.parameters.map((x) => x.key);
+      assert.ok(applied.includes('body.customer_email') && applied.length > 5, applied.join(' '));
+      const listId = await trig.getByLabel('Parameter 1', { exact: true }).getAttribute('list');
+      assert.deepEqual(await page.locator(`datalist[id="${listId}"] option`).evaluateAll((os) => os.map((o) => o.value)), applied);
+      const picker = out.getByLabel('Parameter to insert', { exact: true });
+      const bodyBox = out.getByLabel('Body', { exact: true });
+      await atBoth('workflow-parameter-picker', async () => {
+        const shown = await picker.evaluate((el) => [...el.options].map((o) => o.value).filter(Boolean));
+        assert.deepEqual(shown, applied);
+        assert.ok(!(await picker.innerHTML()).includes('[object'), 'no stringified elements');
+        await bodyBox.fill('{"email": "", "n": 1}');
+        await bodyBox.evaluate((el) => { el.focus(); el.setSelectionRange(11, 11); });
+        await picker.selectOption('body.customer_email');
+        await out.getByRole('button', { name: 'Insert', exact: true }).click();
+        assert.equal(await bodyBox.inputValue(), '{"email": "{{ request.body.customer_email }}", "n": 1}');
+      });
+      // A click on a key of the sample data inserts it at the cursor too.
+      await out.locator('details.sub', { hasText: 'Sample data' }).locator(':scope > summary').click();
+      await atBoth('workflow-sample-data-insert', async () => {
+        await bodyBox.fill('{"n": }');
+        await bodyBox.evaluate((el) => { el.focus(); el.setSelectionRange(6, 6); });
+        await out.getByRole('button', { name: 'body.order_number', exact: true }).click();
+        assert.equal(await bodyBox.inputValue(), '{"n": {{ request.body.order_number }}}');
+      });
+      await bodyBox.fill(BODY_TEMPLATE);
       await out.getByLabel('Authorization type', { exact: true }).selectOption('api_key');
       await selectByText(out.getByLabel('API key', { exact: true }), 'Shop key');
       const body = out.getByLabel('Rendered body', { exact: true });
@@ -303,6 +420,36 @@ async function main() {
       await snap('workflow-published');
     });
 
+    let workflowUrl;
+    await step('unsaved edits ask before leaving the editor', async () => {
+      workflowUrl = page.url();
+      const nameBox = page.getByLabel('Workflow name', { exact: true });
+      await nameBox.fill('Cart to custom event (edited)');
+      dialogAnswer = 'dismiss';
+      const before = dialogs.length;
+      await page.getByRole('navigation').getByRole('link', { name: 'Runs', exact: true }).click();
+      await waitDialog(before);
+      assert.equal(dialogs.length, before + 1, 'one question');
+      assert.match(dialogs[before].message, /unsaved changes/);
+      assert.equal(page.url(), workflowUrl, 'still at the editor');
+      await atBoth('workflow-unsaved-stays', async () => {
+        assert.equal(await nameBox.inputValue(), 'Cart to custom event (edited)');
+        await page.getByRole('heading', { name: 'Cart to custom event', level: 1 }).waitFor();
+      });
+      dialogAnswer = 'accept';
+      await page.getByRole('navigation').getByRole('link', { name: 'Runs', exact: true }).click();
+      await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
+      assert.match(dialogs[dialogs.length - 1].message, /unsaved changes/);
+      // Saved edits leave without a question.
+      await page.goto(workflowUrl);
+      await page.getByRole('heading', { name: 'Cart to custom event', level: 1 }).waitFor();
+      assert.equal(await nameBox.inputValue(), 'Cart to custom event', 'the edit was not saved');
+      const n = dialogs.length;
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+      assert.equal(dialogs.length, n, 'no question without edits');
+    });
+
     await step('send an event and see the run succeed', async () => {
       await sendSeed(base, endpointUrl, secret, 'req-live-2');
       await page.getByRole('navigation').getByRole('link', { name: 'Runs', exact: true }).click();
@@ -317,19 +464,68 @@ async function main() {
       await ok.first().locator(':scope > summary').click();
       await ok.first().getByRole('cell', { name: '202', exact: true }).waitFor();
       assert.match(await ok.first().textContent(), /goal\.achieve/);
+      // What tells runs apart, and the links from a run.
+      assert.equal(await ok.first().locator('summary .run-key').textContent(), 'example@example.com');
+      await ok.first().getByRole('link', { name: 'workflow Cart to custom event' }).waitFor();
+      await ok.first().getByRole('link', { name: 'all runs of its event' }).waitFor();
+      await ok.first().getByRole('link', { name: 'profile example@example.com' }).waitFor();
       await snap('run-succeeded');
+      // Issue 12: the request and the response as people read them: JSON
+      // bodies indented, the response's headers listed.
+      await ok.first().locator('details.sub > summary', { hasText: 'Requests and responses' }).click();
+      await atBoth('run-detail', async () => {
+        const reqBody = ok.first().getByLabel('Request body', { exact: true });
+        await reqBody.waitFor();
+        const text = await reqBody.textContent();
+        assert.match(text, /^\{\n {2}"action": "goal\.achieve",\n/, text);
+        assert.equal(JSON.parse(text).client.email, 'example@example.com');
+        await ok.first().getByText('HTTP 202', { exact: true }).waitFor();
+        const rh = await ok.first().getByLabel('Response headers', { exact: true }).textContent();
+        assert.match(rh, /Content-Type/i);
+        const resBody = JSON.parse(await ok.first().getByLabel('Response body', { exact: true }).textContent());
+        assert.equal(resBody.status, 202);
+      });
+    });
+
+    await step('a succeeded run is replayed as a new run, never retried', async () => {
+      const ok = page.locator('details.run', { has: page.locator('.badge', { hasText: 'succeeded' }) }).first();
+      assert.equal(await ok.getByRole('button', { name: /^Retry/ }).count(), 0, 'no Retry on a succeeded run');
+      const runId = await ok.getAttribute('data-id');
+      await atBoth('run-succeeded-actions', async () => {
+        await ok.getByRole('button', { name: /^Replay run .* as a new run$/ }).waitFor();
+      });
+      await ok.getByRole('button', { name: /^Replay run .* as a new run$/ }).click();
+      await page.locator('.toast', { hasText: 'New run queued' }).waitFor();
+      const deadline = Date.now() + 30000;
+      const done = page.locator('details.run', { has: page.locator('.badge', { hasText: 'succeeded' }) });
+      while (await done.count() < 2) {
+        if (Date.now() > deadline) throw new Error('the replayed run did not succeed within 30 s');
+        await page.waitForTimeout(500);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+      }
+      const first = await http('GET', `${base}/api/v1/runs/${runId}`, undefined, admin);
+      assert.equal(first.json.state, 'succeeded', 'the replayed run is left as it was');
+      await snap('run-replayed');
     });
 
     await step('look up the profile and see the goal.achieve event', async () => {
       await page.getByRole('navigation').getByRole('link', { name: 'Profiles', exact: true }).click();
       await page.getByLabel('Value', { exact: true }).fill('example@example.com');
       await page.getByRole('button', { name: 'Look up' }).click();
-      const row = page.getByRole('row', { name: /goal\.achieve/ });
+      // Two: the live event's run and its replay (same request id).
+      const row = page.getByRole('row', { name: /goal\.achieve/ }).first();
       await row.waitFor();
+      assert.equal(await page.getByRole('row', { name: /goal\.achieve/ }).count(), 2);
       const t = await row.textContent();
       assert.match(t, /groupid/);
       assert.match(t, /req-live-2/);
-      await snap('profile');
+      // One time format: the event's ISO time shown as every other time.
+      const shown = await row.locator('time').textContent();
+      const iso = await row.locator('time').getAttribute('datetime');
+      assert.doesNotMatch(shown, /\d{4}-\d\d-\d\dT/);
+      assert.equal(shown, await page.evaluate((v) => new Date(Date.parse(v)).toLocaleString(undefined,
+        { dateStyle: 'medium', timeStyle: 'medium' }), iso));
+      await atBoth('profile', async () => { await row.waitFor(); });
     });
 
     await step('events of the integration: flattened and raw', async () => {
@@ -344,6 +540,18 @@ async function main() {
       assert.equal(raw.order_number, '111111111');
       await ev.first().scrollIntoViewIfNeeded();
       await snap('integration-events-raw');
+    });
+
+    await step('replaying an event counts the runs it created', async () => {
+      const ev = page.locator('details.event').first();
+      const id = (await ev.locator('code.id').textContent()).trim();
+      const before = (await http('GET', `${base}/api/v1/events/${id}`, undefined, admin)).json.runs.length;
+      assert.ok(before >= 1);
+      await ev.getByRole('button', { name: 'Replay' }).click();
+      await page.locator('.toast', { hasText: /^Replayed: 1 new run for this event$/ }).first().waitFor();
+      await atBoth('event-replayed', async () => { await ev.getByRole('button', { name: 'Replay' }).waitFor(); });
+      const after = (await http('GET', `${base}/api/v1/events/${id}`, undefined, admin)).json.runs.length;
+      assert.equal(after, before + 1);
     });
 
     await step('a large event: the excerpt, then the whole event', async () => {
@@ -367,6 +575,28 @@ async function main() {
       await ev.getByRole('button', { name: 'Flattened' }).click();
       await ev.getByRole('cell', { name: 'body.items[299].n', exact: true }).waitFor();
       assert.equal(await ev.getByText(/^The first \d+ of/).count(), 0);
+    });
+
+    await step('applied parameters stay in view after a capture times out', async () => {
+      // An integration of its own (reopening Retrieve data drops an earlier
+      // sample, which the editor's preview of the main one still uses).
+      const src = await http('POST', base + '/api/v1/integrations', { name: 'Expiring source', auth: 'none' }, admin);
+      assert.equal(src.status, 201, src.text);
+      await http('POST', `${base}/api/v1/integrations/${src.json.id}/capture`, undefined, admin);
+      assert.equal((await http('POST', src.json.endpointUrl, { order: { id: 7 } })).status, 202);
+      assert.equal((await http('POST', `${base}/api/v1/integrations/${src.json.id}/apply`, undefined, admin)).status, 200);
+      await page.goto(`${base}/ui/#/integrations/${src.json.id}`);
+      await page.getByText(/^Applied parameters \(\d+\)$/).waitFor();
+      await page.getByRole('button', { name: 'Retrieve data' }).click();
+      await page.locator('.countdown').waitFor();
+      // capture_seconds is 20 here: the window expires with nothing sent.
+      await page.getByText('No request arrived in time. Retrieve data again to wait once more.').waitFor({ timeout: 30000 });
+      await atBoth('capture-expired-applied-stays', async () => {
+        await page.getByText(/^Applied parameters \(\d+\)$/).waitFor();
+        await page.getByText('No request arrived in time.', { exact: false }).waitFor();
+      });
+      await page.goto(`${base}/ui/#/integrations/${integrationId}`);
+      await page.getByRole('heading', { name: 'Shop cart', level: 1 }).waitFor();
     });
 
     await step('change settings of the integration', async () => {
@@ -466,12 +696,212 @@ async function main() {
         await snap('mobile-' + name);
       }
       await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
-      await page.getByRole('link', { name: 'Cart to custom event' }).click();
+      await page.getByRole('link', { name: 'Cart to custom event', exact: true }).click();
       await page.locator('[aria-label="Rendered body"]').filter({ hasText: 'groupid' }).waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `workflow editor scrolls sideways by ${overflow}px at 390 px`);
       await snap('mobile-workflow-editor');
       await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
+    await step('Retry for a failed run; none for a run whose workflow was deleted', async () => {
+      // A source without authentication and a workflow whose target runs
+      // refuse (another loopback port): its run fails at once.
+      const src = await http('POST', base + '/api/v1/integrations', { name: 'Failing source', auth: 'none' }, admin);
+      assert.equal(src.status, 201, src.text);
+      await http('POST', `${base}/api/v1/integrations/${src.json.id}/publish`, undefined, admin);
+      const doc = { name: 'Refused target', nodes: [
+        { id: 'trigger', type: 'business_event', integrationId: src.json.id, filter: { all: [] } },
+        { id: 'send', type: 'outgoing_integration', action: 'refused.send', method: 'POST',
+          url: 'http://127.0.0.1:1/refused', body: '{}', headers: { 'Content-Type': 'application/json' } },
+        { id: 'end', type: 'end' }], edges: [['trigger', 'send'], ['send', 'end']] };
+      const wf = await http('POST', base + '/api/v1/workflows', doc, admin);
+      assert.equal(wf.status, 201, wf.text);
+      assert.equal(wf.json.warnings.length, 1, 'the API warns as well');
+      await http('POST', `${base}/api/v1/workflows/${wf.json.id}/publish`, undefined, admin);
+      const sent = await http('POST', src.json.endpointUrl, { n: 1 });
+      assert.equal(sent.status, 202, sent.text);
+      await page.goto(`${base}/ui/#/runs?workflowId=${wf.json.id}`);
+      const failed = page.locator('details.run', { has: page.locator('.badge', { hasText: 'failed' }) }).first();
+      const deadline = Date.now() + 30000;
+      while (await failed.count() === 0) {
+        if (Date.now() > deadline) throw new Error('no failed run within 30 s');
+        await page.waitForTimeout(500);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+      }
+      const runId = await failed.getAttribute('data-id');
+      await failed.locator(':scope > summary').click();
+      await atBoth('run-failed-retry', async () => {
+        await failed.getByRole('button', { name: /^Retry run / }).waitFor();
+        await failed.getByRole('button', { name: /^Replay run / }).waitFor();
+        assert.match(await failed.textContent(), /refused/);
+      });
+      // Delete the workflow from its list (the confirmation names it).
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      const n = dialogs.length;
+      await page.getByRole('button', { name: 'Delete Refused target' }).click();
+      await waitDialog(n);
+      assert.match(dialogs[n].message, /Refused target/);
+      await page.getByRole('link', { name: 'Refused target', exact: true }).waitFor({ state: 'detached' });
+      await page.locator('.toast', { hasText: 'Workflow “Refused target” deleted' }).waitFor();
+      await page.goto(`${base}/ui/#/runs`);
+      const orphanRun = page.locator(`details.run[data-id="${runId}"]`);
+      await orphanRun.locator(':scope > summary').click();
+      await page.getByLabel('Search these runs', { exact: true }).fill('refused.send');
+      await page.getByText(/^1 of \d+ shown$/).waitFor();
+      assert.match(await orphanRun.locator(':scope > summary').textContent(), /a deleted workflow/);
+      await atBoth('run-of-deleted-workflow', async () => {
+        await orphanRun.getByText('Its workflow was deleted: this run cannot be retried or replayed.').waitFor();
+        assert.equal(await orphanRun.getByRole('button', { name: /^(Retry|Replay) run / }).count(), 0);
+      });
+      const r = await http('POST', `${base}/api/v1/runs/${runId}/retry`, undefined, admin);
+      assert.equal(r.status, 409, r.text);
+      assert.equal((await http('GET', `${base}/api/v1/runs/${runId}`, undefined, admin)).json.state, 'failed');
+    });
+
+    await step('revoking a key and deleting an integration name what uses them', async () => {
+      const key = await http('POST', base + '/api/v1/apikeys', { name: 'Doomed key', permissions: ['incoming:execute', 'events:write'] }, admin);
+      const integ = await http('POST', base + '/api/v1/integrations', { name: 'Doomed source', auth: 'jwt', apiKeyId: key.json.id }, admin);
+      await http('POST', `${base}/api/v1/integrations/${integ.json.id}/publish`, undefined, admin);
+      const doc = { name: 'Doomed workflow', nodes: [
+        { id: 'trigger', type: 'business_event', integrationId: integ.json.id, filter: { all: [] } },
+        { id: 'send', type: 'outgoing_integration', action: 'doomed.send', method: 'POST',
+          url: base + '/v4/events/custom', body: '{}', headers: { 'Content-Type': 'application/json' },
+          auth: { type: 'api_key', apiKeyId: key.json.id } },
+        { id: 'end', type: 'end' }], edges: [['trigger', 'send'], ['send', 'end']] };
+      const wf = await http('POST', base + '/api/v1/workflows', doc, admin);
+      assert.equal(wf.status, 201, wf.text);
+      assert.deepEqual(wf.json.warnings, [], 'this server\'s own origin is allowed');
+      await http('POST', `${base}/api/v1/workflows/${wf.json.id}/publish`, undefined, admin);
+
+      await page.getByRole('navigation').getByRole('link', { name: 'API keys', exact: true }).click();
+      let n = dialogs.length;
+      dialogAnswer = 'dismiss';
+      await page.getByRole('button', { name: 'Revoke Doomed key' }).click();
+      await waitDialog(n);
+      assert.match(dialogs[n].message, /integration Doomed source/);
+      assert.match(dialogs[n].message, /workflow Doomed workflow/);
+      dialogAnswer = 'accept';
+      n = dialogs.length;
+      await page.getByRole('button', { name: 'Revoke Doomed key' }).click();
+      await waitDialog(n);
+      await page.getByRole('row', { name: /Doomed key.*revoked/ }).waitFor();
+
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      const row = page.getByRole('row', { name: /Doomed workflow/ });
+      await atBoth('workflows-orphaned', async () => {
+        await row.locator('.badge-orphaned').waitFor();
+      });
+      // Search in the list.
+      await page.getByLabel('Search workflows', { exact: true }).fill('doomed ORPHANED');
+      await atBoth('workflows-search', async () => {
+        await row.waitFor();
+        assert.equal(await page.locator('table.list tbody tr:visible').count(), 1);
+        await page.getByText(/^1 of \d+ shown$/).waitFor();
+      });
+      await page.getByLabel('Search workflows', { exact: true }).fill('');
+      assert.ok(await page.locator('table.list tbody tr:visible').count() > 1);
+      await page.getByRole('navigation').getByRole('link', { name: 'Incoming', exact: true }).click();
+      await page.getByLabel('Search integrations', { exact: true }).fill('shop');
+      await atBoth('integrations-search', async () => {
+        await page.getByRole('link', { name: 'Shop cart' }).waitFor();
+        assert.equal(await page.getByRole('link', { name: 'Doomed source' }).isVisible(), false);
+      });
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      await row.getByRole('link', { name: 'Doomed workflow', exact: true }).click();
+      const banner = page.locator('.orphan-box');
+      await banner.getByText(/the API key "Doomed key" was revoked/).waitFor();
+      await page.getByRole('button', { name: 'Unpublish' }).click();
+      await page.getByRole('button', { name: 'Save & publish' }).waitFor();
+      await page.getByRole('button', { name: 'Save & publish' }).click();
+      const err = page.locator('.form-error:visible', { hasText: /orphaned and cannot be published/ });
+      await atBoth('workflow-orphaned-publish-refused', async () => {
+        await err.first().waitFor();
+        await banner.getByText(/was revoked/).waitFor();
+      });
+
+      await page.goto(`${base}/ui/#/integrations/${integ.json.id}`);
+      await page.getByRole('heading', { name: 'Doomed source', level: 1 }).waitFor();
+      n = dialogs.length;
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await waitDialog(n);
+      assert.match(dialogs[n].message, /Doomed workflow \(unpublished\)/);
+      assert.match(dialogs[n].message, /orphaned/);
+      await page.getByRole('heading', { name: 'Incoming integrations' }).waitFor();
+      await page.locator('.toast', { hasText: 'Integration deleted; 1 workflow(s) orphaned' }).waitFor();
+      await page.goto(`${base}/ui/#/workflows/${wf.json.id}`);
+      await atBoth('workflow-orphaned-integration-deleted', async () => {
+        await banner.getByText(/the integration "Doomed source" was deleted/).waitFor();
+      });
+    });
+
+    await step('the dashboard: events and runs per hour, failing integrations first', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true }).click();
+      await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+      const cards = page.locator('article.dash-card');
+      await atBoth('dashboard', async () => {
+        await cards.first().waitFor();
+        const names = await cards.locator('h2').allTextContents();
+        assert.equal(names[0], 'Failing source', names.join(', '));
+        assert.ok(names.includes('Shop cart') && !names.includes('Doomed source'), names.join(', '));
+        assert.match(await cards.first().locator('.dash-figures').textContent(), /1 failed/);
+        const shop = cards.filter({ has: page.getByRole('heading', { name: 'Shop cart' }) });
+        const figs = await shop.locator('.dash-figures').textContent();
+        const d = (await http('GET', base + '/api/v1/dashboard', undefined, admin)).json;
+        const it = d.integrations.find((x) => x.name === 'Shop cart');
+        assert.ok(Number(it.totals.events) >= 2 && Number(it.totals.succeeded) >= 2, JSON.stringify(it.totals));
+        assert.ok(figs.includes(`${it.totals.events} events`) || figs.includes(`${it.totals.events} event`), figs);
+        assert.equal(await shop.getByRole('img', { name: /^Events per hour of Shop cart/ }).count(), 1);
+        assert.ok(await shop.locator('svg.chart rect.bar-events').count() >= 1, 'a bar for this hour');
+        assert.ok(await shop.locator('svg.chart rect.bar-succeeded').count() >= 1);
+      });
+    });
+
+    await step('two tabs share the session; a stale one signs in again', async () => {
+      await page.goto(`${base}/ui/#/apikeys`);
+      await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+      const tab2 = await ctx.newPage();
+      watch(tab2);
+      await tab2.goto(`${base}/ui/#/integrations`);
+      await tab2.getByRole('heading', { name: 'Incoming integrations' }).waitFor(); // already signed in
+      const signInAgain = async (pg) => {
+        await pg.getByRole('button', { name: 'Sign out' }).click();
+        await pg.getByRole('heading', { name: 'Sign in' }).waitFor();
+        await pg.getByLabel('Admin token', { exact: true }).fill(srv.token);
+        await pg.getByRole('button', { name: 'Sign in' }).click();
+        await pg.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+      };
+      // A new sign-in in the second tab: the first goes on working.
+      await signInAgain(tab2);
+      await page.getByLabel('Name', { exact: true }).fill('Made in the first tab');
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      await page.getByRole('textbox', { name: 'Secret', exact: true }).waitFor();
+      await page.getByRole('row', { name: /Made in the first tab/ }).waitFor();
+      await atBoth('two-tabs-first-tab-works', async () => {
+        await page.getByRole('row', { name: /Made in the first tab/ }).waitFor();
+      });
+      await page.getByRole('button', { name: 'I have stored the secret' }).click();
+      // Another sign-in there, and this time the session cannot be read
+      // again (as when it ends in the meantime): the first tab is sent to
+      // sign in, saying why.
+      await signInAgain(tab2);
+      await page.route('**/api/v1/session', (route) => (route.request().method() === 'GET'
+        ? route.fulfill({ status: 401, contentType: 'application/json',
+          body: JSON.stringify({ status: 401, error: 'unauthorized', message: 'the session has ended; sign in again' }) })
+        : route.continue()));
+      await page.getByLabel('Name', { exact: true }).fill('Never made');
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.unroute('**/api/v1/session');
+      await atBoth('two-tabs-stale-sign-in', async () => {
+        await page.getByText('Your session changed in another tab or has ended. Sign in again.').waitFor();
+      });
+      const keys = await http('GET', base + '/api/v1/apikeys', undefined, admin);
+      assert.ok(!keys.text.includes('Never made'));
+      await page.getByLabel('Admin token', { exact: true }).fill(srv.token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+      await tab2.close();
     });
 
     await step('sign out ends the session', async () => {

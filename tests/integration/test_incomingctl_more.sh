@@ -301,12 +301,18 @@ jcheck 'd["id"] == "'"$RUN"'" and d["state"] == "succeeded"'
 jcheck 'd["attempts"][-1]["response"]["status"] == 200 and len(d["attempts"]) == 3'
 check '[ "$(sink_count)" -eq 3 ]' "retry --drain should deliver at once"
 grep_out '{"email": "b@example.com", "n": 1}' sink.log
+# A succeeded run is not retried (it could only fail; replay it instead).
+expect 1 runs retry "$RUN"
+grep_out "only a failed run is retried" err
+expect 0 --json runs show "$RUN"
+jcheck 'd["state"] == "succeeded"'
 expect 1 runs retry 00000000-0000-4000-8000-000000000000
 expect 2 runs retry "$RUN" --bogus
 
 # replay: new runs for the event's published workflows
 expect 0 --json replay "$EVENT"
-jcheck 'sorted(d) == ["event", "flattened", "flattenedCount", "flattenedTruncated", "runs"] and len(d["runs"]) == 2'
+jcheck 'sorted(d) == ["event", "flattened", "flattenedCount", "flattenedTruncated", "replayedRunIds", "runs"] and len(d["runs"]) == 2'
+jcheck 'len(d["replayedRunIds"]) == 1 and d["replayedRunIds"][0] in [r["id"] for r in d["runs"]]'
 jcheck 'sorted(r["state"] for r in d["runs"]) == ["queued", "succeeded"]'
 expect 0 replay "$EVENT" --drain
 grep_out "1 new run" out

@@ -169,9 +169,43 @@ class SessionCsrf(unittest.TestCase):
             self.assertIn("Max-Age=0", cookie_attrs(r.headers.get("Set-Cookie", "")))
 
     def test_other_methods_are_405(self):
-        r = self.server.request("GET", "/api/v1/session")
+        r = self.server.request("PUT", "/api/v1/session", body="{}",
+                                headers={"Content-Type": "application/json"})
         self.assertEqual(r.status, 405, r)
-        self.assertIn("POST", r.headers.get("Allow", ""))
+        self.assertEqual(r.headers.get("Allow", ""), "GET, POST, DELETE")
+
+    # -- the session of another tab (issue 12 item 4) --
+
+    def test_get_session_gives_the_csrf_token_of_the_cookie(self):
+        # A second tab signs in: the browser now holds its cookie, and the
+        # first tab learns that session's token from GET /api/v1/session.
+        jar1, csrf1 = self.signed_in()
+        jar2, csrf2 = self.signed_in()
+        self.assertNotEqual(csrf1, csrf2)
+        r = self.server.request("GET", "/api/v1/session", headers={"Cookie": jar2})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["csrfToken"], csrf2)
+        self.assertIsInstance(r.json()["expiresAt"], int)
+        self.assertEqual(r.headers.get("Cache-Control"), "no-store")
+        self.assertIsNone(r.headers.get("Set-Cookie"))
+        # The token read back works for a change; the other session's does not.
+        h = {"Cookie": jar2, "Content-Type": "application/json"}
+        r = self.server.request("POST", "/api/v1/apikeys", body=json.dumps({"name": "tab"}),
+                                headers=dict(h, **{"X-CSRF-Token": csrf1}))
+        self.assertRefused(r, 403, "forbidden", "the first tab's stale token")
+        self.assertIn("X-CSRF-Token", r.json()["message"])
+        r = self.server.request("POST", "/api/v1/apikeys", body=json.dumps({"name": "tab"}),
+                                headers=dict(h, **{"X-CSRF-Token": csrf2}))
+        self.assertEqual(r.status, 201, r)
+
+    def test_get_session_without_a_live_session_is_401(self):
+        for headers in ({}, {"Cookie": "incoming_session=" + "ab" * 32}):
+            r = self.server.request("GET", "/api/v1/session", headers=headers)
+            self.assertRefused(r, 401, "unauthorized", "GET session with %r" % headers)
+        r = self.server.request("GET", "/api/v1/session",
+                                headers={"Cookie": self.signed_in()[0],
+                                         "Sec-Fetch-Site": "cross-site"})
+        self.assertRefused(r, 403, "forbidden", "GET session from another site")
 
     # -- Secure --
 
