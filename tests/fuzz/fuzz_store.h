@@ -1,8 +1,8 @@
 /* fuzz_store.h: a real store for the fuzz targets that reach it (api,
  * workflow, envelope): a Berkeley DB environment in a fresh directory under
  * /dev/shm (else /tmp), durability nosync, holding fixtures with fixed ids
- * that seeds and dictionaries can name: an integration, a JWT one, an API
- * key and a published workflow with credentials. Writes made by inputs
+ * that seeds and dictionaries can name: an integration, a JWT one, the
+ * one the envelope seeds' events belong to, an API key and a published workflow with credentials. Writes made by inputs
  * would grow it without end, so fuzz_store_wrote() counts them and the
  * store is made anew every FUZZ_STORE_WRITES of them; fuzz_store_fixtures()
  * puts the fixtures back as they were (after an input changed them). The
@@ -27,6 +27,7 @@
 #define FIX_APIKEY "33333333-3333-4333-8333-333333333333"
 #define FIX_WORKFLOW "44444444-4444-4444-8444-444444444444"
 #define FIX_ENDPOINT "55555555-5555-4555-8555-555555555555"
+#define FIX_INTEG_EV "1a2b0000-0000-4000-8000-0000000000a1" /* the envelope seeds' */
 #define FUZZ_STORE_WRITES 2000
 
 static struct store *fuzz_store;
@@ -40,6 +41,10 @@ static const char fuzz_fix_integ[] =
 static const char fuzz_fix_integ_jwt[] =
     "{\"id\":\"" FIX_INTEG_JWT "\",\"state\":\"draft\",\"auth\":\"jwt\",\"apiKeyId\":\"" FIX_APIKEY
     "\",\"endpointId\":\"66666666-6666-4666-8666-666666666666\",\"name\":\"jwt\","
+    "\"createdAt\":1,\"updatedAt\":1}";
+static const char fuzz_fix_integ_ev[] =
+    "{\"id\":\"" FIX_INTEG_EV "\",\"state\":\"published\",\"auth\":\"none\","
+    "\"endpointId\":\"2c3d0000-0000-4000-8000-0000000000c1\",\"name\":\"ev\","
     "\"createdAt\":1,\"updatedAt\":1}";
 static const char fuzz_fix_apikey[] =
     "{\"id\":\"" FIX_APIKEY "\",\"name\":\"k\",\"permissions\":[\"incoming:execute\"],"
@@ -89,6 +94,7 @@ static void fuzz_store_fixtures(void)
 {
     const struct fuzz_put puts[] = {{STORE_DB_INTEGRATIONS, fuzz_fix_integ},
                                     {STORE_DB_INTEGRATIONS, fuzz_fix_integ_jwt},
+                                    {STORE_DB_INTEGRATIONS, fuzz_fix_integ_ev},
                                     {STORE_DB_APIKEYS, fuzz_fix_apikey},
                                     {STORE_DB_WORKFLOWS, fuzz_fix_workflow}};
 
