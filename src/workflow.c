@@ -383,6 +383,15 @@ int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errle
     return check_graph(doc, err, errlen);
 }
 
+/* End i (0 or 1) of an edge that is a [from, to] pair of strings, else
+ * NULL. */
+static const char *edge_end(const cJSON *e, int i)
+{
+    const cJSON *v =
+        cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 ? cJSON_GetArrayItem(e, i) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES])
 {
     const cJSON *nodes = json_get(doc, "nodes"), *e;
@@ -391,11 +400,15 @@ int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES])
 
     int trig = node_index(nodes, json_get_string(workflow_trigger(doc), "id"));
 
-    if (n > WORKFLOW_MAX_NODES || trig < 0)
+    /* The runner reads stored documents, which were validated when saved;
+     * one that is not what validation lets through (a damaged record) gives
+     * -1 here rather than a crash: edges that are not pairs of strings are
+     * passed over, a node without an id ends the walk. */
+    if (!cJSON_IsArray(nodes) || n > WORKFLOW_MAX_NODES || trig < 0)
         return -1;
     cJSON_ArrayForEach(e, json_get(doc, "edges"))
     {
-        int b = node_index(nodes, cJSON_GetArrayItem(e, 1)->valuestring);
+        int b = edge_end(e, 0) ? node_index(nodes, edge_end(e, 1)) : -1;
         if (b >= 0)
             indeg[b]++;
     }
@@ -403,11 +416,14 @@ int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES])
     while (head < seen) {
         int u = queue[head++];
         const char *uid = json_get_string(cJSON_GetArrayItem(nodes, u), "id");
+        if (uid == NULL)
+            return -1;
         order[head - 1] = uid;
         cJSON_ArrayForEach(e, json_get(doc, "edges"))
         {
-            if (strcmp(cJSON_GetArrayItem(e, 0)->valuestring, uid) == 0) {
-                int v = node_index(nodes, cJSON_GetArrayItem(e, 1)->valuestring);
+            const char *from = edge_end(e, 0);
+            if (from != NULL && strcmp(from, uid) == 0) {
+                int v = node_index(nodes, edge_end(e, 1));
                 if (v >= 0 && --indeg[v] == 0 && seen < WORKFLOW_MAX_NODES)
                     queue[seen++] = v;
             }

@@ -6,6 +6,7 @@
 
 #include "dedup.h"
 #include "ratelimit.h"
+#include "run.h"
 #include "store_gate.h"
 
 #include <CUnit/Basic.h>
@@ -786,6 +787,21 @@ static void store_damaged_rate_and_dedup_records_should_be_read_safely(void)
     store_close(s);
 }
 
+/* Found by tests/fuzz/run -t envelope: an empty run lease reached memcpy
+ * as NULL (undefined even for 0 bytes). It is a lease of no process: it
+ * is reaped, once. */
+static void store_an_empty_run_lease_should_be_reaped(void)
+{
+    struct store *s = open_new();
+    struct dbkv lease = {
+        STORE_DB_RUNS_LEASES, "77777777-7777-4777-8777-777777777777", 36, "", 0, ""};
+
+    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, dbput_fn, &lease), STORE_OK);
+    CU_ASSERT_EQUAL(run_reap(s, 1700000000000LL), 1);
+    CU_ASSERT_EQUAL(run_reap(s, 1700000000000LL), 0);
+    store_close(s);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -803,6 +819,7 @@ int main(void)
     CU_add_test(s, "put, get, delete, no-overwrite", store_should_put_get_and_delete);
     CU_add_test(s, "damaged rate and dedup records are read safely",
                 store_damaged_rate_and_dedup_records_should_be_read_safely);
+    CU_add_test(s, "an empty run lease is reaped", store_an_empty_run_lease_should_be_reaped);
     CU_add_test(s, "get_size tells the length without reading",
                 store_get_size_should_tell_the_length_without_reading);
     CU_add_test(s, "scan forward, reverse, from a key",

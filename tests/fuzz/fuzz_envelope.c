@@ -19,7 +19,8 @@
  *         bucket (ratelimit_take), 3 a Retrieve data window (capture_status,
  *         capture_parameters, capture_waiting, capture_take), 4 a run lease
  *         (run_reap), 5 the JSON documents of an integration, a workflow
- *         and a run (integration_load, workflow_load_public, run_load).
+ *         and a run (integration_load, workflow_load_public, run_load, and
+ *         workflow_order over the stored workflow, as the runner does).
  * Invariants: a record that decodes re-encodes to the same bytes; decoded
  * ids are NUL-terminated; body_off + body_len lies inside the envelope;
  * events_item, events_document and events_envelope agree on whether the
@@ -307,6 +308,16 @@ static void stored_documents(const uint8_t *val, size_t vlen)
         rc = workflow_load_public(fuzz_store_get(), &fuzz_cfg, FIX_WORKFLOW, &out, &masked);
         CHECK((rc == STORE_OK) == (out != NULL));
         print_free(out);
+        out = NULL;
+        /* What the runner does with the stored form (runexec_run). */
+        if (workflow_load(fuzz_store_get(), FIX_WORKFLOW, &out) == STORE_OK) {
+            const char *order[WORKFLOW_MAX_NODES];
+            int n = workflow_order(out, order);
+            CHECK(n == -1 || (n >= 1 && n <= WORKFLOW_MAX_NODES));
+            for (int i = 0; i < n; i++)
+                CHECK(workflow_node(out, order[i]) != NULL);
+        }
+        cJSON_Delete(out);
         out = NULL;
     }
     if (put_rec(STORE_DB_RUNS, FIX_RUN, val, vlen) == STORE_OK) {
