@@ -211,6 +211,97 @@ static int has_backref(const char *p)
     return 0;
 }
 
+/* What a pattern may cost: glibc's regcomp copies a repeated part once per
+ * repetition ("x{3}" is "xxx", "x+" is "xx*"), so stacked or nested
+ * repetitions grow the compiled tree exponentially: a 200-byte pattern of
+ * "+" after "+" took over 2 GB (found by the workflow fuzz target), and a
+ * big tree is also slow to match against a 1 MB body. */
+#define REGEX_MAX_COST 2048
+
+static unsigned long cost_add(unsigned long a, unsigned long b)
+{
+    return a + b > REGEX_MAX_COST + 1 ? REGEX_MAX_COST + 1 : a + b;
+}
+
+static unsigned long cost_mul(unsigned long a, unsigned long b)
+{
+    return a != 0 && b > (REGEX_MAX_COST + 1) / a ? REGEX_MAX_COST + 1 : a * b;
+}
+
+/* Past a bracket expression at p ('['), classes like [:alpha:] included. */
+static const char *skip_bracket(const char *p)
+{
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p && *p != ']') {
+        if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            char end[3] = {p[1], ']', '\0'};
+            const char *e = strstr(p + 2, end);
+            p = e ? e + 2 : p + 2;
+        } else {
+            p++;
+        }
+    }
+    return *p ? p + 1 : p;
+}
+
+/* The size of the tree regcomp builds for the ERE at *pp, up to the ')'
+ * closing the group at depth (depth 0: the end), counting each repetition
+ * as the copies glibc makes; saturates past REGEX_MAX_COST. */
+static unsigned long regex_cost(const char **pp, int depth)
+{
+    const char *p = *pp;
+    unsigned long total = 0, atom = 0; /* atom: the last piece, open to a quantifier */
+
+    while (*p && !(*p == ')' && depth > 0)) {
+        if (*p == '(') {
+            total = cost_add(total, atom);
+            p++;
+            atom = cost_add(regex_cost(&p, depth + 1), 1);
+            if (*p == ')')
+                p++;
+        } else if (*p == '*' || *p == '?') {
+            atom = cost_add(atom, 1);
+            p++;
+        } else if (*p == '+') {
+            atom = cost_add(cost_mul(atom, 2), 1);
+            p++;
+        } else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+            unsigned long m = 0, n = 0, copies;
+            int comma = 0;
+            const char *q = p + 1;
+            for (; *q >= '0' && *q <= '9'; q++)
+                m = m > 100000 ? m : m * 10 + (unsigned long)(*q - '0');
+            if (*q == ',') {
+                comma = 1;
+                for (q++; *q >= '0' && *q <= '9'; q++)
+                    n = n > 100000 ? n : n * 10 + (unsigned long)(*q - '0');
+            }
+            if (*q != '}') { /* not an interval: a literal '{' */
+                total = cost_add(total, atom);
+                atom = 1;
+                p++;
+                continue;
+            }
+            copies = !comma ? m : n != 0 ? n : m + 1;
+            atom = cost_add(cost_mul(atom, copies > 0 ? copies : 1), 1);
+            p = q + 1;
+        } else {
+            total = cost_add(total, atom);
+            atom = 1;
+            if (*p == '[')
+                p = skip_bracket(p);
+            else
+                p += *p == '\\' && p[1] != '\0' ? 2 : 1;
+        }
+    }
+    *pp = p;
+    return cost_add(total, atom);
+}
+
 /* Checks value against what op needs and compiles a regex. */
 static int cond_value(struct comp *c, struct fnode *n, const cJSON *value)
 {
@@ -249,6 +340,13 @@ static int cond_value(struct comp *c, struct fnode *n, const cJSON *value)
             return fail(c, "value", "regular expression longer than 512 bytes");
         if (has_backref(value->valuestring))
             return fail(c, "value", "back-references are not supported");
+        {
+            const char *p = value->valuestring;
+            if (regex_cost(&p, 0) > REGEX_MAX_COST)
+                return fail(c, "value",
+                            "regular expression too complex (its repetitions expand it past 2048 "
+                            "elements)");
+        }
         rc = regcomp(&n->re, value->valuestring, REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             regerror(rc, NULL, why, sizeof(why));
