@@ -358,6 +358,15 @@ int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errle
             snprintf(err, errlen, "nodes.%s: type: required", id);
             return -1;
         }
+        /* Credentials live on the nodes that send them: elsewhere they would
+         * be stored and shown as they are (the public form masks outgoing
+         * nodes; found by the api fuzz target). */
+        if (strcmp(type, "outgoing_integration") != 0 &&
+            (json_get(n, "auth") != NULL || json_get(n, "headers") != NULL)) {
+            snprintf(err, errlen, "nodes.%s: %s: only outgoing_integration nodes have one", id,
+                     json_get(n, "auth") != NULL ? "auth" : "headers");
+            return -1;
+        }
         if (strcmp(type, "business_event") == 0) {
             if (++triggers > 1) {
                 snprintf(err, errlen,
