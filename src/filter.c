@@ -262,7 +262,8 @@ static size_t interval(const char *p, unsigned long *copies)
     int comma = 0;
     const char *q = p + 1;
 
-    if (*q < '0' || *q > '9')
+    /* glibc also reads "{,n}" as "{0,n}" (found by the workflow target). */
+    if ((*q < '0' || *q > '9') && *q != ',')
         return 0;
     for (; *q >= '0' && *q <= '9'; q++)
         m = m > 100000 ? m : m * 10 + (unsigned long)(*q - '0');

@@ -224,6 +224,7 @@ static void matches_should_refuse_patterns_that_expand_too_far(void)
         "\"(\\\\bdy+++++q+++++'+?+*?+++?+++)+aiNN0\"",
         "\"a*?\"",
         "\"x{2}{3}\"",
+        "\"}u{,31166}5,.\"",
         "\"(((a?b?c?d?e?)+)*)+\"",
     };
     static const char *const taken[] = {
