@@ -12,6 +12,7 @@
 #include "router.h"
 
 #define API_BODY_MAX (1u << 20)
+#define API_BODY_DEPTH 64 /* nesting of a JSON body */
 #define API_MAX_SEGS 6
 
 struct api_call {
@@ -29,6 +30,18 @@ void api_handle(struct http_request *req, const char *rest, struct router_result
 /* Reads and parses the body of a POST, PUT or PATCH into c->body (NULL
  * when empty). Returns 0, or answers 400/413 and returns -1. */
 int api_read_body(struct api_call *c);
+/* The parsing part of api_read_body, free of the request (the fuzz target
+ * tests/fuzz/fuzz_api.c calls it): len bytes of text, at most API_BODY_MAX
+ * (the caller's read is bounded), into *out (NULL when empty). Returns 0,
+ * or -1 with err filled. */
+struct json_error;
+int api_parse_body(const char *text, size_t len, cJSON **out, struct json_error *err);
+/* POST /api/v1/templates/render without the request: body (borrowed, may
+ * be NULL) is {template, data?, mode?}. Returns 200 with *out
+ * {output, warnings} (caller frees), or 400 with *code ("invalid_request",
+ * "template_error") and a sentence in msg. */
+int api_templates_render(const cJSON *body, cJSON **out, const char **code, char *msg,
+                         size_t msglen);
 /* Answers status with obj as the body (obj is freed; NULL sends nothing
  * for 204). */
 void api_send(struct api_call *c, int status, cJSON *obj);

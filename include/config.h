@@ -4,6 +4,7 @@
 #define INCOMING_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define CONFIG_MAX_REDACT 32
 
@@ -42,6 +43,9 @@ void config_defaults(struct config *cfg);
 /* Loads the file at path over the defaults. On error returns -1 and writes
  * "path:line: key: what was expected" (or "path: reason") into err. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* The same from an open stream (config_load's work; the fuzz target feeds
+ * it from memory): path names it in cfg->path and in errors. */
+int config_load_stream(struct config *cfg, FILE *f, const char *path, char *err, size_t errlen);
 
 /* The path to use: $INCOMING_CONF, else the compiled-in default. Borrowed. */
 const char *config_default_path(void);

@@ -23,7 +23,11 @@
  *             with an element eq value
  *   starts_with ends_with  strings only (value must be a string)
  *   matches   POSIX extended regular expression (value: a string of at most
- *             FILTER_MAX_PATTERN bytes, no back-references), unanchored
+ *             FILTER_MAX_PATTERN bytes, no back-references, no quantifier
+ *             right after another ("a++", "a*?"), repeated groups nested at
+ *             most 2 deep, and not expanded by its repetitions past 2048
+ *             elements: "x{3}" counts as three x, "x+" as two; glibc would
+ *             take gigabytes or seconds to compile such patterns), unanchored
  *   in        value is an array with an element eq the param's value
  *   exists    the param resolves to at least one value (null counts)
  * The negative ones are exact negations of their positive twins:

@@ -64,7 +64,9 @@ int workflow_matching(struct store_txn *t, const char *integration_id, cJSON **o
 const cJSON *workflow_node(const cJSON *doc, const char *id);
 const cJSON *workflow_trigger(const cJSON *doc);
 /* The node ids in execution order (a topological order from the trigger),
- * at most WORKFLOW_MAX_NODES. Returns the count, or -1. */
+ * at most WORKFLOW_MAX_NODES. Returns the count, or -1 (no trigger, too
+ * many nodes, a node without an id: a document validation refuses, such as
+ * a damaged record; edges that are not pairs of strings are passed over). */
 int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES]);
 
 #endif

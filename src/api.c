@@ -164,13 +164,21 @@ int api_read_body(struct api_call *c)
             api_error(c, 400, "invalid_json", "body is shorter than its Content-Length");
         return -1;
     }
-    if (b.len > 0 && json_parse(b.data, b.len, 64, &c->body, &jerr) != 0) {
+    if (api_parse_body(b.data, b.len, &c->body, &jerr) != 0) {
         buf_free(&b);
         api_error(c, 400, "invalid_json", "%s", jerr.message);
         return -1;
     }
     buf_free(&b);
     return 0;
+}
+
+int api_parse_body(const char *text, size_t len, cJSON **out, struct json_error *err)
+{
+    *out = NULL;
+    if (len == 0)
+        return 0;
+    return json_parse(text, len, API_BODY_DEPTH, out, err);
 }
 
 static int split(struct api_call *c, const char *rest)

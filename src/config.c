@@ -72,6 +72,16 @@ static const struct key_def keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* 1 when s holds a control character (a path or URL never does; a CR
+ * left inside a value would not survive config_dump and a reload). */
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
 /* Sets one key from text. Returns 0, or -1 with what was expected in exp. */
 static int set_key(struct config *cfg, const struct key_def *k, const char *v, char *exp,
                    size_t explen)
@@ -83,8 +93,9 @@ static int set_key(struct config *cfg, const struct key_def *k, const char *v, c
 
     switch (k->type) {
     case T_PATH:
-        if (len == 0 || v[0] != '/' || len >= k->size) {
-            snprintf(exp, explen, "an absolute path of at most %zu bytes", k->size - 1);
+        if (len == 0 || v[0] != '/' || len >= k->size || has_control(v)) {
+            snprintf(exp, explen, "an absolute path of at most %zu bytes, no control characters",
+                     k->size - 1);
             return -1;
         }
         memcpy(base + k->off, v, len + 1);
@@ -92,7 +103,7 @@ static int set_key(struct config *cfg, const struct key_def *k, const char *v, c
     case T_PREFIX:
         while (len > 0 && v[len - 1] == '/')
             len--;
-        if ((len > 0 && v[0] != '/') || len >= k->size || strpbrk(v, "?# \t")) {
+        if ((len > 0 && v[0] != '/') || len >= k->size || strpbrk(v, "?# ") || has_control(v)) {
             snprintf(exp, explen, "empty or a URL path starting with '/'");
             return -1;
         }
@@ -103,7 +114,7 @@ static int set_key(struct config *cfg, const struct key_def *k, const char *v, c
         while (len > 0 && v[len - 1] == '/')
             len--;
         if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || len >= k->size ||
-            len <= 8 || strpbrk(v, " \t\"<>")) {
+            len <= 8 || strpbrk(v, " \"<>") || has_control(v)) {
             snprintf(exp, explen, "an http:// or https:// URL");
             return -1;
         }
@@ -201,20 +212,13 @@ static char *trim(char *s)
     return s;
 }
 
-int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+int config_load_stream(struct config *cfg, FILE *f, const char *path, char *err, size_t errlen)
 {
     char line[4096];
     char exp[160];
-    FILE *f;
     int lineno = 0;
-    int rc = -1;
     unsigned char seen[NKEYS] = {0};
 
-    f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return -1;
-    }
     snprintf(cfg->path, sizeof(cfg->path), "%s", path);
     while (fgets(line, sizeof(line), f) != NULL) {
         char *p, *eq, *key, *val;
@@ -224,7 +228,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
         if (strchr(line, '\n') == NULL && !feof(f)) {
             snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
                      sizeof(line) - 2);
-            goto out;
+            return -1;
         }
         p = trim(line);
         if (*p == '\0' || *p == '#')
@@ -232,7 +236,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
         eq = strchr(p, '=');
         if (eq == NULL) {
             snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
-            goto out;
+            return -1;
         }
         *eq = '\0';
         key = trim(p);
@@ -242,24 +246,35 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
                 break;
         if (i == NKEYS) {
             snprintf(err, errlen, "%s:%d: %s: unknown key", path, lineno, key);
-            goto out;
+            return -1;
         }
         if (seen[i]) {
             snprintf(err, errlen, "%s:%d: %s: set twice", path, lineno, key);
-            goto out;
+            return -1;
         }
         seen[i] = 1;
         if (set_key(cfg, &keys[i], val, exp, sizeof(exp)) != 0) {
             snprintf(err, errlen, "%s:%d: %s: expected %s", path, lineno, key, exp);
-            goto out;
+            return -1;
         }
     }
     if (ferror(f)) {
         snprintf(err, errlen, "%s: read error", path);
-        goto out;
+        return -1;
     }
-    rc = 0;
-out:
+    return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    int rc;
+
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    rc = config_load_stream(cfg, f, path, err, errlen);
     fclose(f);
     return rc;
 }

@@ -107,8 +107,16 @@ int dedup_check_and_put(struct store_txn *t, const char *key, const char *event_
 
     buf_init(&v, 128);
     rc = store_get_rmw(t, STORE_DB_DEDUP, key, DEDUP_KEY_LEN, &v);
+    /* Longer than any record written here (v's limit): a damaged one, read
+     * as no record and overwritten, so the key is not refused for good. */
+    if (rc == STORE_NOMEM) {
+        rc = STORE_OK;
+        buf_reset(&v);
+    }
+    /* when comes from the record: compared, never subtracted (a damaged
+     * record's far-away time would overflow now_ms - when). */
     if (rc == STORE_OK && v.len > 37 && sscanf(v.data + 37, "%lld", &when) == 1 &&
-        now_ms - when < window_s * 1000) {
+        when > now_ms - window_s * 1000) {
         memcpy(dup_event_id, v.data, 36);
         dup_event_id[36] = '\0';
         buf_free(&v);

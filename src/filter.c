@@ -211,6 +211,132 @@ static int has_backref(const char *p)
     return 0;
 }
 
+/* What a pattern may cost. glibc's regcomp copies a repeated part once per
+ * repetition ("x{3}" is "xxx", "x+" is "xx*"), so stacked or nested
+ * repetitions grow the compiled tree exponentially (a 200-byte pattern of
+ * "+" after "+" took over 2 GB), and optional parts inside nested repeated
+ * groups make its closure computations slow (seconds for a 100-byte
+ * pattern); both found by the workflow fuzz target. Refused: a quantifier
+ * right after another ("a++", "a*?": undefined in POSIX anyway), repeated
+ * groups nested more than REGEX_MAX_NEST deep, and patterns whose
+ * repetitions expand them past REGEX_MAX_COST elements. */
+#define REGEX_MAX_COST 2048
+#define REGEX_MAX_NEST 2
+#define REGEX_REFUSED (REGEX_MAX_COST + 1)
+
+static unsigned long cost_add(unsigned long a, unsigned long b)
+{
+    return a + b > REGEX_REFUSED ? REGEX_REFUSED : a + b;
+}
+
+static unsigned long cost_mul(unsigned long a, unsigned long b)
+{
+    return a != 0 && b > REGEX_REFUSED / a ? REGEX_REFUSED : a * b;
+}
+
+/* Past a bracket expression at p ('['), classes like [:alpha:] included. */
+static const char *skip_bracket(const char *p)
+{
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p && *p != ']') {
+        if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            char end[3] = {p[1], ']', '\0'};
+            const char *e = strstr(p + 2, end);
+            p = e ? e + 2 : p + 2;
+        } else {
+            p++;
+        }
+    }
+    return *p ? p + 1 : p;
+}
+
+/* The length of an interval "{m}", "{m,}" or "{m,n}" at p, its copies in
+ * *copies; 0 when p is a literal '{'. */
+static size_t interval(const char *p, unsigned long *copies)
+{
+    unsigned long m = 0, n = 0;
+    int comma = 0;
+    const char *q = p + 1;
+
+    /* glibc also reads "{,n}" as "{0,n}" (found by the workflow target). */
+    if ((*q < '0' || *q > '9') && *q != ',')
+        return 0;
+    for (; *q >= '0' && *q <= '9'; q++)
+        m = m > 100000 ? m : m * 10 + (unsigned long)(*q - '0');
+    if (*q == ',') {
+        comma = 1;
+        for (q++; *q >= '0' && *q <= '9'; q++)
+            n = n > 100000 ? n : n * 10 + (unsigned long)(*q - '0');
+    }
+    if (*q != '}')
+        return 0;
+    *copies = !comma ? m : n != 0 ? n : m + 1;
+    if (*copies == 0)
+        *copies = 1;
+    return (size_t)(q + 1 - p);
+}
+
+/* The size of the tree regcomp builds for the ERE at *pp, up to the ')'
+ * closing the group at depth (depth 0: the end), counting each repetition
+ * as the copies glibc makes; REGEX_REFUSED for a pattern refused above.
+ * *nest gets the deepest nesting of repeated groups. */
+static unsigned long regex_cost(const char **pp, int depth, int *nest)
+{
+    const char *p = *pp;
+    unsigned long total = 0, atom = 0; /* atom: the last piece, open to a quantifier */
+    int atom_nest = 0, quantified = 0; /* the last token was a quantifier */
+
+    *nest = 0;
+    while (*p && !(*p == ')' && depth > 0)) {
+        unsigned long copies = 1;
+        size_t ilen = *p == '{' ? interval(p, &copies) : 0;
+
+        if (*p == '*' || *p == '?' || *p == '+' || ilen > 0) {
+            if (quantified)
+                return REGEX_REFUSED; /* stacked */
+            if (atom != 0) {          /* else a literal, as glibc reads it */
+                atom = *p == '+' ? cost_mul(atom, 2) : cost_mul(atom, copies);
+                atom = cost_add(atom, 1);
+                if (atom_nest > *nest)
+                    *nest = atom_nest;
+                p += ilen > 0 ? ilen : 1;
+                quantified = 1;
+                continue;
+            }
+        }
+        total = cost_add(total, atom);
+        quantified = 0;
+        atom_nest = 0;
+        if (*p == '(') {
+            int inner;
+            p++;
+            atom = cost_add(regex_cost(&p, depth + 1, &inner), 1);
+            atom_nest = inner + 1; /* counts once the group is repeated */
+            if (inner > *nest)
+                *nest = inner;
+            if (*p == ')')
+                p++;
+        } else if (*p == '|') {
+            atom = 0;
+            p++;
+        } else {
+            atom = 1;
+            if (*p == '[')
+                p = skip_bracket(p);
+            else
+                p += *p == '\\' && p[1] != '\0' ? 2 : 1;
+        }
+        if (total >= REGEX_REFUSED || atom >= REGEX_REFUSED)
+            break;
+    }
+    *pp = p;
+    return cost_add(total, atom);
+}
+
 /* Checks value against what op needs and compiles a regex. */
 static int cond_value(struct comp *c, struct fnode *n, const cJSON *value)
 {
@@ -249,6 +375,15 @@ static int cond_value(struct comp *c, struct fnode *n, const cJSON *value)
             return fail(c, "value", "regular expression longer than 512 bytes");
         if (has_backref(value->valuestring))
             return fail(c, "value", "back-references are not supported");
+        {
+            const char *p = value->valuestring;
+            int nest = 0;
+            if (regex_cost(&p, 0, &nest) > REGEX_MAX_COST || nest > REGEX_MAX_NEST)
+                return fail(c, "value",
+                            "regular expression too complex (a repetition right after another, "
+                            "repeated groups nested more than 2 deep, or repetitions expanding "
+                            "it past 2048 elements)");
+        }
         rc = regcomp(&n->re, value->valuestring, REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             regerror(rc, NULL, why, sizeof(why));

@@ -73,10 +73,15 @@ static int hash_push(struct text_walk *w, uint64_t h)
 /* FLATTEN_DUPLICATE when two names of the object closing at f repeat. */
 static int check_names(struct text_walk *w, const struct frame *f)
 {
-    uint64_t *h = w->hash + f->hashes;
     size_t n = w->nhash - f->hashes;
+    uint64_t *h;
     int rc = 0;
 
+    /* An object without members has pushed nothing: hash may still be
+     * NULL, and NULL + 0 is undefined behaviour. */
+    if (n == 0)
+        return 0;
+    h = w->hash + f->hashes;
     if (n > 1)
         qsort(h, n, sizeof(*h), hash_cmp);
     for (size_t i = 1; i < n && rc == 0; i++)

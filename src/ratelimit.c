@@ -23,15 +23,31 @@ static int take_fn(struct store_txn *t, void *arg)
 
     buf_init(&v, 64);
     rc = store_get_rmw(t, STORE_DB_RATE, a->id, strlen(a->id), &v);
-    if (rc == STORE_OK && sscanf(buf_str(&v), "%lld %lld", &tokens, &last) != 2)
+    /* Longer than any bucket written here (v's limit): a damaged record,
+     * read as unparsable so that it is replaced rather than refusing every
+     * event of the integration from now on. */
+    if (rc == STORE_NOMEM) {
+        rc = STORE_OK;
+        buf_reset(&v);
+    }
+    /* A record that does not hold what this function writes (a damaged
+     * one) starts a full bucket: its numbers must not reach the arithmetic
+     * below, where a time far in the past would overflow. */
+    if (rc == STORE_OK && (sscanf(buf_str(&v), "%lld %lld", &tokens, &last) != 2 || tokens < 0 ||
+                           tokens > cap || last < 0))
         tokens = cap, last = a->now;
     buf_free(&v);
     if (rc != STORE_OK && rc != STORE_NOTFOUND)
         return rc;
     if (a->now > last) {
-        /* rate tokens per second = rate thousandths per millisecond */
-        long long gained = (a->now - last) * a->rate;
-        tokens = tokens + gained > cap ? cap : tokens + gained;
+        /* rate tokens per second = rate thousandths per millisecond; both
+         * times are >= 0, so the difference cannot overflow, and a bucket
+         * that would be full is set full before multiplying. */
+        long long elapsed = a->now - last;
+        if (elapsed > (cap - tokens) / a->rate)
+            tokens = cap;
+        else
+            tokens += elapsed * a->rate;
     }
     a->limited = tokens < 1000;
     if (a->limited) {

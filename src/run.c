@@ -202,7 +202,11 @@ static int lease_cb(const void *key, size_t klen, const void *pkey, size_t pklen
     (void)pkey, (void)pklen;
     if (klen != UUID_LEN || vlen >= sizeof(v) || a->n == 64)
         return 0;
-    memcpy(v, val, vlen);
+    /* An empty value may come as NULL, which memcpy must not be given even
+     * for 0 bytes (found by the envelope fuzz target); it is a lease of no
+     * process, reaped like any that does not parse. */
+    if (vlen > 0)
+        memcpy(v, val, vlen);
     v[vlen] = '\0';
     if (sscanf(v, "%ld %lld", &pid, &until) != 2)
         pid = 0;

@@ -539,9 +539,16 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
     struct save_counts counts = {0, NULL, NULL};
     cJSON *wf = NULL, *ctx = NULL;
     char err[256];
-    int n, rc = 0;
+    int n = 0, rc = 0;
 
-    if (load_context(in, run, &wf, &ctx, err, sizeof(err)) != STORE_OK) {
+    rc = load_context(in, run, &wf, &ctx, err, sizeof(err));
+    /* A stored workflow is one validation let through; a damaged record
+     * that is JSON but no such graph fails the run instead of the runner. */
+    if (rc == STORE_OK && (n = workflow_order(wf, order)) < 1) {
+        snprintf(err, sizeof(err), "the workflow cannot be read");
+        rc = STORE_ERROR;
+    }
+    if (rc != STORE_OK) {
         cJSON *a = cJSON_CreateObject();
         cJSON_AddItemToObject(a, "at", json_number_from_ll(now_ms()));
         cJSON_AddStringToObject(a, "error", err);
@@ -551,14 +558,14 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
         rc = save_counted(s, run, 1, 0, 0, &counts);
         goto out;
     }
-    n = workflow_order(wf, order);
     for (int i = 0; i < n; i++) {
         const cJSON *node = workflow_node(wf, order[i]);
         const char *type = json_get_string(node, "type");
         struct attempt a;
         int max, tries;
 
-        if (strcmp(type, "outgoing_integration") != 0 || json_get(json_get(run, "nodes"), order[i]))
+        if (type == NULL || strcmp(type, "outgoing_integration") != 0 ||
+            json_get(json_get(run, "nodes"), order[i]))
             continue;
         memset(&a, 0, sizeof(a));
         /* The lease must cover this request: its timeout plus 30 s. The

@@ -167,8 +167,13 @@ static int repeat(struct tpl_render *r, const struct tpl_node *at, const struct 
     struct buf b;
     long long k;
     int rc = 0;
+    /* Nothing to repeat gives nothing at once: counting to n (up to 2^63)
+     * to append nothing would hang the render. */
+    long len = s->kind == TV_STR ? (long)(s->len > 0) : tv_length(s);
+    if (len <= 0)
+        n = 0;
     if (s->kind == TV_STR) {
-        if (n > 0 && s->len > 0 && (size_t)n > r->max_output / s->len)
+        if (n > 0 && (size_t)n > r->max_output / s->len)
             return tpl_fail(r, at, TEMPLATE_ELIMIT, "string too large");
         buf_init(&b, r->max_output);
         for (k = 0; rc == 0 && k < n; k++)
@@ -176,6 +181,10 @@ static int repeat(struct tpl_render *r, const struct tpl_node *at, const struct 
         return rc != 0 ? tpl_fail(r, at, TEMPLATE_ENOMEM, "out of memory")
                        : tv_str_own(r, at, &b, out);
     }
+    /* A list of more items than the output may hold bytes could never be
+     * shown; like a string, it is refused before it is built. */
+    if (n > 0 && (unsigned long long)n > r->max_output / (unsigned long)len)
+        return tpl_fail(r, at, TEMPLATE_ELIMIT, "list too large");
     cJSON *list;
     if ((rc = tpl_new_list(r, at, &list)) != 0)
         return rc;

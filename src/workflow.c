@@ -359,6 +359,15 @@ int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errle
             snprintf(err, errlen, "nodes.%s: type: required", id);
             return -1;
         }
+        /* Credentials live on the nodes that send them: elsewhere they would
+         * be stored and shown as they are (the public form masks outgoing
+         * nodes; found by the api fuzz target). */
+        if (strcmp(type, "outgoing_integration") != 0 &&
+            (json_get(n, "auth") != NULL || json_get(n, "headers") != NULL)) {
+            snprintf(err, errlen, "nodes.%s: %s: only outgoing_integration nodes have one", id,
+                     json_get(n, "auth") != NULL ? "auth" : "headers");
+            return -1;
+        }
         if (strcmp(type, "business_event") == 0) {
             if (++triggers > 1) {
                 snprintf(err, errlen,
@@ -384,6 +393,15 @@ int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errle
     return check_graph(doc, err, errlen);
 }
 
+/* End i (0 or 1) of an edge that is a [from, to] pair of strings, else
+ * NULL. */
+static const char *edge_end(const cJSON *e, int i)
+{
+    const cJSON *v =
+        cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 ? cJSON_GetArrayItem(e, i) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES])
 {
     const cJSON *nodes = json_get(doc, "nodes"), *e;
@@ -392,11 +410,15 @@ int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES])
 
     int trig = node_index(nodes, json_get_string(workflow_trigger(doc), "id"));
 
-    if (n > WORKFLOW_MAX_NODES || trig < 0)
+    /* The runner reads stored documents, which were validated when saved;
+     * one that is not what validation lets through (a damaged record) gives
+     * -1 here rather than a crash: edges that are not pairs of strings are
+     * passed over, a node without an id ends the walk. */
+    if (!cJSON_IsArray(nodes) || n > WORKFLOW_MAX_NODES || trig < 0)
         return -1;
     cJSON_ArrayForEach(e, json_get(doc, "edges"))
     {
-        int b = node_index(nodes, cJSON_GetArrayItem(e, 1)->valuestring);
+        int b = edge_end(e, 0) ? node_index(nodes, edge_end(e, 1)) : -1;
         if (b >= 0)
             indeg[b]++;
     }
@@ -404,11 +426,14 @@ int workflow_order(const cJSON *doc, const char *order[WORKFLOW_MAX_NODES])
     while (head < seen) {
         int u = queue[head++];
         const char *uid = json_get_string(cJSON_GetArrayItem(nodes, u), "id");
+        if (uid == NULL)
+            return -1;
         order[head - 1] = uid;
         cJSON_ArrayForEach(e, json_get(doc, "edges"))
         {
-            if (strcmp(cJSON_GetArrayItem(e, 0)->valuestring, uid) == 0) {
-                int v = node_index(nodes, cJSON_GetArrayItem(e, 1)->valuestring);
+            const char *from = edge_end(e, 0);
+            if (from != NULL && strcmp(from, uid) == 0) {
+                int v = node_index(nodes, edge_end(e, 1));
                 if (v >= 0 && --indeg[v] == 0 && seen < WORKFLOW_MAX_NODES)
                     queue[seen++] = v;
             }

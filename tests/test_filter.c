@@ -206,6 +206,48 @@ static void matches_should_use_extended_regular_expressions(void)
     CU_ASSERT_EQUAL(cond("body.count", "matches", "\"3\""), 0);
 }
 
+/* Found by tests/fuzz/run -t workflow (out of memory, then a timeout):
+ * glibc copies a repeated part once per repetition, so "+" after "+" (or
+ * "(a+)+" nested) doubled the compiled tree each time: 200 bytes of pattern
+ * took over 2 GB; optional parts in nested repeated groups took seconds to
+ * compile. Stacked quantifiers, repeated groups nested more than 2 deep and
+ * patterns whose repetitions expand them past 2048 elements are refused
+ * before regcomp; ordinary ones still compile. */
+static void matches_should_refuse_patterns_that_expand_too_far(void)
+{
+    static const char *const refused[] = {
+        "\"a++++++++++++++++++++++++++++++++\"",
+        "\"((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+\"",
+        "\"(a{100}){100}\"",
+        "\"x{2049}\"",
+        "\"([[:alpha:]]{50}|b){50}\"",
+        "\"(\\\\bdy+++++q+++++'+?+*?+++?+++)+aiNN0\"",
+        "\"a*?\"",
+        "\"x{2}{3}\"",
+        "\"}u{,31166}5,.\"",
+        "\"(((a?b?c?d?e?)+)*)+\"",
+    };
+    static const char *const taken[] = {
+        "\"^[A-Z]{2}[0-9]{4,8}$\"",
+        "\"^[a-z0-9._%+-]+@[a-z0-9.-]+\\\\.[a-z]{2,}$\"",
+        "\"a{1000}\"",
+        "\"(ab|cd)+(e?f*)*\"",
+        "\"[]{}+]x{3}\"",
+        "\"a{1,3}b{2,}\"",
+    };
+
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        CU_ASSERT_EQUAL(cond("body.customer_email", "matches", refused[i]), -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(last_err, "regular expression too complex"));
+    }
+    for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+        int rc = cond("body.customer_email", "matches", taken[i]);
+        CU_ASSERT(rc == 0 || rc == 1);
+        if (rc < 0)
+            fprintf(stderr, "\n  %s: %s\n", taken[i], last_err);
+    }
+}
+
 static void in_should_test_membership(void)
 {
     CU_ASSERT_EQUAL(cond("body.type", "in", "[\"sms\", \"email\"]"), 1);
@@ -432,6 +474,7 @@ int main(void)
     T(contains_should_search_strings_and_arrays);
     T(starts_and_ends_with_should_test_strings_only);
     T(matches_should_use_extended_regular_expressions);
+    T(matches_should_refuse_patterns_that_expand_too_far);
     T(in_should_test_membership);
     T(exists_should_see_nulls_and_containers);
     T(keys_should_accept_every_flattened_form);

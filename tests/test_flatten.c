@@ -318,6 +318,22 @@ static void flatten_text_should_refuse_what_is_not_json_and_stop_on_the_sink(voi
     CU_ASSERT_EQUAL(n, 2);
 }
 
+/* Found by tests/fuzz/run -t bodydiff: an object without members, before
+ * any named member was seen, checked its names at NULL + 0 (undefined
+ * behaviour that clang's UBSan reports); its leaf must come out and the
+ * trailing value still be refused. */
+static void flatten_text_should_take_an_empty_object_first(void)
+{
+    struct buf out;
+
+    buf_init(&out, 1 << 20);
+    CU_ASSERT_EQUAL(flatten_text("{} []", 5, 64, collect, &out), FLATTEN_INVALID);
+    CU_ASSERT_STRING_EQUAL(buf_str(&out), "|object|{}\n");
+    buf_reset(&out);
+    CU_ASSERT_EQUAL(flatten_text("[{},{}]", 7, 64, collect, &out), 0);
+    buf_free(&out);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -343,6 +359,8 @@ int main(void)
     CU_add_test(s, "text gives the leaves of the tree",
                 flatten_text_should_give_the_leaves_of_the_tree);
     CU_add_test(s, "text reports a repeated name", flatten_text_should_report_a_repeated_name);
+    CU_add_test(s, "text takes an empty object first",
+                flatten_text_should_take_an_empty_object_first);
     CU_add_test(s, "text refuses non-JSON and stops on the sink",
                 flatten_text_should_refuse_what_is_not_json_and_stop_on_the_sink);
     CU_basic_set_mode(CU_BRM_VERBOSE);

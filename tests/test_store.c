@@ -4,6 +4,9 @@
  * retry between processes, and recovery after a process killed mid-write. */
 #include "store.h"
 
+#include "dedup.h"
+#include "ratelimit.h"
+#include "run.h"
 #include "store_gate.h"
 
 #include <CUnit/Basic.h>
@@ -692,6 +695,113 @@ static void store_first_use_after_a_reboot_should_recover(void)
     store_close(s);
 }
 
+/* A record in any database, as its own transaction. */
+struct dbkv {
+    enum store_db db;
+    const char *key;
+    size_t klen;
+    const char *val;
+    int dedup_rc;
+    char dup[37];
+};
+
+static int dbput_fn(struct store_txn *t, void *arg)
+{
+    struct dbkv *a = arg;
+    return store_put(t, a->db, a->key, a->klen, a->val, strlen(a->val), 0);
+}
+
+static int dedup_fn(struct store_txn *t, void *arg)
+{
+    struct dbkv *a = arg;
+    int rc = dbput_fn(t, arg);
+    if (rc == STORE_OK)
+        a->dedup_rc = dedup_check_and_put(t, a->key, "0e1f0000-0000-4000-8000-0000000000e1",
+                                          1700000000000LL, 60, a->dup);
+    return STORE_ABORT;
+}
+
+/* Found by tests/fuzz/run -t envelope: a damaged rate-limit bucket or dedup
+ * record with a time far in the past overflowed the arithmetic (signed
+ * overflow, which UBSan reports), and one longer than any record written
+ * made every later call fail (503 for good). A damaged bucket now starts
+ * full; a dedup time is compared, never subtracted; an overlong record of
+ * either is read as none and replaced. */
+static void store_damaged_rate_and_dedup_records_should_be_read_safely(void)
+{
+    static const char dkey[] = "2c3d0000-0000-4000-8000-0000000000c1"
+                               "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const char *const buckets[] = {"-9223372036854775808 -9223372036854775808",
+                                          "9223372036854775807 0", "1000 -5", "-1 1", "junk",
+                                          /* longer than any bucket written */
+                                          "500 1699999999000                                    "
+                                          "                                                   x"};
+    struct store *s = open_new();
+    long retry = 0;
+
+    for (size_t i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++) {
+        struct dbkv a = {STORE_DB_RATE, "i1", 2, buckets[i], 0, ""};
+        CU_ASSERT_EQUAL_FATAL(store_txn_run(s, dbput_fn, &a), STORE_OK);
+        /* A full bucket of 2: two admitted, the third waits a second. */
+        CU_ASSERT_EQUAL(ratelimit_take(s, "i1", 2, 1700000000000LL, &retry), 0);
+        CU_ASSERT_EQUAL(ratelimit_take(s, "i1", 2, 1700000000000LL, &retry), 0);
+        CU_ASSERT_EQUAL(ratelimit_take(s, "i1", 2, 1700000000000LL, &retry), 1);
+        CU_ASSERT_EQUAL(retry, 1);
+    }
+    {
+        struct dbkv old = {STORE_DB_DEDUP,
+                           dkey,
+                           DEDUP_KEY_LEN,
+                           "0e1f0000-0000-4000-8000-0000000000e0 -9223372036854775808",
+                           -9,
+                           ""};
+        struct dbkv future = {STORE_DB_DEDUP,
+                              dkey,
+                              DEDUP_KEY_LEN,
+                              "0e1f0000-0000-4000-8000-0000000000e0 9223372036854775807",
+                              -9,
+                              ""};
+        struct dbkv recent = {STORE_DB_DEDUP,
+                              dkey,
+                              DEDUP_KEY_LEN,
+                              "0e1f0000-0000-4000-8000-0000000000e0 1699999999000",
+                              -9,
+                              ""};
+        CU_ASSERT_EQUAL(store_txn_run(s, dedup_fn, &old), STORE_ABORT);
+        CU_ASSERT_EQUAL(old.dedup_rc, 0);
+        CU_ASSERT_EQUAL(store_txn_run(s, dedup_fn, &future), STORE_ABORT);
+        CU_ASSERT_EQUAL(future.dedup_rc, 1);
+        CU_ASSERT_EQUAL(store_txn_run(s, dedup_fn, &recent), STORE_ABORT);
+        CU_ASSERT_EQUAL(recent.dedup_rc, 1);
+        CU_ASSERT_STRING_EQUAL(recent.dup, "0e1f0000-0000-4000-8000-0000000000e0");
+    }
+    {
+        /* Longer than any dedup record written: read as none, replaced. */
+        char longer[300];
+        memset(longer, 'x', sizeof(longer) - 1);
+        longer[sizeof(longer) - 1] = '\0';
+        struct dbkv big = {STORE_DB_DEDUP, dkey, DEDUP_KEY_LEN, longer, -9, ""};
+        CU_ASSERT_EQUAL(store_txn_run(s, dedup_fn, &big), STORE_ABORT);
+        CU_ASSERT_EQUAL(big.dedup_rc, 0);
+    }
+    store_close(s);
+}
+
+/* Found by tests/fuzz/run -t envelope: an empty run lease reached memcpy
+ * as NULL (undefined even for 0 bytes). It is a lease of no process: it
+ * is reaped, once. */
+static void store_an_empty_run_lease_should_be_reaped(void)
+{
+    struct store *s = open_new();
+    struct dbkv lease = {
+        STORE_DB_RUNS_LEASES, "77777777-7777-4777-8777-777777777777", 36, "", 0, ""};
+
+    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, dbput_fn, &lease), STORE_OK);
+    CU_ASSERT_EQUAL(run_reap(s, 1700000000000LL), 1);
+    CU_ASSERT_EQUAL(run_reap(s, 1700000000000LL), 0);
+    store_close(s);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -707,6 +817,9 @@ int main(void)
     CU_add_test(s, "open refuses another schema version",
                 store_open_should_refuse_another_schema_version);
     CU_add_test(s, "put, get, delete, no-overwrite", store_should_put_get_and_delete);
+    CU_add_test(s, "damaged rate and dedup records are read safely",
+                store_damaged_rate_and_dedup_records_should_be_read_safely);
+    CU_add_test(s, "an empty run lease is reaped", store_an_empty_run_lease_should_be_reaped);
     CU_add_test(s, "get_size tells the length without reading",
                 store_get_size_should_tell_the_length_without_reading);
     CU_add_test(s, "scan forward, reverse, from a key",

@@ -184,6 +184,21 @@ static void template_should_stop_at_its_limits(void)
     free(deep);
 }
 
+/* Found by tests/fuzz/run -t template (a 10 s timeout): '' * n and [] * n
+ * counted to n to append nothing, so a large n hung the render. Nothing
+ * repeated is nothing at once; a list repeated past the output limit is
+ * refused like a string. */
+static void template_should_repeat_nothing_at_once(void)
+{
+    RENDERS("{{ ('' * 1000000000000000000) ~ 'x' }}", TEMPLATE_TEXT, "x");
+    RENDERS("{{ ('a' | b64encode * 0 * 700245 * 35061245) ~ '|' }}", TEMPLATE_TEXT, "|");
+    RENDERS("{{ ([] * 1000000000000000000) | length }}", TEMPLATE_TEXT, "0");
+    RENDERS("{{ ([1, 2] * 3) | length }} {{ 'ab' * 2 }}", TEMPLATE_TEXT, "6 abab");
+    CU_ASSERT_EQUAL(run("{{ ([1] * 1000000000000000000) | length }}", TEMPLATE_TEXT),
+                    TEMPLATE_ELIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "list too large"));
+}
+
 /* The evaluator keeps a call's arguments in a fixed array of 16: 17 once
  * wrote past it and freed stack memory (issue 11, item 1). */
 static void template_should_refuse_calls_with_more_than_16_arguments(void)
@@ -355,6 +370,8 @@ int main(void)
     CU_add_test(s, "template_should_report_errors_with_line_and_column",
                 template_should_report_errors_with_line_and_column);
     CU_add_test(s, "template_should_stop_at_its_limits", template_should_stop_at_its_limits);
+    CU_add_test(s, "template_should_repeat_nothing_at_once",
+                template_should_repeat_nothing_at_once);
     CU_add_test(s, "template_should_refuse_calls_with_more_than_16_arguments",
                 template_should_refuse_calls_with_more_than_16_arguments);
     CU_add_test(s, "template_should_handle_whitespace_control_and_raw",

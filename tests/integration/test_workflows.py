@@ -331,6 +331,17 @@ class WorkflowApiTest(unittest.TestCase):
         doc = P.document(self.integ["id"], [ok])
         doc["edges"].append(["send", "ghost"])
         self.assert_invalid(doc, "ghost")
+        # Credentials only on the nodes that send them (found by the api
+        # fuzz target: a trigger's headers were stored and shown as sent,
+        # since the public form masks outgoing nodes).
+        doc = P.document(self.integ["id"], [ok])
+        doc["nodes"][0]["headers"] = {"Authorization": "Bearer not-for-a-trigger"}
+        msg = self.assert_invalid(doc, "nodes.trigger", "headers")
+        self.assertNotIn("not-for-a-trigger", msg)
+        doc = P.document(self.integ["id"], [ok])
+        end = [n for n in doc["nodes"] if n["type"] == "end"][0]
+        end["auth"] = {"type": "bearer", "token": "tok"}
+        self.assert_invalid(doc, "nodes.%s" % end["id"], "auth")
 
     # -- CRUD --
 
