@@ -105,7 +105,7 @@ int ctl_list(struct ctl *c, const char *cmd, int argc, char **argv, ctl_page_fn 
              const char *header, ctl_row_fn row);
 
 int ctl_cmd_init(struct ctl *c, int argc, char **argv);
-int ctl_cmd_admin_token(struct ctl *c, int argc, char **argv);
+int ctl_cmd_admin_token(struct ctl *c, int argc, char **argv); /* ctl_token.c */
 int ctl_cmd_integration(struct ctl *c, int argc, char **argv);
 int ctl_cmd_events(struct ctl *c, int argc, char **argv);
 int ctl_cmd_verify(struct ctl *c, int argc, char **argv);
@@ -123,7 +123,7 @@ int ctl_cmd_recover(struct ctl *c, int argc, char **argv);
 /* Writes the configuration it reads: main runs it before loading any. */
 int ctl_cmd_deploy_site(struct ctl *c, int argc, char **argv);
 int ctl_cmd_profile(struct ctl *c, int argc, char **argv);
-int ctl_cmd_metrics_token(struct ctl *c, int argc, char **argv); /* ctl_metrics.c */
+int ctl_cmd_metrics_token(struct ctl *c, int argc, char **argv); /* ctl_token.c */
 int ctl_cmd_doctor(struct ctl *c, int argc, char **argv);        /* ctl_doctor.c */
 
 #endif

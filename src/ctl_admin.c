@@ -1,8 +1,7 @@
 /* ctl_admin: the incomingctl commands that look after the data directory
- * itself: init, admin-token, verify and backup. */
+ * itself: init, verify and backup (admin-token is in ctl_token.c). */
 #include "ctl.h"
 
-#include "admin_token.h"
 #include "buf.h"
 #include "json.h"
 #include "store_admin.h"
@@ -51,108 +50,6 @@ int ctl_cmd_init(struct ctl *c, int argc, char **argv)
     rc = ctl_print_json(doc);
     cJSON_Delete(doc);
     return rc;
-}
-
-static int token_create(struct ctl *c, int argc, char **argv)
-{
-    const char *name = NULL;
-    const struct ctl_opt opts[] = {{"name", &name, NULL}, {NULL, NULL, NULL}};
-    char *pos[1], id[37], token[ADMIN_TOKEN_LEN + 1], err[256];
-    cJSON *doc;
-    int n, rc;
-
-    rc = ctl_parse(c, "admin-token create", argc, argv, opts, pos, 0, 0, &n);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
-    if (rc != CTL_OK)
-        return rc;
-    if (admin_token_create(c->store, name, id, token, NULL, err, sizeof(err)) != ADMIN_TOKEN_OK)
-        return ctl_fail("admin-token create: %s", err);
-    if (!c->json) {
-        printf("admin token %s created; it is shown only now:\n%s\n", id, token);
-        memset(token, 0, sizeof(token));
-        return CTL_OK;
-    }
-    doc = cJSON_CreateObject();
-    if (doc == NULL || !cJSON_AddStringToObject(doc, "id", id) ||
-        !cJSON_AddStringToObject(doc, "token", token)) {
-        cJSON_Delete(doc);
-        return ctl_fail("out of memory");
-    }
-    memset(token, 0, sizeof(token));
-    rc = ctl_print_json(doc);
-    cJSON_Delete(doc);
-    return rc;
-}
-
-static void print_token_row(const cJSON *t)
-{
-    char when[40];
-    const char *name = json_get_string(t, "name");
-    const char *state = json_get_string(t, "state");
-
-    ctl_format_time(json_get_ll(t, "createdAt", 0), when, sizeof(when));
-    printf("%-36s  %-7s  %-24s  %s\n", json_get_string(t, "id") ? json_get_string(t, "id") : "?",
-           state ? state : "?", when, name ? name : "");
-}
-
-static int token_list(struct ctl *c, int argc, char **argv)
-{
-    char *pos[1], err[256];
-    cJSON *items = NULL, *t;
-    int n, rc;
-
-    rc = ctl_parse(c, "admin-token list", argc, argv, NULL, pos, 0, 0, &n);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
-    if (rc != CTL_OK)
-        return rc;
-    if (admin_token_list(c->store, &items, err, sizeof(err)) != ADMIN_TOKEN_OK)
-        return ctl_fail("admin-token list: %s", err);
-    if (c->json) {
-        rc = ctl_print_page(items, NULL);
-    } else {
-        printf("%-36s  %-7s  %-24s  %s\n", "ID", "STATE", "CREATED", "NAME");
-        cJSON_ArrayForEach(t, items) print_token_row(t);
-    }
-    cJSON_Delete(items);
-    return rc;
-}
-
-static int token_revoke(struct ctl *c, int argc, char **argv)
-{
-    char *pos[1], id[37], err[256];
-    cJSON *doc = NULL;
-    int n, rc;
-
-    rc = ctl_parse(c, "admin-token revoke", argc, argv, NULL, pos, 1, 1, &n);
-    if (rc == CTL_OK)
-        rc = ctl_parse_id("admin token id", pos[0], id);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
-    if (rc != CTL_OK)
-        return rc;
-    if (admin_token_revoke(c->store, id, &doc, err, sizeof(err)) != ADMIN_TOKEN_OK)
-        return ctl_fail("admin-token revoke: %s", err);
-    if (c->json)
-        rc = ctl_print_json(doc);
-    else
-        printf("admin token %s revoked\n", id);
-    cJSON_Delete(doc);
-    return rc;
-}
-
-int ctl_cmd_admin_token(struct ctl *c, int argc, char **argv)
-{
-    if (argc < 1)
-        return ctl_usage("admin-token: expected create, list or revoke");
-    if (strcmp(argv[0], "create") == 0)
-        return token_create(c, argc - 1, argv + 1);
-    if (strcmp(argv[0], "list") == 0)
-        return token_list(c, argc - 1, argv + 1);
-    if (strcmp(argv[0], "revoke") == 0)
-        return token_revoke(c, argc - 1, argv + 1);
-    return ctl_usage("admin-token: unknown subcommand '%s'", argv[0]);
 }
 
 /* Splits the verify report into its lines for --json. */
