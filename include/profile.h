@@ -83,7 +83,7 @@ int profile_lookup(struct store *s, enum profile_ident kind, const char *value, 
 
 /* A page of the most recently updated profiles, newest first, at most
  * limit (1..500) of them, each a summary {id, email?, customId?, uuid?,
- * updatedAt, eventCount} without events. cursor is NULL or "" for the
+ * clientId? (the client's id), updatedAt, eventCount} without events. cursor is NULL or "" for the
  * first page, else a next value from an earlier page. *items: caller
  * frees. next is set when more remain, else "". Returns PROFILE_OK,
  * PROFILE_INVALID (not a cursor), PROFILE_STORE or PROFILE_NOMEM. */

@@ -438,21 +438,28 @@ struct list_ctx {
     struct buf val;
 };
 
-/* The list's view of a profile: who it is, when it changed, how many
- * events it keeps; never the events themselves. */
+/* The list's view of a profile: who it is (its identifiers flat, the
+ * client's id as clientId), when it changed, how many events it keeps;
+ * never the events themselves. */
 static cJSON *summary(const cJSON *doc)
 {
-    static const char *const idents[] = {"email", "customId", "uuid"};
+    static const char *const names[PROFILE_IDENTS] = {"email", "customId", "uuid", "clientId"};
     const cJSON *ids = json_get(doc, "identifiers");
     cJSON *it = cJSON_CreateObject();
     const char *id = json_get_string(doc, "id");
 
     if (it == NULL || id == NULL || !cJSON_AddStringToObject(it, "id", id))
         goto fail;
-    for (size_t i = 0; i < sizeof(idents) / sizeof(idents[0]); i++) {
-        const char *v = json_get_string(ids, idents[i]);
-        if (v != NULL && !cJSON_AddStringToObject(it, idents[i], v))
+    for (int i = 0; i < PROFILE_IDENTS; i++) {
+        const cJSON *v = json_get(ids, profile_ident_name((enum profile_ident)i));
+        cJSON *copy;
+        if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
+            continue;
+        copy = cJSON_Duplicate(v, 0);
+        if (copy == NULL || !cJSON_AddItemToObject(it, names[i], copy)) {
+            cJSON_Delete(copy);
             goto fail;
+        }
     }
     if (!cJSON_AddItemToObject(it, "updatedAt",
                                json_number_from_ll(json_get_ll(doc, "updatedAt", 0))) ||

@@ -316,6 +316,8 @@ class ProfileCases:
             ids.append(self.assertAccepted(self.post(self.event(email, params={"i": i})))["profileId"])
         self.assertAccepted(self.post({"action": "goal.achieve",
                                        "client": {"customId": "list-%s" % tag}}))
+        client_id = int(tag, 16)
+        self.assertAccepted(self.post({"action": "goal.achieve", "client": {"id": client_id}}))
         # Profile 1 gets two more events: it moves to the top and shows 3.
         for _ in range(2):
             self.assertAccepted(self.post(self.event("LIST-%s-1@example.com" % tag)))
@@ -325,7 +327,8 @@ class ProfileCases:
         seen = [it["id"] for it in items]
         self.assertEqual(len(seen), len(set(seen)), "a profile is listed twice")
         for it in items:
-            self.assertLessEqual(set(it), {"id", "email", "customId", "uuid", "updatedAt", "eventCount"}, it)
+            self.assertLessEqual(set(it), {"id", "email", "customId", "uuid", "clientId", "updatedAt",
+                                          "eventCount"}, it)
             self.assertNotIn("events", it)
             self.assertRegex(it["id"], UUID_RE)
         times = [it["updatedAt"] for it in items]
@@ -345,6 +348,9 @@ class ProfileCases:
         stamps = [by_id[i]["updatedAt"] for i in order]
         self.assertEqual(stamps, sorted(stamps, reverse=True), order)
         self.assertEqual([by_id[i]["eventCount"] for i in ids], [1, 3, 1, 1, 1])
+        client = [it for it in items if it.get("clientId") == client_id]
+        self.assertEqual(len(client), 1, items)
+        self.assertEqual(set(client[0]), {"id", "clientId", "updatedAt", "eventCount"})
         # The same list in one page.
         one = self.list_all(500)
         self.assertEqual([it["id"] for it in one[0]][:len(seen)], seen)
