@@ -36,7 +36,8 @@
 #define PROFILE_EMAIL_MAX 254
 #define PROFILE_CUSTOM_ID_MAX 256
 #define PROFILE_CLIENT_ID_MAX 64
-#define PROFILE_KEY_MAX 264 /* an index key: "e:" + at most 256 bytes + NUL */
+#define PROFILE_CURSOR_LEN 89 /* hex of updatedAt BE64 | profile id, and NUL */
+#define PROFILE_KEY_MAX 264   /* an index key: "e:" + at most 256 bytes + NUL */
 
 enum profile_ident { PROFILE_EMAIL, PROFILE_CUSTOM_ID, PROFILE_UUID, PROFILE_ID, PROFILE_IDENTS };
 
@@ -79,5 +80,14 @@ int profile_add_event(struct store *s, const struct profile_event *ev, char even
 /* The profile holding identifier kind = value, with "events" newest first.
  * *out: caller frees with cJSON_Delete. PROFILE_NOTFOUND when none. */
 int profile_lookup(struct store *s, enum profile_ident kind, const char *value, cJSON **out);
+
+/* A page of the most recently updated profiles, newest first, at most
+ * limit (1..500) of them, each a summary {id, email?, customId?, uuid?,
+ * clientId? (the client's id), updatedAt, eventCount} without events. cursor is NULL or "" for the
+ * first page, else a next value from an earlier page. *items: caller
+ * frees. next is set when more remain, else "". Returns PROFILE_OK,
+ * PROFILE_INVALID (not a cursor), PROFILE_STORE or PROFILE_NOMEM. */
+int profile_list(struct store *s, const char *cursor, int limit, cJSON **items,
+                 char next[PROFILE_CURSOR_LEN]);
 
 #endif

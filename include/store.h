@@ -60,6 +60,8 @@ enum store_db {
     STORE_DB_PROFILE_SALTS,  /* profile id | action NUL eventSalt -> profile event key */
     STORE_DB_COUNTERS,       /* series name -> 8-byte big-endian count (include/counter.h) */
     STORE_DB_METRICS_TOKENS, /* token id -> metrics token JSON (hash only) */
+    STORE_DB_PROFILES_BY_TIME, /* updatedAt ms (8 bytes BE) | profile id -> "" : newest-first list
+                                */
     STORE_DB_COUNT
 };
 

@@ -4,11 +4,16 @@
  *   PROFILES        profile id                     -> profile JSON
  *   PROFILE_EVENTS  profile id | time BE64 | event id (80 bytes) -> event JSON
  *   PROFILE_SALTS   profile id | action NUL salt   -> event key (80 bytes)
+ *   PROFILES_BY_TIME updatedAt BE64 | profile id (44 bytes) -> ""
+ * PROFILES_BY_TIME holds one entry per profile, moved in the same
+ * transaction that changes updatedAt; profiles stored before it existed
+ * enter it with their next event.
  * Every read that precedes a write takes a write lock (store_get_rmw), so
  * two requests for the same new identifier serialise on its index key; a
  * put that still finds the key taken restarts the transaction. */
 #include "profile.h"
 
+#include "b64.h"
 #include "isotime.h"
 #include "json.h"
 #include "log.h"
@@ -23,6 +28,7 @@
 #define SALTKEY_MAX (UUID_LEN + PROFILE_ACTION_MAX + 1 + PROFILE_SALT_MAX * 4)
 #define DOC_MAX (64u * 1024u)
 #define EVENT_MAX (PROFILE_BODY_MAX + 4096u)
+#define TIMEKEY_LEN (8 + UUID_LEN)
 
 struct add_ctx {
     const struct profile_event *ev;
@@ -40,6 +46,15 @@ static void event_key(const char *pid, long long time_ms, const char *eid, unsig
     for (int i = 0; i < 8; i++)
         k[UUID_LEN + i] = (unsigned char)(t >> (56 - 8 * i));
     memcpy(k + UUID_LEN + 8, eid, UUID_LEN);
+}
+
+static void time_key(long long ms, const char *pid, unsigned char *k)
+{
+    uint64_t t = (uint64_t)ms;
+
+    for (int i = 0; i < 8; i++)
+        k[i] = (unsigned char)(t >> (56 - 8 * i));
+    memcpy(k + 8, pid, UUID_LEN);
 }
 
 static size_t salt_key(const char *pid, const struct profile_event *ev, unsigned char *k)
@@ -265,8 +280,30 @@ static int put_event(struct store_txn *t, struct add_ctx *a)
     return rc;
 }
 
+/* Moves the profile's entry in PROFILES_BY_TIME from its old updatedAt
+ * (none for a new profile or one stored before the index) to now. */
+static int move_time_key(struct store_txn *t, struct add_ctx *a, const cJSON *doc)
+{
+    unsigned char k[TIMEKEY_LEN];
+    long long old = json_get_ll(doc, "updatedAt", -1);
+    int rc;
+
+    if (old >= 0) {
+        time_key(old, a->profile_id, k);
+        rc = store_del(t, STORE_DB_PROFILES_BY_TIME, k, sizeof(k));
+        if (rc != STORE_OK && rc != STORE_NOTFOUND)
+            return rc;
+    }
+    time_key(a->ev->received_ms, a->profile_id, k);
+    return store_put(t, STORE_DB_PROFILES_BY_TIME, k, sizeof(k), "", 0, 0);
+}
+
 static int put_doc(struct store_txn *t, struct add_ctx *a, cJSON *doc)
 {
+    int rc = move_time_key(t, a, doc);
+
+    if (rc != STORE_OK)
+        return rc;
     cJSON_DeleteItemFromObjectCaseSensitive(doc, "updatedAt");
     cJSON_DeleteItemFromObjectCaseSensitive(doc, "eventCount");
     if (!cJSON_AddItemToObject(doc, "updatedAt", json_number_from_ll(a->ev->received_ms)) ||
@@ -390,5 +427,135 @@ int profile_lookup(struct store *s, enum profile_ident kind, const char *value, 
                                     : PROFILE_STORE;
     }
     *out = l.doc;
+    return PROFILE_OK;
+}
+
+struct list_ctx {
+    struct store_txn *t;
+    int limit, count, more;
+    cJSON *items;
+    unsigned char last[TIMEKEY_LEN];
+    struct buf val;
+};
+
+/* The list's view of a profile: who it is (its identifiers flat, the
+ * client's id as clientId), when it changed, how many events it keeps;
+ * never the events themselves. */
+static cJSON *summary(const cJSON *doc)
+{
+    static const char *const names[PROFILE_IDENTS] = {"email", "customId", "uuid", "clientId"};
+    const cJSON *ids = json_get(doc, "identifiers");
+    cJSON *it = cJSON_CreateObject();
+    const char *id = json_get_string(doc, "id");
+
+    if (it == NULL || id == NULL || !cJSON_AddStringToObject(it, "id", id))
+        goto fail;
+    for (int i = 0; i < PROFILE_IDENTS; i++) {
+        const cJSON *v = json_get(ids, profile_ident_name((enum profile_ident)i));
+        cJSON *copy;
+        if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
+            continue;
+        copy = cJSON_Duplicate(v, 0);
+        if (copy == NULL || !cJSON_AddItemToObject(it, names[i], copy)) {
+            cJSON_Delete(copy);
+            goto fail;
+        }
+    }
+    if (!cJSON_AddItemToObject(it, "updatedAt",
+                               json_number_from_ll(json_get_ll(doc, "updatedAt", 0))) ||
+        !cJSON_AddItemToObject(it, "eventCount",
+                               json_number_from_ll(json_get_ll(doc, "eventCount", 0))))
+        goto fail;
+    return it;
+fail:
+    cJSON_Delete(it);
+    return NULL;
+}
+
+static int list_cb(const void *key, size_t klen, const void *pkey, size_t pklen, const void *val,
+                   size_t vlen, void *arg)
+{
+    struct list_ctx *l = arg;
+    const unsigned char *k = key;
+    cJSON *doc = NULL, *it;
+    int rc;
+
+    (void)pkey, (void)pklen, (void)val, (void)vlen;
+    if (klen != TIMEKEY_LEN)
+        return 0;
+    if (l->count == l->limit) {
+        l->more = 1;
+        return 1;
+    }
+    rc = store_get(l->t, STORE_DB_PROFILES, k + 8, UUID_LEN, &l->val);
+    if (rc == STORE_NOTFOUND)
+        return 0;
+    if (rc == STORE_OK)
+        rc = parse_doc(&l->val, &doc);
+    if (rc != STORE_OK)
+        return rc;
+    it = summary(doc);
+    cJSON_Delete(doc);
+    if (it == NULL || !cJSON_AddItemToArray(l->items, it)) {
+        cJSON_Delete(it);
+        return STORE_NOMEM;
+    }
+    memcpy(l->last, k, TIMEKEY_LEN);
+    l->count++;
+    return 0;
+}
+
+struct page_ctx {
+    struct list_ctx l;
+    unsigned char start[TIMEKEY_LEN];
+    int has_start;
+};
+
+static int list_txn(struct store_txn *t, void *arg)
+{
+    struct page_ctx *p = arg;
+
+    cJSON_Delete(p->l.items);
+    p->l.items = cJSON_CreateArray();
+    if (p->l.items == NULL)
+        return STORE_NOMEM;
+    p->l.t = t;
+    p->l.count = p->l.more = 0;
+    return store_scan(t, STORE_DB_PROFILES_BY_TIME, p->has_start ? p->start : NULL,
+                      p->has_start ? TIMEKEY_LEN : 0, 1, list_cb, &p->l);
+}
+
+int profile_list(struct store *s, const char *cursor, int limit, cJSON **items,
+                 char next[PROFILE_CURSOR_LEN])
+{
+    struct page_ctx p;
+    size_t n = 0;
+    int rc;
+
+    *items = NULL;
+    next[0] = '\0';
+    memset(&p, 0, sizeof(p));
+    if (cursor && *cursor) {
+        if (strlen(cursor) != 2 * TIMEKEY_LEN ||
+            b64_hex_decode(cursor, strlen(cursor), p.start, sizeof(p.start), &n) != 0 ||
+            n != TIMEKEY_LEN)
+            return PROFILE_INVALID;
+        /* The cursor is the last key given: go on just below it. */
+        for (int i = TIMEKEY_LEN - 1; i >= 0; i--)
+            if (p.start[i]-- != 0)
+                break;
+        p.has_start = 1;
+    }
+    p.l.limit = limit;
+    buf_init(&p.l.val, DOC_MAX);
+    rc = store_txn_run(s, list_txn, &p);
+    buf_free(&p.l.val);
+    if (rc != STORE_OK) {
+        cJSON_Delete(p.l.items);
+        return rc == STORE_NOMEM ? PROFILE_NOMEM : PROFILE_STORE;
+    }
+    if (p.l.more)
+        b64_hex_encode(p.l.last, TIMEKEY_LEN, next, PROFILE_CURSOR_LEN);
+    *items = p.l.items;
     return PROFILE_OK;
 }

@@ -47,6 +47,7 @@ static const struct db_def db_defs[STORE_DB_COUNT] = {
     [STORE_DB_PROFILE_SALTS] = {"profile_salts.db", DB_BTREE},
     [STORE_DB_COUNTERS] = {"counters.db", DB_BTREE},
     [STORE_DB_METRICS_TOKENS] = {"metrics_tokens.db", DB_BTREE},
+    [STORE_DB_PROFILES_BY_TIME] = {"profiles_by_time.db", DB_BTREE},
 };
 
 int store_map(struct store *s, int ret, const char *what)

@@ -364,6 +364,77 @@ static void store_should_keep_only_the_newest_events(void)
     CU_ASSERT_STRING_NOT_EQUAL(e, first);
 }
 
+/* Adds an event from text as if received at received_ms. */
+static int add_at(const char *text, long long received_ms, char pid[37])
+{
+    char eid[37];
+    int rc = check(text);
+    if (rc != PROFILE_OK)
+        return rc;
+    ev.received_ms = received_ms;
+    return profile_add_event(st, &ev, eid, pid);
+}
+
+static void list_should_page_newest_first_and_move_updated_profiles(void)
+{
+    /* Later than anything the other tests stored, so these lead the list. */
+    const long long base = 4000000000000LL;
+    char a[37], b[37], c[37], again[37], next[PROFILE_CURSOR_LEN], next2[PROFILE_CURSOR_LEN];
+    cJSON *items = NULL, *it;
+
+    CU_ASSERT_EQUAL_FATAL(
+        add_at("{\"action\": \"a\", \"client\": {\"email\": \"A@l.org\"}}", base, a), PROFILE_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        add_at("{\"action\": \"a\", \"client\": {\"customId\": \"l-b\"}}", base + 1, b),
+        PROFILE_OK);
+    CU_ASSERT_EQUAL_FATAL(add_at("{\"action\": \"a\", \"client\": {\"id\": 4711}}", base + 2, c),
+                          PROFILE_OK);
+    /* a again: it moves to the top, once. */
+    CU_ASSERT_EQUAL_FATAL(
+        add_at("{\"action\": \"a\", \"client\": {\"email\": \"a@l.org\"}}", base + 3, again),
+        PROFILE_OK);
+    CU_ASSERT_STRING_EQUAL(again, a);
+
+    CU_ASSERT_EQUAL_FATAL(profile_list(st, NULL, 2, &items, next), PROFILE_OK);
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(items), 2);
+    it = cJSON_GetArrayItem(items, 0);
+    CU_ASSERT_STRING_EQUAL(json_get_string(it, "id"), a);
+    CU_ASSERT_STRING_EQUAL(json_get_string(it, "email"), "A@l.org");
+    CU_ASSERT_EQUAL(json_get_ll(it, "eventCount", 0), 2);
+    CU_ASSERT_EQUAL(json_get_ll(it, "updatedAt", 0), base + 3);
+    CU_ASSERT_PTR_NULL(json_get(it, "events"));
+    it = cJSON_GetArrayItem(items, 1);
+    CU_ASSERT_STRING_EQUAL(json_get_string(it, "id"), c);
+    CU_ASSERT_EQUAL(json_get_ll(it, "clientId", 0), 4711);
+    CU_ASSERT_PTR_NULL(json_get(it, "email"));
+    CU_ASSERT_EQUAL(strlen(next), PROFILE_CURSOR_LEN - 1);
+    cJSON_Delete(items);
+
+    CU_ASSERT_EQUAL_FATAL(profile_list(st, next, 1, &items, next2), PROFILE_OK);
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(items), 1);
+    CU_ASSERT_STRING_EQUAL(json_get_string(cJSON_GetArrayItem(items, 0), "id"), b);
+    CU_ASSERT_STRING_EQUAL(json_get_string(cJSON_GetArrayItem(items, 0), "customId"), "l-b");
+    CU_ASSERT_STRING_NOT_EQUAL(next2, ""); /* the other tests' profiles remain */
+    cJSON_Delete(items);
+
+    items = NULL;
+    CU_ASSERT_EQUAL(profile_list(st, "zz", 2, &items, next), PROFILE_INVALID);
+    CU_ASSERT_PTR_NULL(items);
+    next2[0] = 'g';
+    CU_ASSERT_EQUAL(profile_list(st, next2, 2, &items, next), PROFILE_INVALID);
+}
+
+static void list_should_end_without_a_cursor(void)
+{
+    char next[PROFILE_CURSOR_LEN];
+    cJSON *items = NULL;
+
+    CU_ASSERT_EQUAL_FATAL(profile_list(st, NULL, 500, &items, next), PROFILE_OK);
+    CU_ASSERT(cJSON_GetArraySize(items) >= 3);
+    CU_ASSERT_STRING_EQUAL(next, "");
+    cJSON_Delete(items);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -381,6 +452,8 @@ int main(void)
     T(store_should_attach_other_identifiers_but_never_move_them);
     T(salt_should_replace_the_event_and_keep_its_id);
     T(store_should_keep_only_the_newest_events);
+    T(list_should_page_newest_first_and_move_updated_profiles);
+    T(list_should_end_without_a_cursor);
 #undef T
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

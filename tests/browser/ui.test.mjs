@@ -528,6 +528,53 @@ async function main() {
       await atBoth('profile', async () => { await row.waitFor(); });
     });
 
+    await step('recent profiles: newest first, older on demand, a row opens its profile', async () => {
+      // 26 more profiles, so the list (25 a page) has a second page.
+      const tok = await http('POST', base + '/auth/token', { apiKey: secret });
+      assert.equal(tok.status, 200, 'POST /auth/token: ' + tok.text);
+      for (let i = 0; i < 26; i++) {
+        const r = await http('POST', base + '/v4/events/custom',
+          { action: 'list.fill', client: { email: `list-${i}@example.com` }, params: { i } },
+          { Authorization: 'Bearer ' + tok.json.token });
+        assert.equal(r.status, 202, 'POST /v4/events/custom: ' + r.text);
+      }
+      const total = (await http('GET', `${base}/api/v1/profiles?limit=500`, undefined, admin)).json.items.length;
+      assert.ok(total >= 27, `${total} profiles listed by the API`);
+      await page.goto(`${base}/ui/#/dashboard`);
+      await page.getByRole('navigation').getByRole('link', { name: 'Profiles', exact: true }).click();
+      const list = page.getByRole('table', { name: 'Recent profiles' });
+      const rows = list.locator('tbody tr');
+      const older = page.getByRole('button', { name: 'Show older profiles' });
+      await atBoth('profiles-recent', async () => {
+        await older.waitFor();
+        assert.equal(await rows.count(), 25);
+      });
+      // The lookup is still there, empty.
+      assert.equal(await page.getByLabel('Value', { exact: true }).inputValue(), '');
+      await older.click();
+      await older.waitFor({ state: 'hidden' });
+      assert.equal(await rows.count(), total);
+      for (let i = 0; i < 26; i++) {
+        assert.equal(await list.getByRole('link', { name: `Open profile list-${i}@example.com`, exact: true }).count(), 1,
+          `list-${i}@example.com is listed once`);
+      }
+      // The oldest of them is on the second page; a click on its row (not
+      // the link) opens it.
+      const row = rows.filter({ has: page.getByRole('link', { name: 'Open profile example@example.com', exact: true }) });
+      await row.locator('td').last().click();
+      const card = page.locator('section.card.profile');
+      await card.getByRole('row', { name: /goal\.achieve/ }).first().waitFor();
+      assert.match(await card.textContent(), /example@example\.com/);
+      assert.equal(await page.getByLabel('Value', { exact: true }).inputValue(), 'example@example.com');
+      assert.match(page.url(), /#\/profiles\?email=example%40example\.com$/);
+      await list.getByRole('link', { name: 'Open profile list-7@example.com', exact: true }).click();
+      await card.getByRole('row', { name: /list\.fill/ }).waitFor();
+      await atBoth('profile-from-list', async () => {
+        await card.getByRole('row', { name: /list\.fill/ }).waitFor();
+        assert.equal(await card.getByRole('row', { name: /goal\.achieve/ }).count(), 0);
+      });
+    });
+
     await step('events of the integration: flattened and raw', async () => {
       await page.goto(`${base}/ui/#/integrations/${integrationId}`);
       const ev = page.locator('details.event');

@@ -3,8 +3,9 @@
 real lighttpd and a real Apache 2.4 (mod_fcgid): Bearer tokens from /auth/token (missing, malformed, forged,
 self-signed, revoked key, key without events:write), every validation error,
 case-insensitive email, eventSalt replacement, the future-time clamp, exact
-numbers in params, and ten concurrent first events for one new email making
-exactly one profile.
+numbers in params, ten concurrent first events for one new email making
+exactly one profile, and the list of recent profiles (GET /api/v1/profiles
+without an identifier) paged newest first.
 
 Choices checked here (the SPEC is silent): a token of a key without
 events:write gets 403 insufficient_scope; a revoked key's token 401; only
@@ -280,10 +281,92 @@ class ProfileCases:
                                "uuid": uid.lower(), "id": 12345})
 
     def test_profiles_api_errors(self):
-        self.assertError(self.profile(), 400, "invalid_request")
+        self.assertError(self.profile(email=""), 400, "invalid_request")
+        self.assertError(self.profile(customId="", limit=5), 400, "invalid_request")
         self.assertError(self.profile(email="nobody@example.com"), 404, "not_found")
         r = self.server.request("GET", "/api/v1/profiles?email=a@example.com")
         self.assertError(r, 401, "unauthorized")
+
+    # -- the list of recent profiles --
+
+    def list_all(self, limit):
+        """Every page of GET /profiles with ?limit=limit, in order."""
+        pages, cursor = [], None
+        while True:
+            q = {"limit": limit}
+            if cursor:
+                q["cursor"] = cursor
+            r = self.profile(**q)
+            self.assertEqual(r.status, 200, r)
+            page = r.json()
+            self.assertLessEqual(set(page), {"items", "next"}, page)
+            self.assertLessEqual(len(page["items"]), limit)
+            pages.append(page["items"])
+            cursor = page.get("next")
+            if not cursor:
+                return pages
+            self.assertEqual(len(page["items"]), limit, page)
+            self.assertLess(len(pages), 1000, "the list does not end")
+
+    def test_list_pages_through_recent_profiles_newest_first(self):
+        tag = uuid.uuid4().hex[:8]
+        ids = []
+        for i in range(5):
+            email = "list-%s-%d@example.com" % (tag, i)
+            ids.append(self.assertAccepted(self.post(self.event(email, params={"i": i})))["profileId"])
+        self.assertAccepted(self.post({"action": "goal.achieve",
+                                       "client": {"customId": "list-%s" % tag}}))
+        client_id = int(tag, 16)
+        self.assertAccepted(self.post({"action": "goal.achieve", "client": {"id": client_id}}))
+        # Profile 1 gets two more events: it moves to the top and shows 3.
+        for _ in range(2):
+            self.assertAccepted(self.post(self.event("LIST-%s-1@example.com" % tag)))
+        pages = self.list_all(2)
+        self.assertGreaterEqual(len(pages), 4)
+        items = [it for page in pages for it in page]
+        seen = [it["id"] for it in items]
+        self.assertEqual(len(seen), len(set(seen)), "a profile is listed twice")
+        for it in items:
+            self.assertLessEqual(set(it), {"id", "email", "customId", "uuid", "clientId", "updatedAt",
+                                          "eventCount"}, it)
+            self.assertNotIn("events", it)
+            self.assertRegex(it["id"], UUID_RE)
+        times = [it["updatedAt"] for it in items]
+        self.assertEqual(times, sorted(times, reverse=True))
+        # Events in one millisecond tie; the order then is any, so the
+        # checks below compare updatedAt rather than positions.
+        by_id = {it["id"]: it for it in items}
+        self.assertLessEqual(set(ids), set(by_id))
+        first = by_id[ids[1]]
+        self.assertEqual((first["email"], first["eventCount"]), ("list-%s-1@example.com" % tag, 3))
+        self.assertEqual(first["updatedAt"], items[0]["updatedAt"], "the profile updated last is not first")
+        custom = [it for it in items if it.get("customId") == "list-%s" % tag]
+        self.assertEqual(len(custom), 1, items)
+        self.assertNotIn("email", custom[0])
+        self.assertEqual(custom[0]["eventCount"], 1)
+        order = [ids[1], custom[0]["id"], ids[4], ids[3], ids[2], ids[0]]
+        stamps = [by_id[i]["updatedAt"] for i in order]
+        self.assertEqual(stamps, sorted(stamps, reverse=True), order)
+        self.assertEqual([by_id[i]["eventCount"] for i in ids], [1, 3, 1, 1, 1])
+        client = [it for it in items if it.get("clientId") == client_id]
+        self.assertEqual(len(client), 1, items)
+        self.assertEqual(set(client[0]), {"id", "clientId", "updatedAt", "eventCount"})
+        # The same list in one page.
+        one = self.list_all(500)
+        self.assertEqual([it["id"] for it in one[0]][:len(seen)], seen)
+
+    def test_list_refuses_bad_limits_and_cursors(self):
+        self.assertError(self.profile(limit=0), 400, "invalid_request")
+        self.assertError(self.profile(limit=501), 400, "invalid_request")
+        self.assertError(self.profile(limit="x"), 400, "invalid_request")
+        doc = self.assertError(self.profile(cursor="zz"), 400, "invalid_request")
+        self.assertIn("cursor", doc["message"])
+        self.assertError(self.profile(cursor="0" * 87 + "g"), 400, "invalid_request")
+        self.assertError(self.profile(cursor="0" * 200), 400, "invalid_request")
+        r = self.server.request("GET", "/api/v1/profiles")
+        self.assertError(r, 401, "unauthorized")
+        r = self.admin_request("POST", "/profiles", {})
+        self.assertEqual(r.status, 405, r)
 
     def test_concurrent_first_events_make_one_profile(self):
         email = "race-%s@example.com" % uuid.uuid4().hex[:8]
