@@ -30,6 +30,10 @@ int target_allow_parse(const char *text, char *out, size_t outlen, char *exp, si
  * the addresses or blocks of allow (normalised text, may be NULL). */
 int target_allow_addr(const char *allow, const struct sockaddr *sa);
 
+/* The address of a literal host ("127.0.0.1", "[::1]", "::1") in *ss.
+ * Returns 1, or 0 when host is not an address. */
+int target_literal_address(const char *host, struct sockaddr_storage *ss);
+
 /* 1 when host (a URL's host, any case; an IPv6 literal in brackets or not)
  * is one of the names, or one of the addresses or blocks, of allow. */
 int target_allow_host(const char *allow, const char *host);
