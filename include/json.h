@@ -71,6 +71,9 @@ const char *json_number_text(const cJSON *item, char *tmp, size_t tmplen);
 cJSON *json_get(const cJSON *object, const char *name);
 /* Typed getters: NULL / def when absent or of another type. Borrowed. */
 const char *json_get_string(const cJSON *object, const char *name);
+/* 1 when s holds a control character (C0 or DEL): names that operators
+ * type are refused with one (they would break a listing or a log line). */
+int json_text_has_control(const char *s);
 long long json_get_ll(const cJSON *object, const char *name, long long def);
 
 /* Length (1..4) of the valid UTF-8 sequence at the start of s[0..len), 0

@@ -88,6 +88,10 @@ static int validate(const cJSON *req, char *err, size_t errlen)
         snprintf(err, errlen, "name: required, 1 to 100 characters");
         return -1;
     }
+    if (json_text_has_control(name->valuestring)) {
+        snprintf(err, errlen, "name: control characters are not allowed");
+        return -1;
+    }
     return 0;
 }
 

@@ -96,11 +96,9 @@ static int validate_name(const cJSON *req, char *err, size_t errlen)
         snprintf(err, errlen, "name: must be 1 to %d characters", NAME_MAX_LEN);
         return -1;
     }
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)name->valuestring[i] < 0x20) {
-            snprintf(err, errlen, "name: control characters are not allowed");
-            return -1;
-        }
+    if (json_text_has_control(name->valuestring)) {
+        snprintf(err, errlen, "name: control characters are not allowed");
+        return -1;
     }
     return 0;
 }

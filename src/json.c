@@ -704,6 +704,14 @@ cJSON *json_get(const cJSON *object, const char *name)
     return cJSON_GetObjectItemCaseSensitive(object, name);
 }
 
+int json_text_has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
 const char *json_get_string(const cJSON *object, const char *name)
 {
     const cJSON *it = json_get(object, name);

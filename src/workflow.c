@@ -337,6 +337,10 @@ int workflow_validate(struct store *s, const cJSON *doc, char *err, size_t errle
         snprintf(err, errlen, "name: required, 1 to 200 characters");
         return -1;
     }
+    if (json_text_has_control(name)) {
+        snprintf(err, errlen, "name: control characters are not allowed");
+        return -1;
+    }
     count = cJSON_GetArraySize(nodes);
     if (!cJSON_IsArray(nodes) || count < 1 || count > WORKFLOW_MAX_NODES) {
         snprintf(err, errlen, "nodes: must be an array of 1 to %d nodes", WORKFLOW_MAX_NODES);

@@ -295,6 +295,10 @@ class WorkflowApiTest(unittest.TestCase):
         r = self.p.api("POST", "/workflows", good)
         self.assertEqual(r.status, 201, r)
 
+        # A name with a control character (it would break lists and logs).
+        doc = P.document(self.integ["id"], [ok])
+        doc["name"] = "bell\x07"
+        self.assert_invalid(doc, "name", "control characters")
         # No trigger at all.
         doc = P.document(self.integ["id"], [ok])
         doc["nodes"] = doc["nodes"][1:]
