@@ -210,6 +210,12 @@ static int after(struct responder *r, struct router_result *res, int large)
     if (r->store != NULL && time(NULL) - r->last_check >= 10) {
         r->last_check = time(NULL);
         (void)store_failchk(r->store);
+        /* A runner checkpoints (letting Berkeley DB remove old log files)
+         * and purges old events on its way out. Runners start for
+         * workflows and cron starts incomingctl drain; without either, the
+         * log would grow without end and nothing would be purged. */
+        if (r->slots.count > 0 && store_checkpoint_due(r->store) == 1)
+            hand_over(&r->cfg, &r->wake, &r->slots, NULL);
     }
     /* Handles dropped after other processes' recoveries hold
      * descriptors until exit: let the web server start a fresh one. */

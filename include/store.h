@@ -88,8 +88,18 @@ int store_failchk(struct store *s);
  * processes' recoveries: a long-lived process should exit when idle (the
  * web server starts a fresh one) to give back their descriptors. */
 int store_should_restart(const struct store *s);
-/* Checkpoints the log (runners and incomingctl call this). */
+/* Checkpoints the log (runners and incomingctl call this) when
+ * STORE_CHECKPOINT_BYTES of log or STORE_CHECKPOINT_SECONDS have passed
+ * since the last checkpoint; Berkeley DB then removes log files no longer
+ * needed. */
+#define STORE_CHECKPOINT_BYTES (4 * 1024 * 1024)
+#define STORE_CHECKPOINT_SECONDS 300
 int store_checkpoint(struct store *s);
+/* 1 when store_checkpoint would checkpoint now, 0 when not, or a negative
+ * store status. Responders ask every few seconds: when events arrive but no
+ * workflow starts runners and no cron drain runs, they start one for its
+ * housekeeping (the checkpoint, and the retention purge). */
+int store_checkpoint_due(struct store *s);
 
 typedef int (*store_txn_fn)(struct store_txn *t, void *arg);
 /* Begins a transaction, calls fn, commits when fn returns STORE_OK, aborts

@@ -193,10 +193,36 @@ int store_checkpoint(struct store *s)
     if ((rc = enter_logged(s)) != STORE_OK)
         return rc;
     /* Only when 4 MiB of log or 5 minutes have passed since the last one. */
-    ret = s->env->txn_checkpoint(s->env, 4096, 5, 0);
+    ret = s->env->txn_checkpoint(s->env, STORE_CHECKPOINT_BYTES / 1024,
+                                 STORE_CHECKPOINT_SECONDS / 60, 0);
     rc = store_map(s, ret, "txn_checkpoint");
     store_leave(s);
     return rc;
+}
+
+int store_checkpoint_due(struct store *s)
+{
+    DB_TXN_STAT *ts = NULL;
+    DB_LOG_STAT *ls = NULL;
+    int ret, rc, due = 0;
+
+    if ((rc = enter_logged(s)) != STORE_OK)
+        return rc;
+    ret = s->env->txn_stat(s->env, &ts, 0);
+    if (ret == 0)
+        ret = s->env->log_stat(s->env, &ls, 0);
+    rc = store_map(s, ret, "txn_stat");
+    store_leave(s);
+    if (rc == STORE_OK) {
+        /* store_checkpoint's rule, from the statistics. */
+        long long since = ((long long)ls->st_cur_file - ts->st_last_ckp.file) * ls->st_lg_size +
+                          (long long)ls->st_cur_offset - ts->st_last_ckp.offset;
+        due = since >= STORE_CHECKPOINT_BYTES ||
+              (since > 0 && time(NULL) - ts->st_time_ckp >= STORE_CHECKPOINT_SECONDS);
+    }
+    free(ts);
+    free(ls);
+    return rc == STORE_OK ? due : rc;
 }
 
 static void backoff(int attempt)
