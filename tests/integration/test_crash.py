@@ -53,6 +53,7 @@ def sanitizer_build():
 if sanitizer_build():
     KILL_EVERY, MIN_KILLS, MIN_AGE = 0.3, 20, 0.5
 MIN_KILLS_LATE = 5  # kills enough once 3 * EVENTS were acknowledged
+MIN_DEATHS = 10  # responder deaths (killed, or killed itself after a commit) a run needs
 TIME_LIMIT = 40.0  # seconds for the sending phase, at most
 
 
@@ -114,7 +115,12 @@ class CrashTest(unittest.TestCase):
         counter = iter(range(1 << 30))
         stop = threading.Event()
         kills, runner_kills = [], {"idle": 0, "delivering": 0}
+        seen = {"deaths": 0}  # responder deaths so far, from lighttpd's log
         deadline = time.time() + TIME_LIMIT
+
+        def responder_deaths():
+            with open(os.path.join(s.tmp, "error.log"), "rb") as f:
+                return f.read().count(b"child signalled: 9")  # killed, or killed itself
 
         def client():
             while time.time() < deadline:
@@ -128,7 +134,8 @@ class CrashTest(unittest.TestCase):
                     # rarely live MIN_AGE on a fast machine.
                     if (n >= EVENTS and len(kills) >= MIN_KILLS
                             and len(accepted) > EVENTS // 2) or \
-                            (len(accepted) >= 3 * EVENTS and len(kills) >= MIN_KILLS_LATE):
+                            (len(accepted) >= 3 * EVENTS and len(kills) >= MIN_KILLS_LATE
+                             and seen["deaths"] > MIN_DEATHS):
                         return
                 body = json.dumps({"n": n, "pad": "p" * 400}).encode()
                 try:
@@ -148,7 +155,10 @@ class CrashTest(unittest.TestCase):
             rnd = random.Random(2)
             # MIN_KILLS deaths while the load runs; after that the clients
             # go on (without kills) until enough events were acknowledged.
-            while len(kills) < MIN_KILLS and not stop.wait(KILL_EVERY):
+            while not stop.wait(KILL_EVERY):
+                seen["deaths"] = responder_deaths()
+                if len(kills) >= MIN_KILLS:
+                    continue
                 # lighttpd restarts dead responders on its one-second
                 # timer: keep one alive so that requests keep flowing, and
                 # let a new responder start up before it is a victim.
@@ -188,12 +198,11 @@ class CrashTest(unittest.TestCase):
                          "runners killed: %r\n"
                          % (sum(statuses.values()) + len(errors), len(accepted), statuses,
                             len(errors), len(kills), runner_kills))
-        with open(os.path.join(s.tmp, "error.log"), "rb") as f:
-            deaths = f.read().count(b"child signalled: 9")  # killed, or killed itself
+        deaths = responder_deaths()
         sys.stderr.write("  %d responder deaths in all\n" % deaths)
         self.assertGreater(len(kills), 0, "the killer did not kill")
         self.assertGreater(deaths, len(kills), "no responder died after a commit")
-        self.assertGreater(deaths, 10, "too few responder deaths to mean anything")
+        self.assertGreater(deaths, MIN_DEATHS, "too few responder deaths to mean anything")
         self.assertGreater(len(accepted), EVENTS // 2,
                            "too few events accepted to mean anything\n" + s.server_log())
         # Nothing but 202 and the failures a crash may cause.
