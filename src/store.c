@@ -13,7 +13,9 @@
 #include "store_txn.h"
 
 #include <db.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,10 +188,56 @@ int store_failchk(struct store *s)
     return rc;
 }
 
+/* Flushes the databases' files to disk, through descriptors of our own:
+ * outside the gate, since it touches no Berkeley DB region. */
+static void sync_db_files(const struct store *s)
+{
+    DIR *d = opendir(s->home);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        char path[800];
+        int fd;
+
+        if (n < 4 || strcmp(e->d_name + n - 3, ".db") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", s->home, e->d_name);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+            (void)fdatasync(fd);
+            close(fd);
+        }
+    }
+    closedir(d);
+}
+
 int store_checkpoint(struct store *s)
 {
-    int ret, rc;
+    static const int clean_percent[] = {25, 50, 75, 100};
+    int ret, rc, wrote;
 
+    rc = store_checkpoint_due(s);
+    if (rc <= 0)
+        return rc == 0 ? STORE_OK : rc;
+    /* Nearly all of a checkpoint's time goes into writing the cache's
+     * dirty pages (up to 8 MiB) and flushing the files, and every other
+     * process waits at the gate meanwhile: 150-190 ms at a time under
+     * load. So the pages are written in four steps, each its own turn
+     * inside the gate, and the files flushed outside it; the checkpoint
+     * proper then finds little left to write or flush. */
+    for (size_t i = 0; i < sizeof(clean_percent) / sizeof(clean_percent[0]); i++) {
+        if ((rc = enter_logged(s)) != STORE_OK)
+            return rc;
+        ret = s->env->memp_trickle(s->env, clean_percent[i], &wrote);
+        rc = store_map(s, ret, "memp_trickle");
+        store_leave(s);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    sync_db_files(s);
     if ((rc = enter_logged(s)) != STORE_OK)
         return rc;
     /* Only when 4 MiB of log or 5 minutes have passed since the last one. */
