@@ -40,4 +40,9 @@ int capture_status(struct store *s, const char *integration_id, long long now_ms
  * STORE_NOTFOUND when there is no sample. *out: caller frees. */
 int capture_parameters(struct store *s, const char *integration_id, cJSON **out);
 
+/* The received sample's envelope (the "raw" of capture_status), for
+ * "Test with the sample" (testnode.h); STORE_NOTFOUND when there is none.
+ * *out: caller frees. */
+int capture_sample(struct store *s, const char *integration_id, cJSON **out);
+
 #endif

@@ -30,4 +30,29 @@ int runexec_read_inputs(struct store_txn *t, const cJSON *run, void *arg);
 int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
                 const struct runexec_inputs *in);
 
+/* What one attempt of an Outgoing Integration node produced. */
+struct runexec_attempt {
+    cJSON *rec; /* the attempt record, as a run's attempts hold it (SPEC 8) */
+    int ok;     /* a 2xx answer */
+    int retryable;
+    long retry_after; /* from Retry-After, -1 when none */
+    cJSON *result;    /* nodes.<id> for later nodes on success, else NULL */
+};
+
+/* The one code path that renders and sends an Outgoing Integration node,
+ * used by runs and by the editor's "Test with the sample" (testnode.h):
+ * renders node (borrowed; validated as a workflow save does) with the
+ * template context ctx ({request, event, nodes, now}), applies the header
+ * rules, the node's auth and the SSRF rules of cfg, sends it with
+ * Idempotency-Key "<run_id>.<node id>" and X-Incoming-Event-Id event_id
+ * (may be NULL: sent empty), and records the attempt with credentials
+ * redacted. max_timeout_ms > 0 caps the node's timeout. A render error, a
+ * refused URL or a failed send is an attempt with "error", never a crash.
+ * The process must have called outgoing_global_init. *a is overwritten;
+ * the caller frees rec and result (runexec_attempt_free frees both). */
+void runexec_attempt(const struct config *cfg, const cJSON *node, const cJSON *ctx,
+                     const char *run_id, const char *event_id, long max_timeout_ms,
+                     struct runexec_attempt *a);
+void runexec_attempt_free(struct runexec_attempt *a); /* a's members may be NULL */
+
 #endif

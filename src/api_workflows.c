@@ -1,6 +1,7 @@
 /* api_workflows: /api/v1/workflows (SPEC sections 7 and 8). */
 #include "api.h"
 
+#include "testnode.h"
 #include "uuid.h"
 #include "workflow.h"
 #include "workflow_notes.h"
@@ -25,6 +26,38 @@ static void send_workflow(struct api_call *c, int status, cJSON *doc)
 {
     workflow_notes_add(c->req->store, c->req->cfg, doc, 1);
     api_send(c, status, doc);
+}
+
+/* POST /api/v1/workflows/test-node: the editor's "Test with the sample"
+ * (testnode.h). */
+static void test_node(struct api_call *c)
+{
+    static const struct {
+        int rc, status;
+        const char *code;
+    } errors[] = {{TESTNODE_BAD_REQUEST, 400, "invalid_request"},
+                  {TESTNODE_INVALID, 400, "invalid_workflow"},
+                  {TESTNODE_NOTFOUND, 404, "not_found"},
+                  {TESTNODE_NO_SAMPLE, 409, "no_sample"}};
+    char err[640];
+    cJSON *out = NULL;
+    int rc;
+
+    if (!api_is(c, "POST")) {
+        api_method_not_allowed(c, "POST");
+        return;
+    }
+    rc = testnode_run(c->req->store, c->req->cfg, c->body, &out, err, sizeof(err));
+    if (rc == TESTNODE_OK) {
+        api_send(c, 200, out);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+        if (errors[i].rc == rc) {
+            api_error(c, errors[i].status, errors[i].code, "%s", err);
+            return;
+        }
+    http_send_error(c->req, 503, "unavailable", err, "Retry-After: 5\r\n");
 }
 
 void api_workflows(struct api_call *c)
@@ -59,6 +92,10 @@ void api_workflows(struct api_call *c)
         } else {
             api_method_not_allowed(c, "GET, POST");
         }
+        return;
+    }
+    if (c->nseg == 2 && strcmp(c->seg[1], "test-node") == 0) {
+        test_node(c);
         return;
     }
     if (uuid_parse(c->seg[1], strlen(c->seg[1]), id) != 0 || c->nseg > 3) {

@@ -314,3 +314,21 @@ int capture_parameters(struct store *s, const char *integration_id, cJSON **out)
     *out = params;
     return STORE_OK;
 }
+
+int capture_sample(struct store *s, const char *integration_id, cJSON **out)
+{
+    cJSON *rec = NULL, *sample;
+    int rc = read_record(s, integration_id, &rec, NULL);
+
+    *out = NULL;
+    if (rc != STORE_OK)
+        return rc;
+    sample = cJSON_DetachItemFromObjectCaseSensitive(json_get(rec, "sample"), "raw");
+    cJSON_Delete(rec);
+    if (!cJSON_IsObject(sample)) {
+        cJSON_Delete(sample);
+        return STORE_NOTFOUND;
+    }
+    *out = sample;
+    return STORE_OK;
+}

@@ -38,15 +38,6 @@ static long long now_ms(void)
     return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* What one attempt produced, before it is written into the run. */
-struct attempt {
-    cJSON *rec; /* the attempt record */
-    int ok;     /* 2xx */
-    int retryable;
-    long retry_after; /* -1 when none */
-    cJSON *result;    /* nodes.<id> on success */
-};
-
 static int is_json_type(const char *ct)
 {
     return ct && (strncasecmp(ct, "application/json", 16) == 0 ||
@@ -231,9 +222,9 @@ static void record_url(cJSON *rq, const char *url)
     buf_free(&b);
 }
 
-/* Builds and sends the node's request; fills a. */
-static void attempt_node(const struct config *cfg, const cJSON *node, const cJSON *ctx,
-                         const char *run_id, const char *event_id, struct attempt *a)
+void runexec_attempt(const struct config *cfg, const cJSON *node, const cJSON *ctx,
+                     const char *run_id, const char *event_id, long max_timeout_ms,
+                     struct runexec_attempt *a)
 {
     const cJSON *h, *headers = json_get(node, "headers"), *auth = json_get(node, "auth");
     const char *method = json_get_string(node, "method"), *secret_name = auth_header_name(auth);
@@ -247,7 +238,10 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
     char err[512] = "", authline[2048];
     const char *id = json_get_string(node, "id");
 
+    memset(a, 0, sizeof(*a));
     memset(&resp, 0, sizeof(resp));
+    if (event_id == NULL)
+        event_id = "";
     buf_init(&url, 8192);
     buf_init(&val, 8192);
     buf_init(&body, 1u << 20);
@@ -320,6 +314,8 @@ static void attempt_node(const struct config *cfg, const cJSON *node, const cJSO
     req.body = strcmp(method, "GET") == 0 ? NULL : buf_str(&body);
     req.body_len = body.len;
     req.timeout_ms = (long)json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms);
+    if (max_timeout_ms > 0 && req.timeout_ms > max_timeout_ms)
+        req.timeout_ms = max_timeout_ms;
     req.allow_private = cfg->outgoing_allow_private;
     req.self_url = cfg->public_base_url;
     req.allow_hosts = cfg->outgoing_allow_hosts;
@@ -372,6 +368,13 @@ done:
     buf_free(&url);
     buf_free(&val);
     buf_free(&body);
+}
+
+void runexec_attempt_free(struct runexec_attempt *a)
+{
+    cJSON_Delete(a->rec);
+    cJSON_Delete(a->result);
+    a->rec = a->result = NULL;
 }
 
 /* Attempts of node since the run was last (re)queued. */
@@ -561,13 +564,12 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
     for (int i = 0; i < n; i++) {
         const cJSON *node = workflow_node(wf, order[i]);
         const char *type = json_get_string(node, "type");
-        struct attempt a;
+        struct runexec_attempt a;
         int max, tries;
 
         if (type == NULL || strcmp(type, "outgoing_integration") != 0 ||
             json_get(json_get(run, "nodes"), order[i]))
             continue;
-        memset(&a, 0, sizeof(a));
         /* The lease must cover this request: its timeout plus 30 s. The
          * claim's lease covers the default timeout; a longer one renews. */
         if (json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms) > cfg->outgoing_timeout_ms) {
@@ -575,8 +577,8 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
             if (rc != STORE_OK)
                 goto out;
         }
-        attempt_node(cfg, node, ctx, json_get_string(run, "id"), json_get_string(run, "eventId"),
-                     &a);
+        runexec_attempt(cfg, node, ctx, json_get_string(run, "id"), json_get_string(run, "eventId"),
+                        0, &a);
         cJSON_AddItemToArray(json_get(run, "attempts"), a.rec);
         if (a.ok) {
             counts.succeeded++;

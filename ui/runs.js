@@ -107,8 +107,9 @@ function headerList(headers, label) {
     entries.map(([k, v]) => [h('dt', k), h('dd', h('code', typeof v === 'string' ? v : toJSON(v)))]));
 }
 
-// One attempt: the request as sent and the response as received.
-function attemptDetail(a) {
+// One attempt: the request as sent and the response as received (also
+// the answer of the workflow editor's "Test with the sample").
+export function attemptDetail(a) {
   const req = a.request || {};
   const res = a.response || {};
   return h('div.attempt',

@@ -8,6 +8,7 @@ import {
   button, busy, jsonBlock, nextId, onLeave, setLeaveGuard, flatTable, searchBox,
 } from './dom.js';
 import { integrationIcon } from './icons.js';
+import { attemptDetail } from './runs.js';
 
 const OPS = [['eq', 'equals'], ['ne', 'does not equal'], ['gt', 'greater than'],
   ['gte', 'greater or equal'], ['lt', 'less than'], ['lte', 'less or equal'],
@@ -145,6 +146,7 @@ export async function workflowView(id) {
   const editors = [];
   const trigger = nodes[0];
   const trig = triggerEditor(trigger, integrations, ctx);
+  ctx.integrationId = () => trig.integrationId();
   editors.push(trig);
   flow.append(h('li.node', trig.el));
   const outgoing = nodes.filter((n) => n.type === 'outgoing_integration');
@@ -224,6 +226,8 @@ export async function workflowView(id) {
     return out;
   };
   let curId = id; // set once a new workflow is first saved
+  // "Test with the sample" takes masked credentials from the saved workflow.
+  ctx.workflowId = () => curId;
   const save = async () => {
     const body = collect();
     const local = editors.map((e) => e.validate && e.validate()).find(Boolean);
@@ -626,9 +630,59 @@ function outgoingEditor(node, keys, ctx) {
   url.addEventListener('input', schedule);
   bodyArea.addEventListener('input', schedule);
 
+  // Test with the sample: the server renders this node (as it stands in
+  // the form, unsaved) against the sample and really sends it, then shows
+  // the request (credentials redacted, as in runs) and the answer. Nothing
+  // is saved and no run or event is recorded.
+  const testOut = h('div.test-result', { 'aria-live': 'polite', 'aria-label': `Test result of ${nid}` });
+  const testBtn = button('Test with the sample', () => testNode(), 'secondary',
+    { 'data-action': 'test-node', 'aria-describedby': `${nid}-test-hint` });
+  const testFail = (text) => clear(testOut).append(h('p.form-error', { role: 'alert' }, text));
+  const testNode = () => busy(testBtn, async () => {
+    if (!ctx.integrationId()) {
+      testFail('Choose the incoming integration of the Business Event first: its sample is what is sent.');
+      return;
+    }
+    clear(testOut).append(h('p.hint.sending', h('span.spinner', { 'aria-hidden': 'true' }), ' Sending…'));
+    const body = { node: value(), integrationId: ctx.integrationId() };
+    if (ctx.workflowId()) body.workflowId = ctx.workflowId();
+    let r;
+    try {
+      r = await api.post('workflows/test-node', body);
+    } catch (e) {
+      testFail(`Not sent: ${e.message}`);
+      return;
+    }
+    const a = r.attempt || {};
+    const res = a.response;
+    const from = r.sample && r.sample.source === 'event' ? 'the newest event' : 'the captured sample';
+    const outcome = res
+      ? h('p.test-outcome', h('strong', { class: res.status >= 200 && res.status < 300 ? 'ok' : 'warn' },
+        `HTTP ${res.status}`), ` in ${a.durationMs} ms, sent with ${from}.`)
+      : h('p.test-outcome', h('strong.error-text', 'Not answered'), ` (the request was made with ${from}).`);
+    clear(testOut).append(...[outcome,
+      a.error && !res ? h('p.form-error', { role: 'alert' }, a.error) : null,
+      (a.warnings || []).length ? h('p.hint.warnings', 'Warnings: ' + a.warnings.join('; ')) : null,
+      attemptDetail(a)].filter(Boolean));
+  });
+  const testBox = h('div.test-node', h('h4', 'Test with the sample'),
+    h('p.hint', { id: `${nid}-test-hint` }, 'Sends this request now, as the form stands, with the sample: ',
+      'the target really receives it. Nothing is saved and no run is recorded.'),
+    testBtn, testOut);
+
+  function value() {
+    const out = { ...node, id: nid, type: 'outgoing_integration', action: action.value.trim(),
+      method: method.value, url: url.value, headers: headers.value(), body: bodyArea.value,
+      auth: auth.value() };
+    if (timeout.value !== '') out.timeoutMs = Number(timeout.value); else delete out.timeoutMs;
+    if (attempts.value !== '') out.retry = { ...(node.retry || {}), maxAttempts: Number(attempts.value) };
+    else delete out.retry;
+    return out;
+  }
+
   const previewPane = h('aside.preview', { 'aria-label': `Preview of ${nid}` },
     h('h3', 'Live preview'), source,
-    h('h4', 'URL'), urlOut, urlErr, h('h4', 'Body'), bodyOut, bodyErr, warn, sampleBox);
+    h('h4', 'URL'), urlOut, urlErr, h('h4', 'Body'), bodyOut, bodyErr, warn, testBox, sampleBox);
   const el = h('section.node-card.outgoing', { 'aria-labelledby': `${nid}-title`, 'data-error-key': `nodes.${nid}` },
     h('h2.node-title', { id: `${nid}-title` }, h('span.node-kind', 'Outgoing Integration'), h('code', nid)),
     h('p.field-error', { role: 'alert', hidden: true }),
@@ -654,15 +708,7 @@ function outgoingEditor(node, keys, ctx) {
     preview,
     setSavedWarning: (w) => { savedWarning = w; if (!ctx.sample) liveWarning = null; showUrlWarning(); },
     focus: () => action.focus(),
-    value: () => {
-      const out = { ...node, id: nid, type: 'outgoing_integration', action: action.value.trim(),
-        method: method.value, url: url.value, headers: headers.value(), body: bodyArea.value,
-        auth: auth.value() };
-      if (timeout.value !== '') out.timeoutMs = Number(timeout.value); else delete out.timeoutMs;
-      if (attempts.value !== '') out.retry = { ...(node.retry || {}), maxAttempts: Number(attempts.value) };
-      else delete out.retry;
-      return out;
-    },
+    value,
   };
 }
 

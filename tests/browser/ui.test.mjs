@@ -10,7 +10,8 @@
 // outgoing_allow_private): the parameter picker and the filter's
 // autocomplete, the warning about a URL runs would refuse, unsaved edits,
 // Retry only for failed runs and Replay as a new run, the count of a
-// replay, confirmations that name dependents and orphaned workflows, and a
+// replay, confirmations that name dependents and orphaned workflows, Test
+// with the sample (the node sent, its answer shown, nothing stored), and a
 // session shared by two tabs. Screenshots of each step go to artifacts/
 // (1280 px, and 390 px for every screen of issue 12). Any failed step,
 // page error or console error (CSP violations included; 4xx answers the
@@ -902,6 +903,64 @@ async function main() {
         assert.ok(await shop.locator('svg.chart rect.bar-events').count() >= 1, 'a bar for this hour');
         assert.ok(await shop.locator('svg.chart rect.bar-succeeded').count() >= 1);
       });
+    });
+
+    await step('Test with the sample sends the node and shows the answer, storing nothing', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Workflows', exact: true }).click();
+      await page.getByRole('link', { name: 'Cart to custom event', exact: true }).click();
+      await page.locator('[aria-label="Rendered body"]').filter({ hasText: 'groupid' }).waitFor();
+      const out = page.locator('section.node-card.outgoing');
+      const stored = async () => {
+        const runs = await http('GET', `${base}/api/v1/runs?limit=500`, undefined, admin);
+        const evs = await http('GET', `${base}/api/v1/integrations/${integrationId}/events?limit=500`, undefined, admin);
+        return [runs.json.items.length, evs.json.items.map((e) => e.eventId).join(',')];
+      };
+      const before = await stored();
+      // The request is held on its way, so that the busy state can be seen.
+      let release;
+      const held = new Promise((r) => { release = r; });
+      await page.route('**/api/v1/workflows/test-node', async (route) => { await held; await route.continue(); });
+      const testBtn = out.getByRole('button', { name: 'Test with the sample', exact: true });
+      await testBtn.click();
+      await out.locator('button[data-action="test-node"][aria-busy="true"]').waitFor();
+      assert.ok(await testBtn.isDisabled(), 'the button is disabled while sending');
+      await out.getByText('Sending…').waitFor();
+      release();
+      const result = out.getByLabel('Test result of send', { exact: true });
+      await result.getByText('HTTP 202', { exact: true }).first().waitFor();
+      await page.unroute('**/api/v1/workflows/test-node');
+      assert.ok(!(await testBtn.isDisabled()), 'the button is back');
+      await atBoth('workflow-test-with-sample', async () => {
+        await result.getByText('HTTP 202', { exact: true }).first().waitFor();
+        assert.match(await result.locator('.test-outcome').textContent(), /sent with the captured sample/);
+        assert.doesNotMatch(await result.textContent(), /null|undefined|\[object/);
+        // The request as sent, its credential redacted as in runs.
+        const rh = await result.getByLabel('Request headers', { exact: true }).textContent();
+        assert.match(rh, /Authorization\[redacted\]/, rh);
+        assert.doesNotMatch(rh, /Bearer/);
+        const reqBody = await result.getByLabel('Request body', { exact: true }).textContent();
+        assert.match(reqBody, /^\{\n {2}"action": "goal\.achieve",\n/, reqBody);
+        assert.equal(JSON.parse(reqBody).params.request_id, 'req-sample-1');
+        assert.match(await result.locator('.wrap code').first().textContent(), /^POST http.*\/v4\/events\/custom$/);
+        // The target's answer, its JSON body indented.
+        const resText = await result.getByLabel('Response body', { exact: true }).textContent();
+        assert.match(resText, /^\{\n {2}"/, resText);
+        const res = JSON.parse(resText);
+        assert.equal(res.status, 202);
+        assert.ok(res.profileId, resText);
+        assert.match(await result.getByLabel('Response headers', { exact: true }).textContent(), /Content-Type/i);
+      });
+      // A URL runs would refuse: the panel shows why, nothing is sent.
+      const urlBox = out.getByLabel('URL', { exact: true });
+      const url = await urlBox.inputValue();
+      await urlBox.fill('http://127.0.0.1:1/hook');
+      await testBtn.click();
+      await result.locator('.form-error', { hasText: /^refused: the URL resolves to a loopback/ }).waitFor();
+      await atBoth('workflow-test-refused', async () => {
+        await result.getByText('Not answered').waitFor();
+      });
+      await urlBox.fill(url);
+      assert.deepEqual(await stored(), before, 'a test stored no run and no event');
     });
 
     await step('two tabs share the session; a stale one signs in again', async () => {
