@@ -131,10 +131,15 @@ class CrashTest(unittest.TestCase):
                     # TIME_LIMIT), never weaker.
                     # Past 3 * EVENTS acknowledged, a few kills are enough:
                     # responders that kill themselves after commits may
-                    # rarely live MIN_AGE on a fast machine.
+                    # rarely live MIN_AGE on a fast machine. Past 6 * EVENTS
+                    # one kill is: a run that went on to TIME_LIMIT once
+                    # acknowledged 12,000 events, whose runs the drain below
+                    # could not deliver within its 300 s on a loaded machine.
                     if (n >= EVENTS and len(kills) >= MIN_KILLS
                             and len(accepted) > EVENTS // 2) or \
                             (len(accepted) >= 3 * EVENTS and len(kills) >= MIN_KILLS_LATE
+                             and seen["deaths"] > MIN_DEATHS) or \
+                            (len(accepted) >= 6 * EVENTS and len(kills) >= 1
                              and seen["deaths"] > MIN_DEATHS):
                         return
                 body = json.dumps({"n": n, "pad": "p" * 400}).encode()
