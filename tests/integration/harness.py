@@ -459,6 +459,13 @@ class Server:
             _own_pids.discard(self.proc.pid)
         self.proc = None
         if self.tmp:
+            # Runners finish what they do (a run, the checkpoint on their
+            # way out) and exit within a few seconds. One killed inside the
+            # store makes the next process recover, which a clean restart
+            # must not need; so they get 5 s before the sweep.
+            deadline = time.time() + 5
+            while self.runner_pids() and time.time() < deadline:
+                time.sleep(0.05)
             kill_all_of(self.tmp)
 
     SANITIZER_MARKS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error: ")
@@ -471,10 +478,15 @@ class Server:
                 continue
             with open(p, "rb") as f:
                 lines = f.readlines()
-            for line in lines:
+            for i, line in enumerate(lines):
                 if not any(m in line for m in self.SANITIZER_MARKS):
                     continue
                 out.append("%s: %s" % (n, line.decode("utf-8", "replace").rstrip()))
+                # The stack of the report, so that a CI log says where.
+                for frame in lines[i + 1:i + 40]:
+                    text = frame.decode("utf-8", "replace").rstrip()
+                    if text.lstrip().startswith("#") or text.startswith("SUMMARY"):
+                        out.append("%s:     %s" % (n, text.strip()))
         return out
 
     def stop(self):
@@ -497,7 +509,7 @@ class Server:
             if self in _live:
                 _live.remove(self)
         if reports:
-            raise AssertionError("sanitizer reports:\n" + "\n".join(reports[:20]))
+            raise AssertionError("sanitizer reports:\n" + "\n".join(reports[:80]))
 
     # -- web-server configurations --
 
