@@ -30,18 +30,32 @@ static const struct ctl_token_kind metrics_kind = {
     metrics_token_create, metrics_token_list, metrics_token_revoke,
 };
 
+/* The start every subcommand shares: parses its arguments (maxpos
+ * positional ones; with id, the first is a token id parsed into it), then
+ * opens the store. what gets "<cmd> <verb>" for messages. */
+static int token_begin(struct ctl *c, const struct ctl_token_kind *k, const char *verb, int argc,
+                       char **argv, const struct ctl_opt *opts, char *id, char what[32])
+{
+    char *pos[1], idname[32];
+    int n, rc;
+
+    snprintf(what, 32, "%s %s", k->cmd, verb);
+    rc = ctl_parse(c, what, argc, argv, opts, pos, id ? 1 : 0, id ? 1 : 0, &n);
+    if (rc == CTL_OK && id != NULL) {
+        snprintf(idname, sizeof(idname), "%s id", k->noun);
+        rc = ctl_parse_id(idname, pos[0], id);
+    }
+    return rc == CTL_OK ? ctl_store(c, 0) : rc;
+}
+
 static int token_create(struct ctl *c, const struct ctl_token_kind *k, int argc, char **argv)
 {
     const char *name = NULL;
     const struct ctl_opt opts[] = {{"name", &name, NULL}, {NULL, NULL, NULL}};
-    char *pos[1], what[32], id[37], token[TOKEN_STORE_LEN + 1], err[256];
+    char what[32], id[37], token[TOKEN_STORE_LEN + 1], err[256];
     cJSON *doc;
-    int n, rc;
+    int rc = token_begin(c, k, "create", argc, argv, opts, NULL, what);
 
-    snprintf(what, sizeof(what), "%s create", k->cmd);
-    rc = ctl_parse(c, what, argc, argv, opts, pos, 0, 0, &n);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
     if (k->create(c->store, name, id, token, NULL, err, sizeof(err)) != TOKEN_STORE_OK)
@@ -76,14 +90,10 @@ static void print_token_row(const cJSON *t)
 
 static int token_list(struct ctl *c, const struct ctl_token_kind *k, int argc, char **argv)
 {
-    char *pos[1], what[32], err[256];
+    char what[32], err[256];
     cJSON *items = NULL, *t;
-    int n, rc;
+    int rc = token_begin(c, k, "list", argc, argv, NULL, NULL, what);
 
-    snprintf(what, sizeof(what), "%s list", k->cmd);
-    rc = ctl_parse(c, what, argc, argv, NULL, pos, 0, 0, &n);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
     if (k->list(c->store, &items, err, sizeof(err)) != TOKEN_STORE_OK)
@@ -100,17 +110,10 @@ static int token_list(struct ctl *c, const struct ctl_token_kind *k, int argc, c
 
 static int token_revoke(struct ctl *c, const struct ctl_token_kind *k, int argc, char **argv)
 {
-    char *pos[1], what[32], idname[32], id[37], err[256];
+    char what[32], id[37], err[256];
     cJSON *doc = NULL;
-    int n, rc;
+    int rc = token_begin(c, k, "revoke", argc, argv, NULL, id, what);
 
-    snprintf(what, sizeof(what), "%s revoke", k->cmd);
-    snprintf(idname, sizeof(idname), "%s id", k->noun);
-    rc = ctl_parse(c, what, argc, argv, NULL, pos, 1, 1, &n);
-    if (rc == CTL_OK)
-        rc = ctl_parse_id(idname, pos[0], id);
-    if (rc == CTL_OK)
-        rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
     if (k->revoke(c->store, id, &doc, err, sizeof(err)) != TOKEN_STORE_OK)
