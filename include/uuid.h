@@ -1,6 +1,6 @@
-/* uuid: random (version 4) UUIDs as 36-character lower-case text, and the
- * validator every id taken from a request or a command line goes through
- * before it is used as a key. */
+/* uuid: random (version 4) and time-ordered (version 7) UUIDs as
+ * 36-character lower-case text, and the validator every id taken from a
+ * request or a command line goes through before it is used as a key. */
 #ifndef INCOMING_UUID_H
 #define INCOMING_UUID_H
 
@@ -11,6 +11,13 @@
 /* Writes a new random UUID and a NUL into out. Returns 0, -1 when the
  * kernel's random source fails. */
 int uuid_generate(char out[UUID_LEN + 1]);
+/* Writes a new time-ordered UUID (RFC 9562 version 7): time_ms, in
+ * milliseconds since the epoch, in the first 48 bits, then 74 random bits.
+ * Ids made later sort after (as text too) ids made in an earlier
+ * millisecond, so records keyed by them are appended at the end of a
+ * btree instead of on a random page of it: event ids (docs/storage.md).
+ * Returns 0, -1 when the kernel's random source fails. */
+int uuid_generate_ordered(long long time_ms, char out[UUID_LEN + 1]);
 /* 1 when s is exactly 36 characters of 8-4-4-4-12 hex digits (any case). */
 int uuid_valid(const char *s);
 /* Copies len bytes of in as a lower-case UUID into out. Returns 0, or -1

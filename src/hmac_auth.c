@@ -23,12 +23,14 @@ static const char *alg_names[] = {"SHA256", "SHA1", "SHA512"};
 static const int alg_sizes[] = {32, 20, 64};
 
 /* HMAC over the concatenation of nparts byte strings (OpenSSL 3 EVP_MAC:
- * the HMAC_CTX API is deprecated). Returns the digest length or -1. */
+ * the HMAC_CTX API is deprecated). The algorithm is fetched from the
+ * provider tables once per thread, not per request. Returns the digest
+ * length or -1. */
 static int mac_parts(enum hmac_auth_alg alg, const void *key, size_t key_len,
                      const void *const *parts, const size_t *lens, int nparts,
                      unsigned char out[64])
 {
-    EVP_MAC *mac = NULL;
+    static __thread EVP_MAC *mac;
     EVP_MAC_CTX *ctx = NULL;
     OSSL_PARAM params[2];
     size_t outlen = 0;
@@ -38,7 +40,8 @@ static int mac_parts(enum hmac_auth_alg alg, const void *key, size_t key_len,
         return -1;
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)alg_names[alg], 0);
     params[1] = OSSL_PARAM_construct_end();
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (mac == NULL)
+        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     if (!mac)
         goto out;
     ctx = EVP_MAC_CTX_new(mac);
@@ -54,7 +57,6 @@ out:
     if (rc < 0)
         LOG_ERR("HMAC computation failed");
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     return rc;
 }
 

@@ -20,8 +20,6 @@
 #include <cjson/cJSON.h>
 #include <jwt.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,8 +199,7 @@ static int check_header(struct token *t, char *desc, size_t desclen)
  * the decoded third part (which must be exactly 32 bytes). */
 static int signature_ok(const struct token *t, const unsigned char *key, size_t key_len)
 {
-    unsigned char sig[48], mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
+    unsigned char sig[48], mac[32];
     size_t siglen = 0;
     int ok;
 
@@ -212,9 +209,7 @@ static int signature_ok(const struct token *t, const unsigned char *key, size_t 
                    &siglen) != B64_OK ||
         siglen != 32)
         return 0;
-    if (!HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)t->text, t->dot2, mac,
-              &maclen) ||
-        maclen != 32)
+    if (secret_hmac_sha256(key, key_len, t->text, t->dot2, mac) != SECRET_OK)
         return 0;
     ok = CRYPTO_memcmp(sig, mac, 32) == 0;
     OPENSSL_cleanse(mac, sizeof mac);

@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A workflow's run id for an event's first planning, derived from both ids
- * and laid out as a version 4 UUID. */
+/* A workflow's run id for an event's first planning, derived from both ids.
+ * A time-ordered (version 7) event id lends the run id its first 48 bits,
+ * its time, so that runs.db too is appended to at its end
+ * (docs/storage.md); an older event's runs keep the version 4 layout. */
 static void stable_run_id(const char *event_id, const char *workflow_id, char out[37])
 {
     char text[80], hex[65];
@@ -22,7 +24,12 @@ static void stable_run_id(const char *event_id, const char *workflow_id, char ou
     snprintf(text, sizeof(text), "%.36s:%.36s", event_id, workflow_id);
     secret_sha256_hex(text, strlen(text), hex);
     hex[12] = '4';                         /* version 4 layout */
-    hex[16] = "89ab"[(hex[16] - '0') & 3]; /* RFC 4122 variant */
+    hex[16] = "89ab"[(hex[16] - '0') & 3]; /* RFC 9562 variant */
+    if (strlen(event_id) == 36 && event_id[14] == '7') {
+        memcpy(hex, event_id, 8);
+        memcpy(hex + 8, event_id + 9, 4);
+        hex[12] = '7';
+    }
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 

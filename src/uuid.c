@@ -1,27 +1,55 @@
-/* uuid: RFC 4122 version 4 from getrandom(2). */
+/* uuid: RFC 9562 versions 4 and 7 from getrandom(2). */
 #include "uuid.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
-int uuid_generate(char out[UUID_LEN + 1])
+/* Fills r[from..15] from getrandom(2). Returns 0, or -1. */
+static int random_from(unsigned char r[16], size_t from)
 {
-    unsigned char r[16];
-    size_t got = 0;
+    size_t got = from;
 
-    while (got < sizeof(r)) {
-        ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+    while (got < 16) {
+        ssize_t n = getrandom(r + got, 16 - got, 0);
         if (n < 0)
             return -1;
         got += (size_t)n;
     }
-    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+    return 0;
+}
+
+/* r as text, with its version nibble and the RFC 9562 variant set. */
+static void format(unsigned char r[16], unsigned version, char out[UUID_LEN + 1])
+{
+    r[6] = (unsigned char)((r[6] & 0x0f) | (version << 4));
     r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
     snprintf(out, UUID_LEN + 1,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
              r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
              r[15]);
+}
+
+int uuid_generate(char out[UUID_LEN + 1])
+{
+    unsigned char r[16];
+
+    if (random_from(r, 0) != 0)
+        return -1;
+    format(r, 4, out);
+    return 0;
+}
+
+int uuid_generate_ordered(long long time_ms, char out[UUID_LEN + 1])
+{
+    unsigned long long t = time_ms > 0 ? (unsigned long long)time_ms : 0;
+    unsigned char r[16];
+
+    if (random_from(r, 6) != 0)
+        return -1;
+    for (int i = 0; i < 6; i++) /* 48 bits, most significant first */
+        r[i] = (unsigned char)(t >> (40 - 8 * i));
+    format(r, 7, out);
     return 0;
 }
 

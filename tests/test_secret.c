@@ -1,6 +1,8 @@
 /* Tests of the secret module: UUID v4 format, API key secrets, SHA-256,
- * constant-time comparison and the 0600 key file. */
+ * HMAC-SHA256, constant-time comparison and the 0600 key file; and the
+ * time-ordered UUIDs of uuid.h that event ids are. */
 #include "secret.h"
+#include "uuid.h"
 
 #include <CUnit/Basic.h>
 #include <dirent.h>
@@ -207,6 +209,66 @@ static void key_load_or_create_should_agree_across_concurrent_starts(void)
     remove_dir();
 }
 
+static void hex_of(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than the block), in one
+ * process so that each call must take its own key; then an empty key. */
+static void hmac_sha256_should_match_rfc4231_with_a_new_key_each_call(void)
+{
+    unsigned char key1[20], key6[131], mac[32];
+    const char *msg6 = "Test Using Larger Than Block-Size Key - Hash Key First";
+    char hex[65];
+
+    memset(key1, 0x0b, sizeof key1);
+    memset(key6, 0xaa, sizeof key6);
+    for (int round = 0; round < 2; round++) {
+        CU_ASSERT_EQUAL(secret_hmac_sha256(key1, sizeof key1, "Hi There", 8, mac), SECRET_OK);
+        hex_of(mac, 32, hex);
+        CU_ASSERT_STRING_EQUAL(hex,
+                               "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        CU_ASSERT_EQUAL(secret_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac),
+                        SECRET_OK);
+        hex_of(mac, 32, hex);
+        CU_ASSERT_STRING_EQUAL(hex,
+                               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        CU_ASSERT_EQUAL(secret_hmac_sha256(key6, sizeof key6, msg6, strlen(msg6), mac), SECRET_OK);
+        hex_of(mac, 32, hex);
+        CU_ASSERT_STRING_EQUAL(hex,
+                               "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        /* Not the previous key: an empty one (Python's hmac agrees). */
+        CU_ASSERT_EQUAL(secret_hmac_sha256(NULL, 0, "abc", 3, mac), SECRET_OK);
+        hex_of(mac, 32, hex);
+        CU_ASSERT_STRING_EQUAL(hex,
+                               "fd7adb152c05ef80dccf50a1fa4c05d5a3ec6da95575fc312ae7c5d091836351");
+    }
+}
+
+static void ordered_uuid_should_carry_its_time_and_sort_by_it(void)
+{
+    char a[UUID_LEN + 1], b[UUID_LEN + 1], c[UUID_LEN + 1];
+    long long t = 1764720000123LL; /* 2025-12-03, 0x019ae1823c7b */
+
+    CU_ASSERT_EQUAL(uuid_generate_ordered(t, a), 0);
+    CU_ASSERT_TRUE(uuid_valid(a));
+    CU_ASSERT_NSTRING_EQUAL(a, "019ae182-3c7b-7", 15); /* time, then version 7 */
+    CU_ASSERT_PTR_NOT_NULL(strchr("89ab", a[19]));     /* RFC 9562 variant */
+    CU_ASSERT_EQUAL(uuid_generate_ordered(t, b), 0);
+    CU_ASSERT_NSTRING_EQUAL(a, b, 15);
+    CU_ASSERT_STRING_NOT_EQUAL(a, b); /* 74 random bits after the time */
+    /* A later millisecond sorts after, as text, whatever the random bits. */
+    for (int i = 0; i < 100; i++) {
+        CU_ASSERT_EQUAL(uuid_generate_ordered(t, a), 0);
+        CU_ASSERT_EQUAL(uuid_generate_ordered(t + 1, c), 0);
+        CU_ASSERT_TRUE(strcmp(a, c) < 0);
+    }
+    CU_ASSERT_EQUAL(uuid_generate_ordered(-5, a), 0); /* before 1970: time 0 */
+    CU_ASSERT_NSTRING_EQUAL(a, "00000000-0000-7", 15);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -220,6 +282,8 @@ int main(void)
     CU_ADD_TEST(s, is_uuid_should_refuse_near_misses);
     CU_ADD_TEST(s, apikey_should_be_prefixed_base64url_of_256_bits);
     CU_ADD_TEST(s, sha256_hex_should_match_known_digests);
+    CU_ADD_TEST(s, hmac_sha256_should_match_rfc4231_with_a_new_key_each_call);
+    CU_ADD_TEST(s, ordered_uuid_should_carry_its_time_and_sort_by_it);
     CU_ADD_TEST(s, equal_should_compare_bytes_and_strings);
     CU_ADD_TEST(s, write_file_should_create_mode_0600_and_replace_atomically);
     CU_ADD_TEST(s, read_file_should_be_bounded_and_report_absence);

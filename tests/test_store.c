@@ -137,6 +137,37 @@ static void store_init_should_make_dir_0700_and_files_0600(void)
     CU_ASSERT(files >= STORE_DB_COUNT);
 }
 
+/* The page size a Berkeley DB file was created with: the 32-bit field
+ * at offset 20 of its meta page (DBMETA), in the machine's byte order. */
+static unsigned file_pagesize(const char *name)
+{
+    char p[1024];
+    unsigned char m[24];
+    FILE *f;
+    unsigned v = 0;
+
+    snprintf(p, sizeof(p), "%s/%s", cfg.data_dir, name);
+    f = fopen(p, "rb");
+    if (f != NULL && fread(m, 1, sizeof m, f) == sizeof m)
+        memcpy(&v, m + 20, 4);
+    if (f != NULL)
+        fclose(f);
+    return v;
+}
+
+/* Events and runs are records of a KiB or more: pages of 16 KiB keep them
+ * on the leaf pages instead of an overflow page each (docs/storage.md). */
+static void store_init_should_give_events_and_runs_16k_pages(void)
+{
+    struct store *s = open_new();
+
+    CU_ASSERT_EQUAL(put(s, "k", "v", 0), STORE_OK);
+    store_close(s);
+    CU_ASSERT_EQUAL(file_pagesize("events.db"), 16384);
+    CU_ASSERT_EQUAL(file_pagesize("runs.db"), 16384);
+    CU_ASSERT_EQUAL(file_pagesize("meta.db"), 4096); /* the others: the file system's block */
+}
+
 static void store_open_should_refuse_an_uninitialised_dir(void)
 {
     struct store *s = NULL;
@@ -812,6 +843,8 @@ int main(void)
     s = CU_add_suite("store", NULL, NULL);
     CU_add_test(s, "init makes dir 0700 and files 0600",
                 store_init_should_make_dir_0700_and_files_0600);
+    CU_add_test(s, "init gives events and runs 16 KiB pages",
+                store_init_should_give_events_and_runs_16k_pages);
     CU_add_test(s, "open refuses an uninitialised dir",
                 store_open_should_refuse_an_uninitialised_dir);
     CU_add_test(s, "open refuses another schema version",

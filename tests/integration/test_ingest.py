@@ -20,6 +20,8 @@ MAX_BODY = 4096
 MAX_DEPTH = 8
 PROFILE_ID = 611
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# Event ids are time-ordered (RFC 9562 version 7; docs/storage.md).
+EVENT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 LINE_COL_RE = re.compile(r"line (\d+), column (\d+)")
 
 # Odd spacing and numbers that no double holds: the stored body must keep
@@ -91,7 +93,10 @@ class IngestCases:
         self.assertEqual(set(doc), {"status", "eventId", "endpointId"}, doc)
         self.assertEqual(doc["status"], 202)
         self.assertEqual(doc["endpointId"], integ["endpointId"])
-        self.assertRegex(doc["eventId"], UUID_RE)
+        self.assertRegex(doc["eventId"], EVENT_ID_RE)
+        # Its first 48 bits are the receipt time in milliseconds.
+        ms = int(doc["eventId"][:8] + doc["eventId"][9:13], 16)
+        self.assertLess(abs(ms - time.time() * 1000), 60000, doc["eventId"])
         return doc["eventId"]
 
     def assertInvalidJson(self, body, line=None, column=None):
@@ -126,6 +131,7 @@ class IngestCases:
         self.assertEqual(ev["method"], "POST")
         self.assertEqual(ev["businessProfileId"], RawNumber(str(PROFILE_ID)))
         self.assertTrue(t0 - 1000 <= int(ev["time"]) <= t1 + 1000, ev["time"])
+        self.assertEqual(int(event_id[:8] + event_id[9:13], 16), int(ev["time"]))  # ordered id
         body = ev["body"]
         self.assertEqual(body["n"], "9007199254740993")
         self.assertEqual(body["big"], "1e400")
