@@ -19,6 +19,7 @@ struct http_request {
     const char *query;   /* after '?', "" when none */
     char path[2048];     /* REQUEST_URI path minus base_path, "/" at least */
     long long now_ms;    /* receipt time */
+    long long now_us;    /* the same in microseconds */
     int responded;       /* set by the answering functions */
     struct buf *held;    /* see http_hold; NULL: answers go out at once */
     int held_status;     /* the status of the answer held, 0 when none */

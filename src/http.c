@@ -91,7 +91,8 @@ int http_request_init(struct http_request *req, FCGX_Request *fcgx, const struct
     req->status = 0;
     req->error[0] = '\0';
     gettimeofday(&tv, NULL);
-    req->now_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    req->now_us = (long long)tv.tv_sec * 1000000 + tv.tv_usec;
+    req->now_ms = req->now_us / 1000;
     req->method = FCGX_GetParam("REQUEST_METHOD", fcgx->envp);
     if (req->method == NULL)
         req->method = "GET";

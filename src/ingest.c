@@ -320,7 +320,7 @@ static int build_event(struct ingest *in)
     size_t off = 0;
 
     memset(&in->ev, 0, sizeof(in->ev));
-    if (uuid_generate_ordered(req->now_ms, in->ev.event_id) != 0) {
+    if (uuid_generate_ordered(req->now_us, in->ev.event_id) != 0) {
         unavailable(req, "no random source for event ids");
         return -1;
     }

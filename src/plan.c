@@ -14,8 +14,8 @@
 #include <string.h>
 
 /* A workflow's run id for an event's first planning, derived from both ids.
- * A time-ordered (version 7) event id lends the run id its first 48 bits,
- * its time, so that runs.db too is appended to at its end
+ * A time-ordered (version 7) event id lends the run id its first 64 bits
+ * but the variant's, its time, so that runs.db too is appended to at its end
  * (docs/storage.md); an older event's runs keep the version 4 layout. */
 static void stable_run_id(const char *event_id, const char *workflow_id, char out[37])
 {
@@ -29,6 +29,7 @@ static void stable_run_id(const char *event_id, const char *workflow_id, char ou
         memcpy(hex, event_id, 8);
         memcpy(hex + 8, event_id + 9, 4);
         hex[12] = '7';
+        memcpy(hex + 13, event_id + 15, 3); /* and its fraction of a ms */
     }
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }

@@ -40,15 +40,19 @@ int uuid_generate(char out[UUID_LEN + 1])
     return 0;
 }
 
-int uuid_generate_ordered(long long time_ms, char out[UUID_LEN + 1])
+int uuid_generate_ordered(long long time_us, char out[UUID_LEN + 1])
 {
-    unsigned long long t = time_ms > 0 ? (unsigned long long)time_ms : 0;
+    unsigned long long t = time_us > 0 ? (unsigned long long)time_us : 0;
+    unsigned long long ms = t / 1000;
+    unsigned frac = (unsigned)(t % 1000) * 4096 / 1000; /* 12 bits, distinct per µs */
     unsigned char r[16];
 
-    if (random_from(r, 6) != 0)
+    if (random_from(r, 8) != 0)
         return -1;
     for (int i = 0; i < 6; i++) /* 48 bits, most significant first */
-        r[i] = (unsigned char)(t >> (40 - 8 * i));
+        r[i] = (unsigned char)(ms >> (40 - 8 * i));
+    r[6] = (unsigned char)(frac >> 8); /* format() puts the version above */
+    r[7] = (unsigned char)frac;
     format(r, 7, out);
     return 0;
 }

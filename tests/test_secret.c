@@ -250,23 +250,25 @@ static void hmac_sha256_should_match_rfc4231_with_a_new_key_each_call(void)
 static void ordered_uuid_should_carry_its_time_and_sort_by_it(void)
 {
     char a[UUID_LEN + 1], b[UUID_LEN + 1], c[UUID_LEN + 1];
-    long long t = 1764720000123LL; /* 2025-12-03, 0x019ae1823c7b */
+    long long t = 1764720000123LL * 1000 + 500; /* 2025-12-03, ms 0x019ae1823c7b, +500 µs */
 
     CU_ASSERT_EQUAL(uuid_generate_ordered(t, a), 0);
     CU_ASSERT_TRUE(uuid_valid(a));
-    CU_ASSERT_NSTRING_EQUAL(a, "019ae182-3c7b-7", 15); /* time, then version 7 */
-    CU_ASSERT_PTR_NOT_NULL(strchr("89ab", a[19]));     /* RFC 9562 variant */
+    /* The milliseconds, version 7, then 500 µs as 2048/4096 of a ms. */
+    CU_ASSERT_NSTRING_EQUAL(a, "019ae182-3c7b-7800", 18);
+    CU_ASSERT_PTR_NOT_NULL(strchr("89ab", a[19])); /* RFC 9562 variant */
     CU_ASSERT_EQUAL(uuid_generate_ordered(t, b), 0);
-    CU_ASSERT_NSTRING_EQUAL(a, b, 15);
-    CU_ASSERT_STRING_NOT_EQUAL(a, b); /* 74 random bits after the time */
-    /* A later millisecond sorts after, as text, whatever the random bits. */
-    for (int i = 0; i < 100; i++) {
-        CU_ASSERT_EQUAL(uuid_generate_ordered(t, a), 0);
-        CU_ASSERT_EQUAL(uuid_generate_ordered(t + 1, c), 0);
+    CU_ASSERT_NSTRING_EQUAL(a, b, 18);
+    CU_ASSERT_STRING_NOT_EQUAL(a, b); /* 62 random bits after the time */
+    /* A later microsecond sorts after, as text, whatever the random bits,
+     * across the whole millisecond and into the next. */
+    for (long long us = 0; us < 1001; us++) {
+        CU_ASSERT_EQUAL(uuid_generate_ordered(t + us, a), 0);
+        CU_ASSERT_EQUAL(uuid_generate_ordered(t + us + 1, c), 0);
         CU_ASSERT_TRUE(strcmp(a, c) < 0);
     }
     CU_ASSERT_EQUAL(uuid_generate_ordered(-5, a), 0); /* before 1970: time 0 */
-    CU_ASSERT_NSTRING_EQUAL(a, "00000000-0000-7", 15);
+    CU_ASSERT_NSTRING_EQUAL(a, "00000000-0000-7000", 18);
 }
 
 int main(void)

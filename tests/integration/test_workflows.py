@@ -504,9 +504,9 @@ class WorkflowApiTest(unittest.TestCase):
         ev = self.p.post_event(integ, {"h": 1})
         run = self.p.wait_runs(ev)[0]
         self.assertEqual(run["state"], "succeeded", run)
-        # The run id takes the event's time (its first 48 bits): runs.db is
-        # appended to in time order (docs/storage.md).
-        self.assertEqual(run["id"][:15], ev[:15], (run["id"], ev))
+        # The run id takes the event's time (its first 64 bits but the
+        # variant's): runs.db is appended to in time order (docs/storage.md).
+        self.assertEqual(run["id"][:18], ev[:18], (run["id"], ev))
         for path, node in (("/hdr1", "first"), ("/hdr2", "second")):
             reqs = self.sink.received(path)
             self.assertEqual(len(reqs), 1)
