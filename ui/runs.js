@@ -108,8 +108,9 @@ function headerList(headers, label) {
 }
 
 // One attempt: the request as sent and the response as received (also
-// the answer of the workflow editor's "Test with the sample").
-export function attemptDetail(a) {
+// the answer of the workflow editor's "Test with the sample", which shows
+// an unanswered attempt's error above it: opts.errorShown).
+export function attemptDetail(a, opts = {}) {
   const req = a.request || {};
   const res = a.response || {};
   return h('div.attempt',
@@ -119,7 +120,8 @@ export function attemptDetail(a) {
         h('p.wrap', h('code', `${req.method || ''} ${req.url || ''}`)),
         headerList(req.headers, 'Request headers'), bodyBlock(req.bodyExcerpt, 'Request body')),
       h('section', { 'aria-label': `Response of ${a.node}` }, h('h5', 'Response'),
-        res.status !== undefined ? h('p', h('strong', `HTTP ${res.status}`)) : h('p.empty', a.error || 'No response.'),
+        res.status !== undefined ? h('p', h('strong', `HTTP ${res.status}`))
+          : h('p.empty', (!opts.errorShown && a.error) || 'No response.'),
         res.status !== undefined ? headerList(res.headers, 'Response headers') : null,
         res.status !== undefined ? bodyBlock(res.bodyExcerpt, 'Response body') : null)));
 }

@@ -663,7 +663,7 @@ function outgoingEditor(node, keys, ctx) {
     clear(testOut).append(...[outcome,
       a.error && !res ? h('p.form-error', { role: 'alert' }, a.error) : null,
       (a.warnings || []).length ? h('p.hint.warnings', 'Warnings: ' + a.warnings.join('; ')) : null,
-      attemptDetail(a)].filter(Boolean));
+      attemptDetail(a, { errorShown: Boolean(a.error && !res) })].filter(Boolean));
   });
   const testBox = h('div.test-node', h('h4', 'Test with the sample'),
     h('p.hint', { id: `${nid}-test-hint` }, 'Sends this request now, as the form stands, with the sample: ',

@@ -956,6 +956,9 @@ async function main() {
       await urlBox.fill('http://127.0.0.1:1/hook');
       await testBtn.click();
       await result.locator('.form-error', { hasText: /^refused: the URL resolves to a loopback/ }).waitFor();
+      // Said once, above the attempt (whose response part says no response).
+      assert.equal(await result.getByText(/refused: the URL resolves to a loopback/).count(), 1);
+      await result.getByLabel('Response of send', { exact: true }).getByText('No response.').waitFor();
       await atBoth('workflow-test-refused', async () => {
         await result.getByText('Not answered').waitFor();
       });
