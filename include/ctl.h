@@ -64,8 +64,6 @@ int ctl_print_json(const cJSON *doc);
 int ctl_print_page(cJSON *items, const char *next);
 /* Writes milliseconds since the epoch as "2024-05-01T12:00:00.123Z". */
 void ctl_format_time(long long ms, char *out, size_t outlen);
-/* The wall clock in milliseconds since the epoch. */
-long long ctl_now_ms(void);
 /* Prints a flattened list [{key, type, value}] (borrowed) as aligned
  * KEY TYPE VALUE columns; long values are cut. */
 void ctl_print_flat_table(const cJSON *flat);

@@ -1,6 +1,6 @@
 /* isotime: ISO 8601 date-times (the "time" of custom profile events) to and
  * from milliseconds since the epoch, without the C library's time zone or
- * time_t range. */
+ * time_t range; and the current time in those milliseconds. */
 #ifndef INCOMING_ISOTIME_H
 #define INCOMING_ISOTIME_H
 
@@ -19,5 +19,9 @@ int isotime_parse(const char *s, long long *ms);
 /* Writes ms (>= 0) as "YYYY-MM-DDThh:mm:ss.mmmZ" into out (at least
  * ISOTIME_LEN + 1 bytes). Returns 0, or -1 when ms is out of range. */
 int isotime_format(long long ms, char *out, size_t outlen);
+
+/* Milliseconds since the epoch now (the system's real-time clock): the
+ * times that records, runs and leases carry. */
+long long isotime_now_ms(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include "apikey.h"
 
 #include "docstore.h"
+#include "isotime.h"
 #include "json.h"
 #include "log.h"
 #include "secret.h"
@@ -9,14 +10,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static int array_has(const cJSON *arr, const char *str)
 {
@@ -145,7 +138,7 @@ int apikey_create(struct store *s, const cJSON *req, cJSON **out, char *err, siz
     cJSON_AddItemToObject(doc, "permissions", perms);
     cJSON_AddStringToObject(doc, "state", "active");
     cJSON_AddStringToObject(doc, "secret", sec);
-    cJSON_AddItemToObject(doc, "createdAt", json_number_from_ll(now_ms()));
+    cJSON_AddItemToObject(doc, "createdAt", json_number_from_ll(isotime_now_ms()));
     rc = store_txn_run(s, create_fn, doc);
     memset(sec, 0, sizeof(sec));
     if (rc != STORE_OK) {

@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 
 #define VALUE_MAX 200 /* longer values are cut in the human table */
@@ -170,14 +169,6 @@ void ctl_format_time(long long ms, char *out, size_t outlen)
     }
     strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, outlen, "%s.%03dZ", day, (int)(ms % 1000));
-}
-
-long long ctl_now_ms(void)
-{
-    struct timeval tv;
-
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 void ctl_print_flat_table(const cJSON *flat)

@@ -6,6 +6,7 @@
 
 #include "capture.h"
 #include "integration.h"
+#include "isotime.h"
 #include "json.h"
 
 #include <errno.h>
@@ -52,14 +53,14 @@ static int wait_sample(struct ctl *c, const char *id, long long expires, cJSON *
     *status = NULL;
     for (;;) {
         const char *st;
-        if (capture_status(c->store, id, ctl_now_ms(), status) != STORE_OK) {
+        if (capture_status(c->store, id, isotime_now_ms(), status) != STORE_OK) {
             rc = ctl_fail("capture: cannot read the window of integration %s", id);
             break;
         }
         st = json_get_string(*status, "status");
         if (st && strcmp(st, "received") == 0)
             break;
-        if (st == NULL || strcmp(st, "waiting") != 0 || ctl_now_ms() > expires + 2000) {
+        if (st == NULL || strcmp(st, "waiting") != 0 || isotime_now_ms() > expires + 2000) {
             if (tty)
                 fputc('\n', stderr);
             rc = ctl_fail("capture: no sample arrived within %lld seconds (window expired)",
@@ -113,7 +114,7 @@ int ctl_cmd_capture(struct ctl *c, int argc, char **argv)
         rc = load_live(c, id, &doc);
     if (rc != CTL_OK)
         return rc;
-    if (capture_open(c->store, &c->cfg, id, ctl_now_ms(), &expires) != STORE_OK) {
+    if (capture_open(c->store, &c->cfg, id, isotime_now_ms(), &expires) != STORE_OK) {
         cJSON_Delete(doc);
         return ctl_fail("capture: cannot open a window for integration %s", id);
     }

@@ -4,6 +4,7 @@
  * Also the --drain option of replay and runs retry. */
 #include "ctl.h"
 
+#include "isotime.h"
 #include "outgoing.h"
 #include "purge.h"
 #include "run.h"
@@ -42,7 +43,7 @@ int ctl_drain(struct ctl *c, struct ctl_drain_result *r)
     r->planned = st.processed;
     r->runs = st.runs;
     r->failed = st.failed;
-    (void)run_due_counts(c->store, ctl_now_ms(), &ready, &r->waiting);
+    (void)run_due_counts(c->store, isotime_now_ms(), &ready, &r->waiting);
     (void)store_checkpoint(c->store);
     return rc;
 }
@@ -91,7 +92,7 @@ int ctl_cmd_drain(struct ctl *c, int argc, char **argv)
     if (rc != CTL_OK)
         return rc;
     /* As a runner does when it is done: retention at most once an hour. */
-    (void)purge_maybe(c->store, &c->cfg, ctl_now_ms());
+    (void)purge_maybe(c->store, &c->cfg, isotime_now_ms());
     if (!c->json) {
         print_drain(c, &r);
         return CTL_OK;
@@ -120,7 +121,7 @@ int ctl_cmd_purge(struct ctl *c, int argc, char **argv)
         rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
-    if (purge_run(c->store, &c->cfg, ctl_now_ms(), &st) != 0)
+    if (purge_run(c->store, &c->cfg, isotime_now_ms(), &st) != 0)
         return ctl_fail("purge: storage failed after removing %ld event(s) and %ld run(s)",
                         st.events, st.runs);
     if (!c->json) {

@@ -5,6 +5,7 @@
 #include "ctl.h"
 
 #include "events.h"
+#include "isotime.h"
 #include "json.h"
 #include "run.h"
 #include "plan.h"
@@ -195,7 +196,7 @@ static int retry(struct ctl *c, int argc, char **argv)
 
     if (rc != CTL_OK)
         return rc;
-    rc = run_retry(c->store, id, ctl_now_ms(), &run, err, sizeof(err));
+    rc = run_retry(c->store, id, isotime_now_ms(), &run, err, sizeof(err));
     if (rc == RUN_NOTFOUND)
         return ctl_fail("no run with id %s", id);
     if (rc == RUN_CONFLICT)
@@ -269,7 +270,7 @@ int ctl_cmd_replay(struct ctl *c, int argc, char **argv)
         rc = ctl_store(c, 0);
     if (rc != CTL_OK)
         return rc;
-    rc = plan_replay(c->store, id, ctl_now_ms(), &runs, &ids);
+    rc = plan_replay(c->store, id, isotime_now_ms(), &runs, &ids);
     if (rc == STORE_NOTFOUND)
         return ctl_fail("no event with id %s", id);
     if (rc != STORE_OK)

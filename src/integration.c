@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "docstore.h"
 #include "hmac_auth.h"
+#include "isotime.h"
 #include "json.h"
 #include "log.h"
 #include "uuid.h"
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #define NAME_MAX_LEN 100
 
@@ -61,13 +61,6 @@ int integration_icon_builtin(const char *name)
         if (strcmp(builtin_icons[i], name) == 0)
             return 1;
     return 0;
-}
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 const char *integration_state(const cJSON *doc)
@@ -274,7 +267,7 @@ int integration_create(struct store *s, const cJSON *req, cJSON **out, char *err
     char id[UUID_LEN + 1], ep[UUID_LEN + 1];
     struct create_arg a;
     cJSON *doc = NULL;
-    long long now = now_ms();
+    long long now = isotime_now_ms();
     int rc;
 
     *out = NULL;
@@ -414,7 +407,8 @@ static int modify_txn(struct store_txn *t, void *arg)
     a->result = a->fn(a->doc, a->fn_arg, a->err, a->errlen);
     if (a->result != INTEGRATION_OK)
         return STORE_ABORT;
-    cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "updatedAt", json_number_from_ll(now_ms()));
+    cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "updatedAt",
+                                           json_number_from_ll(isotime_now_ms()));
     return put_doc(t, a->doc);
 }
 

@@ -3,6 +3,8 @@
  * days_from_civil), so no time zone database and no time_t is involved. */
 #include "isotime.h"
 
+#include <sys/time.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -155,4 +157,12 @@ int isotime_format(long long ms, char *out, size_t outlen)
     n = snprintf(out, outlen, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", y, m, d,
                  rem / 3600000, rem / 60000 % 60, rem / 1000 % 60, rem % 1000);
     return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+long long isotime_now_ms(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }

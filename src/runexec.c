@@ -9,6 +9,7 @@
 #include "filter.h"
 #include "events.h"
 #include "header_rules.h"
+#include "isotime.h"
 #include "json.h"
 #include "log.h"
 #include "outgoing.h"
@@ -24,19 +25,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define EXCERPT_MAX 2048
 #define NODE_BODY_MAX (64 * 1024)
 #define MAX_HEADERS 64
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static int is_json_type(const char *ct)
 {
@@ -248,7 +241,7 @@ void runexec_attempt(const struct config *cfg, const cJSON *node, const cJSON *c
     a->rec = cJSON_CreateObject();
     a->retry_after = -1;
     cJSON_AddStringToObject(a->rec, "node", id);
-    cJSON_AddItemToObject(a->rec, "at", json_number_from_ll(now_ms()));
+    cJSON_AddItemToObject(a->rec, "at", json_number_from_ll(isotime_now_ms()));
     if (render(json_get_string(node, "url"), ctx, TEMPLATE_URL, &url, warnings, "url", err,
                sizeof(err)) != 0)
         goto done;
@@ -442,7 +435,7 @@ static int save_fn(struct store_txn *t, void *arg)
 {
     struct save_arg *a = arg;
     const char *id = json_get_string(a->run, "id");
-    int rc = run_put(t, a->run, now_ms());
+    int rc = run_put(t, a->run, isotime_now_ms());
     if (rc == STORE_OK && a->release)
         rc = run_release(t, id, a->due_at);
     else if (rc == STORE_OK)
@@ -531,7 +524,7 @@ static int load_context(const struct runexec_inputs *in, cJSON *run, cJSON **wf,
     cJSON_AddItemToObject(*ctx, "request", env);
     cJSON_AddItemToObject(*ctx, "event", cJSON_Duplicate(env, 1));
     cJSON_AddItemToObject(*ctx, "nodes", cJSON_Duplicate(json_get(run, "nodes"), 1));
-    cJSON_AddItemToObject(*ctx, "now", json_number_from_ll(now_ms()));
+    cJSON_AddItemToObject(*ctx, "now", json_number_from_ll(isotime_now_ms()));
     return STORE_OK;
 }
 
@@ -553,7 +546,7 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
     }
     if (rc != STORE_OK) {
         cJSON *a = cJSON_CreateObject();
-        cJSON_AddItemToObject(a, "at", json_number_from_ll(now_ms()));
+        cJSON_AddItemToObject(a, "at", json_number_from_ll(isotime_now_ms()));
         cJSON_AddStringToObject(a, "error", err);
         cJSON_AddItemToArray(json_get(run, "attempts"), a);
         set_state(run, "failed");
@@ -573,7 +566,7 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
         /* The lease must cover this request: its timeout plus 30 s. The
          * claim's lease covers the default timeout; a longer one renews. */
         if (json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms) > cfg->outgoing_timeout_ms) {
-            rc = save(s, run, 0, 0, now_ms() + json_get_ll(node, "timeoutMs", 0) + 30000);
+            rc = save(s, run, 0, 0, isotime_now_ms() + json_get_ll(node, "timeoutMs", 0) + 30000);
             if (rc != STORE_OK)
                 goto out;
         }
@@ -590,7 +583,7 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
         tries = attempts_of(run, order[i]);
         cJSON_DeleteItemFromObjectCaseSensitive(run, "nextAttemptAt");
         if (a.retryable && tries < max) {
-            long long due = now_ms() + backoff_ms(tries, a.retry_after);
+            long long due = isotime_now_ms() + backoff_ms(tries, a.retry_after);
             set_state(run, "retrying");
             cJSON_AddItemToObject(run, "nextAttemptAt", json_number_from_ll(due));
             counts.last = "retry";

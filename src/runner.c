@@ -4,6 +4,7 @@
 #include "runner.h"
 
 #include "events.h"
+#include "isotime.h"
 #include "json.h"
 #include "log.h"
 #include "plan.h"
@@ -12,15 +13,7 @@
 #include "wake.h"
 
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 struct process_arg {
     const struct config *cfg;
@@ -55,7 +48,7 @@ static int process_fn(struct store_txn *t, void *arg)
         int queued;
         rc = plan_set_load(t, ev.integration_id, &set);
         if (rc == STORE_OK)
-            rc = plan_event(t, set, a->event_id, envelope, now_ms(), 1, &a->runs, &queued);
+            rc = plan_event(t, set, a->event_id, envelope, isotime_now_ms(), 1, &a->runs, &queued);
         plan_set_free(set);
     }
     if (rc == STORE_OK)
@@ -104,7 +97,7 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
     runexec_inputs_init(&in);
     for (;;) {
         cJSON *run = NULL;
-        long long t = now_ms();
+        long long t = isotime_now_ms();
         if (t - last_reap >= 1000) {
             last_reap = t;
             (void)run_reap(s, last_reap);
@@ -131,7 +124,8 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
 static int work_waiting(struct store *s)
 {
     long queued = 0;
-    return store_queue_count(s, &queued) != STORE_OK || queued > 0 || run_any_due(s, now_ms());
+    return store_queue_count(s, &queued) != STORE_OK || queued > 0 ||
+           run_any_due(s, isotime_now_ms());
 }
 
 int runner_drain(struct store *s, const struct config *cfg, struct spawn_slots *slots,
@@ -155,13 +149,13 @@ int runner_drain(struct store *s, const struct config *cfg, struct spawn_slots *
 int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *slots,
                  struct wake *w, int linger_ms, struct runner_stats *stats)
 {
-    long long idle_since, last_checkpoint = now_ms();
+    long long idle_since, last_checkpoint = isotime_now_ms();
 
     for (;;) {
         long done;
         if (spawn_slot_acquire(slots) < 0)
             return 0; /* every slot busy: their holders do the work */
-        idle_since = now_ms();
+        idle_since = isotime_now_ms();
         if (wake_listen(w) != 0) {
             spawn_slot_release(slots);
             return runner_drain(s, cfg, slots, stats);
@@ -171,15 +165,15 @@ int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *
             if (done < 0)
                 break;
             if (done > 0)
-                idle_since = now_ms();
-            if (now_ms() - last_checkpoint >= RUNNER_CHECKPOINT_MS) {
-                last_checkpoint = now_ms();
+                idle_since = isotime_now_ms();
+            if (isotime_now_ms() - last_checkpoint >= RUNNER_CHECKPOINT_MS) {
+                last_checkpoint = isotime_now_ms();
                 (void)store_checkpoint(s);
             }
             if (store_should_restart(s))
                 break;
             /* Retries come due while we wait: look at least twice a second. */
-        } while (wake_wait(w, 500) || now_ms() - idle_since < linger_ms);
+        } while (wake_wait(w, 500) || isotime_now_ms() - idle_since < linger_ms);
         /* Leaving: stop listening and give the slot back before the last
          * look (see include/wake.h), so that no work is stranded. */
         wake_unlisten(w);

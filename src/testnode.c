@@ -5,6 +5,7 @@
 #include "capture.h"
 #include "events.h"
 #include "integration.h"
+#include "isotime.h"
 #include "json.h"
 #include "log.h"
 #include "outgoing.h"
@@ -15,14 +16,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* The node in a minimal workflow document, trigger -> node -> end, so
  * that the save's own validation judges it. The wrapper's ids step aside
@@ -172,7 +165,7 @@ static int sample_context(struct store *s, const char *integration_id, cJSON **c
     cJSON_AddItemToObject(*ctx, "request", env);
     cJSON_AddItemToObject(*ctx, "event", cJSON_Duplicate(env, 1));
     cJSON_AddItemToObject(*ctx, "nodes", cJSON_CreateObject());
-    cJSON_AddItemToObject(*ctx, "now", json_number_from_ll(now_ms()));
+    cJSON_AddItemToObject(*ctx, "now", json_number_from_ll(isotime_now_ms()));
     return TESTNODE_OK;
 }
 

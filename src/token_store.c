@@ -5,6 +5,7 @@
 
 #include "b64.h"
 #include "buf.h"
+#include "isotime.h"
 #include "json.h"
 #include "log.h"
 #include "secret.h"
@@ -12,17 +13,9 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define RANDOM_BYTES 32
 #define HASH_HEX 64
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int check_name(const char *name, char *err, size_t errlen)
 {
@@ -106,7 +99,7 @@ static cJSON *new_record(const struct token_kind *k, const char *id, const char 
     rec = cJSON_CreateObject();
     if (rec == NULL || !cJSON_AddStringToObject(rec, "id", id) ||
         !cJSON_AddStringToObject(rec, "name", name) ||
-        !cJSON_AddItemToObject(rec, "createdAt", json_number_from_ll(now_ms())) ||
+        !cJSON_AddItemToObject(rec, "createdAt", json_number_from_ll(isotime_now_ms())) ||
         !cJSON_AddStringToObject(rec, "hash", hash) ||
         !cJSON_AddStringToObject(rec, "state", "active")) {
         cJSON_Delete(rec);
@@ -230,7 +223,7 @@ static int revoke_fn(struct store_txn *t, void *arg)
         return STORE_OK;
     cJSON_DeleteItemFromObjectCaseSensitive(a->rec, "state");
     if (!cJSON_AddStringToObject(a->rec, "state", "revoked") ||
-        !cJSON_AddItemToObject(a->rec, "revokedAt", json_number_from_ll(now_ms())))
+        !cJSON_AddItemToObject(a->rec, "revokedAt", json_number_from_ll(isotime_now_ms())))
         return STORE_NOMEM;
     return put_record(t, a->k, a->rec, 0);
 }

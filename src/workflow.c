@@ -6,6 +6,7 @@
 #include "filter.h"
 #include "header_rules.h"
 #include "integration.h"
+#include "isotime.h"
 #include "json.h"
 #include "template.h"
 #include "uuid.h"
@@ -16,14 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 const cJSON *workflow_node(const cJSON *doc, const char *id)
 {
@@ -465,7 +458,7 @@ static cJSON *stored_form(const cJSON *doc, const char *id, const char *state, l
     cJSON_AddStringToObject(out, "id", id);
     cJSON_AddStringToObject(out, "state", state);
     cJSON_AddItemToObject(out, "createdAt", json_number_from_ll(created));
-    cJSON_AddItemToObject(out, "updatedAt", json_number_from_ll(now_ms()));
+    cJSON_AddItemToObject(out, "updatedAt", json_number_from_ll(isotime_now_ms()));
     if (!json_get(out, "edges"))
         cJSON_AddItemToObject(out, "edges", cJSON_CreateArray());
     return out;
@@ -524,7 +517,7 @@ int workflow_create(struct store *s, const struct config *cfg, const cJSON *doc,
     if (rc == WORKFLOW_OK && uuid_generate(id) != 0)
         rc = WORKFLOW_STORE;
     if (rc == WORKFLOW_OK)
-        rc = save(s, cfg, stored_form(merged, id, "draft", now_ms()), out, err, errlen);
+        rc = save(s, cfg, stored_form(merged, id, "draft", isotime_now_ms()), out, err, errlen);
     cJSON_Delete(merged);
     return rc;
 }
@@ -549,7 +542,7 @@ int workflow_replace(struct store *s, const struct config *cfg, const char *id, 
     if (rc == WORKFLOW_OK)
         rc = save(s, cfg,
                   stored_form(merged, json_get_string(old, "id"), json_get_string(old, "state"),
-                              json_get_ll(old, "createdAt", now_ms())),
+                              json_get_ll(old, "createdAt", isotime_now_ms())),
                   out, err, errlen);
     cJSON_Delete(merged);
     cJSON_Delete(old);
@@ -597,7 +590,8 @@ static int state_fn(struct store_txn *t, void *arg)
             return STORE_ABORT;
     }
     cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "state", cJSON_CreateString(a->state));
-    cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "updatedAt", json_number_from_ll(now_ms()));
+    cJSON_ReplaceItemInObjectCaseSensitive(a->doc, "updatedAt",
+                                           json_number_from_ll(isotime_now_ms()));
     return docstore_put(t, STORE_DB_WORKFLOWS, a->doc, 0);
 }
 
