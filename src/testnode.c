@@ -204,7 +204,7 @@ int testnode_run(struct store *s, const struct config *cfg, const cJSON *req, cJ
 {
     static int curl_ready;
     const cJSON *node;
-    const char *integ, *wf_id, *source = "";
+    const char *integ, *wf_id, *event_id, *source = "";
     char run_id[UUID_LEN + 1];
     cJSON *merged = NULL, *ctx = NULL, *sample;
     struct runexec_attempt a = {NULL, 0, 0, -1, NULL};
@@ -226,11 +226,11 @@ int testnode_run(struct store *s, const struct config *cfg, const cJSON *req, cJ
     if (rc != TESTNODE_OK)
         goto out;
     curl_ready = 1;
+    event_id = json_get_string(json_get(ctx, "request"), "eventId");
     /* The run id of a test is a fresh one: a receiver that deduplicates
      * by Idempotency-Key takes every test, and no run's key. */
-    runexec_attempt(cfg, workflow_node(merged, json_get_string(node, "id")), ctx, run_id,
-                    json_get_string(json_get(ctx, "request"), "eventId"), TESTNODE_TIMEOUT_MAX_MS,
-                    &a);
+    runexec_attempt(cfg, workflow_node(merged, json_get_string(node, "id")), ctx, run_id, event_id,
+                    TESTNODE_TIMEOUT_MAX_MS, &a);
     LOG_INFO("node %.64s of integration %.36s tested: %s", json_get_string(node, "id"), integ,
              json_get(a.rec, "error") ? "failed" : "answered");
     *out = cJSON_CreateObject();
@@ -238,10 +238,7 @@ int testnode_run(struct store *s, const struct config *cfg, const cJSON *req, cJ
     a.rec = NULL;
     sample = cJSON_AddObjectToObject(*out, "sample");
     cJSON_AddStringToObject(sample, "source", source);
-    cJSON_AddStringToObject(sample, "eventId",
-                            json_get_string(json_get(ctx, "request"), "eventId")
-                                ? json_get_string(json_get(ctx, "request"), "eventId")
-                                : "");
+    cJSON_AddStringToObject(sample, "eventId", event_id ? event_id : "");
 out:
     runexec_attempt_free(&a);
     cJSON_Delete(merged);
