@@ -42,11 +42,16 @@ int secret_apikey(char out[SECRET_APIKEY_LEN + 1]);
 /* Lower-case hex SHA-256 of n bytes of data into out (65 bytes with NUL). */
 int secret_sha256_hex(const void *data, size_t n, char out[65]);
 
-/* HMAC-SHA256 of n bytes of data under key (key_len bytes, may be 0) into
- * out. The OpenSSL context is made once per thread and only re-keyed per
- * call: OpenSSL 3's one-shot HMAC() looks the algorithm up in its
- * provider tables every time, which was 6 % of a responder's CPU at c=32
- * with JWT authentication. Returns SECRET_OK, or SECRET_ERR (logged). */
+/* HMAC with digest ("SHA256", "SHA1", "SHA512": a string literal, kept by
+ * pointer) of the concatenation of nparts byte strings, under key (key_len
+ * bytes, may be 0), into out. The OpenSSL context of each digest is made
+ * once per thread and only re-keyed per call: OpenSSL 3's one-shot HMAC()
+ * looks the algorithm up in its provider tables every time, which was 6 %
+ * of a responder's CPU at c=32 with JWT authentication. Returns the digest
+ * length, or -1 (logged). */
+int secret_hmac(const char *digest, const void *key, size_t key_len, const void *const *parts,
+                const size_t *lens, int nparts, unsigned char out[64]);
+/* secret_hmac of one string with SHA-256. Returns SECRET_OK, or SECRET_ERR. */
 int secret_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
                        unsigned char out[32]);
 

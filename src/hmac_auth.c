@@ -6,11 +6,9 @@
 #include "b64.h"
 #include "log.h"
 #include "numparse.h"
+#include "secret.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -22,42 +20,16 @@
 static const char *alg_names[] = {"SHA256", "SHA1", "SHA512"};
 static const int alg_sizes[] = {32, 20, 64};
 
-/* HMAC over the concatenation of nparts byte strings (OpenSSL 3 EVP_MAC:
- * the HMAC_CTX API is deprecated). The algorithm is fetched from the
- * provider tables once per thread, not per request. Returns the digest
- * length or -1. */
+/* HMAC over the concatenation of nparts byte strings (secret_hmac).
+ * Returns the digest length or -1. */
 static int mac_parts(enum hmac_auth_alg alg, const void *key, size_t key_len,
                      const void *const *parts, const size_t *lens, int nparts,
                      unsigned char out[64])
 {
-    static __thread EVP_MAC *mac;
-    EVP_MAC_CTX *ctx = NULL;
-    OSSL_PARAM params[2];
-    size_t outlen = 0;
-    int i, rc = -1;
-
-    if ((unsigned)alg > HMAC_ALG_SHA512)
+    if ((unsigned)alg > HMAC_ALG_SHA512 ||
+        secret_hmac(alg_names[alg], key, key_len, parts, lens, nparts, out) != alg_sizes[alg])
         return -1;
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)alg_names[alg], 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if (mac == NULL)
-        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (!mac)
-        goto out;
-    ctx = EVP_MAC_CTX_new(mac);
-    if (!ctx || EVP_MAC_init(ctx, key, key_len, params) != 1)
-        goto out;
-    for (i = 0; i < nparts; i++)
-        if (EVP_MAC_update(ctx, parts[i], lens[i]) != 1)
-            goto out;
-    if (EVP_MAC_final(ctx, out, &outlen, 64) != 1 || outlen != (size_t)alg_sizes[alg])
-        goto out;
-    rc = (int)outlen;
-out:
-    if (rc < 0)
-        LOG_ERR("HMAC computation failed");
-    EVP_MAC_CTX_free(ctx);
-    return rc;
+    return alg_sizes[alg];
 }
 
 int hmac_auth_compute(enum hmac_auth_alg alg, const void *key, size_t key_len, const void *data,

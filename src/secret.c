@@ -76,45 +76,76 @@ int secret_sha256_hex(const void *data, size_t n, char out[65])
     return SECRET_OK;
 }
 
-/* One HMAC-SHA256 context per thread, made once and given a new key by
- * each call (include/secret.h says why). */
-static __thread EVP_MAC_CTX *hs256;
+/* Per thread, one HMAC context per digest, made once and given a new key
+ * by each call (include/secret.h says why). */
+#define KEPT_DIGESTS 4
+static __thread struct {
+    const char *digest;
+    EVP_MAC_CTX *ctx;
+} kept[KEPT_DIGESTS];
 
-static EVP_MAC_CTX *hs256_ctx(void)
+static EVP_MAC_CTX *hmac_ctx(const char *digest)
 {
     OSSL_PARAM params[2];
     EVP_MAC *mac;
+    EVP_MAC_CTX *ctx = NULL;
+    int i;
 
-    if (hs256 != NULL)
-        return hs256;
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    for (i = 0; i < KEPT_DIGESTS && kept[i].digest != NULL; i++)
+        if (strcmp(kept[i].digest, digest) == 0)
+            return kept[i].ctx;
+    if (i == KEPT_DIGESTS)
+        return NULL;
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
     params[1] = OSSL_PARAM_construct_end();
     mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     if (mac != NULL) {
-        hs256 = EVP_MAC_CTX_new(mac); /* holds its own reference to mac */
+        ctx = EVP_MAC_CTX_new(mac); /* holds its own reference to mac */
         EVP_MAC_free(mac);
     }
-    if (hs256 != NULL && EVP_MAC_CTX_set_params(hs256, params) != 1) {
-        EVP_MAC_CTX_free(hs256);
-        hs256 = NULL;
+    if (ctx != NULL && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
     }
-    return hs256;
+    if (ctx != NULL) {
+        kept[i].digest = digest;
+        kept[i].ctx = ctx;
+    }
+    return ctx;
+}
+
+int secret_hmac(const char *digest, const void *key, size_t key_len, const void *const *parts,
+                const size_t *lens, int nparts, unsigned char out[64])
+{
+    EVP_MAC_CTX *ctx = hmac_ctx(digest);
+    size_t outlen = 0;
+    int i;
+
+    /* A NULL key would make OpenSSL keep the previous call's key. */
+    if (ctx == NULL || EVP_MAC_init(ctx, key != NULL ? key : (const void *)"", key_len, NULL) != 1)
+        goto fail;
+    for (i = 0; i < nparts; i++)
+        if (EVP_MAC_update(ctx, parts[i], lens[i]) != 1)
+            goto fail;
+    if (EVP_MAC_final(ctx, out, &outlen, 64) != 1)
+        goto fail;
+    return (int)outlen;
+fail:
+    LOG_ERR("HMAC-%s computation failed", digest);
+    return -1;
 }
 
 int secret_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
                        unsigned char out[32])
 {
-    EVP_MAC_CTX *ctx = hs256_ctx();
-    size_t outlen = 0;
+    unsigned char mac[64];
+    const void *parts[1] = {data};
+    size_t lens[1] = {n};
 
-    /* A NULL key would make OpenSSL keep the previous call's key. */
-    if (ctx == NULL ||
-        EVP_MAC_init(ctx, key != NULL ? key : (const void *)"", key_len, NULL) != 1 ||
-        EVP_MAC_update(ctx, data, n) != 1 || EVP_MAC_final(ctx, out, &outlen, 32) != 1 ||
-        outlen != 32) {
-        LOG_ERR("HMAC-SHA256 computation failed");
+    if (secret_hmac("SHA256", key, key_len, parts, lens, 1, mac) != 32)
         return SECRET_ERR;
-    }
+    memcpy(out, mac, 32);
+    OPENSSL_cleanse(mac, sizeof mac);
     return SECRET_OK;
 }
 
