@@ -21,10 +21,12 @@
 #include "store.h"
 #include "wake.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
 #include <stdlib.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -79,6 +81,26 @@ static int next_request(FCGX_Request *fcgx, struct store *s)
     rc = stopping ? -1 : FCGX_Accept_r(fcgx);
     set_term_handler(1);
     return rc; /* a request accepted as the signal came is still served */
+}
+
+/* Ends a request. libfcgi closes a connection gracefully: it shuts down
+ * its side, then waits (up to 2 s) until the web server closes the other,
+ * reading what is left. That protects output only when input is left
+ * unread, since closing a socket with unread input resets the connection;
+ * otherwise it just keeps the responder from the next request until the
+ * web server's loop has come round to this one. So when nothing is left
+ * to read, the request is detached first, and libfcgi flushes the output
+ * and closes at once. A connection the web server keeps (FCGI_KEEP_CONN)
+ * is not closed at all, and is left alone. */
+static void finish_request(FCGX_Request *fcgx)
+{
+    char c;
+
+    if (fcgx->ipcFd >= 0 && !fcgx->keepConnection &&
+        recv(fcgx->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+        (errno == EAGAIN || errno == EWOULDBLOCK))
+        (void)FCGX_Detach(fcgx);
+    FCGX_Finish_r(fcgx);
 }
 
 /* Opens the store, at most once every two seconds after a failure. */
@@ -310,7 +332,7 @@ int main(int argc, char **argv)
         int large;
 
         serve(&r, &fcgx, &res, &large);
-        FCGX_Finish_r(&fcgx);
+        finish_request(&fcgx);
         metrics_flush_due(r.store);
         if (after(&r, &res, large))
             break;
