@@ -11,6 +11,11 @@
  *   bare-responder --init DIR   creates the environment and the database
  *   bare-responder              (spawned by the web server) serves; the
  *                               environment is $BARE_HOME
+ * With BARE_CLOSE=now it ends each connection as incoming.fcgi does
+ * (finish_request): the whole input has been read, so the request is
+ * detached and libfcgi closes at once, instead of shutting down its side
+ * and waiting for the web server to close the other (the bench's
+ * "bare-close" mode).
  * Build: cc -O2 -o bare-responder bare-responder.c -lfcgi -ldb
  */
 #include <db.h>
@@ -84,7 +89,7 @@ static int store_body(DB_ENV *env, DB *db, const char *body, size_t len)
 int main(int argc, char **argv)
 {
     static char body[1 << 20];
-    const char *home = getenv("BARE_HOME");
+    const char *home = getenv("BARE_HOME"), *close_now = getenv("BARE_CLOSE");
     DB_ENV *env;
     DB *db;
     FCGX_Request req;
@@ -121,6 +126,8 @@ int main(int argc, char **argv)
                          db_strerror(ret));
             FCGX_PutStr(head, n, req.out);
         }
+        if (close_now != NULL && strcmp(close_now, "now") == 0)
+            (void)FCGX_Detach(&req);
         FCGX_Finish_r(&req);
     }
     db->close(db, 0);
