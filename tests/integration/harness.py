@@ -739,6 +739,28 @@ class Server:
         return self._pids_named("incoming.fcgi")
 
 
+class TracedServer(Server):
+    """A lighttpd Server whose responder runs under strace (-f -y -tt: every
+    process, each descriptor's path, times), tracing the system calls
+    `calls` (comma-separated) into self.trace, strings cut at `strsize`.
+    Stop it with stop_server() before reading the trace."""
+
+    def __init__(self, *args, calls, strsize=8192, **kw):
+        super().__init__(*args, **kw)
+        self.trace_calls, self.trace_strsize = calls, strsize
+
+    def _lighttpd_conf(self):
+        self.trace = os.path.join(self.tmp, "strace.log")
+        wrapper = os.path.join(self.tmp, "traced.fcgi")
+        with open(wrapper, "w") as f:
+            f.write("#!/bin/sh\nexec %s -f -y -tt -s %d -e trace=%s -o %s %s\n" % (
+                shutil.which("strace"), self.trace_strsize, self.trace_calls, self.trace,
+                FCGI))
+        os.chmod(wrapper, 0o755)
+        self.fcgi_path = wrapper
+        return super()._lighttpd_conf()
+
+
 def main():
     """unittest.main with automake exit statuses (0 pass, 1 fail)."""
     require_binaries()

@@ -19,24 +19,10 @@ import unittest
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Server  # noqa: E402
+from harness import TracedServer  # noqa: E402
 
 STRACE = shutil.which("strace")
 LINE = re.compile(r'^\d+\s+\S+\s+(\w+)\((\d+)<([^>]*)>(.*)$')
-
-
-class TracedServer(Server):
-    """The responder runs under strace; the trace goes to self.trace."""
-
-    def _lighttpd_conf(self):
-        self.trace = os.path.join(self.tmp, "strace.log")
-        wrapper = os.path.join(self.tmp, "traced.fcgi")
-        with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\nexec %s -f -y -tt -s 8192 -e trace=write,pwrite64,writev,"
-                    "fdatasync,fsync -o %s %s\n" % (STRACE, self.trace, harness.FCGI))
-        os.chmod(wrapper, 0o755)
-        self.fcgi_path = wrapper
-        return super()._lighttpd_conf()
 
 
 def order_violations(trace_path, event_ids, data_dir):
@@ -75,7 +61,8 @@ def order_violations(trace_path, event_ids, data_dir):
 class DurabilityOrderTest(unittest.TestCase):
 
     def run_case(self, durability):
-        s = TracedServer("lighttpd", procs=1, conf={"durability": durability})
+        s = TracedServer("lighttpd", procs=1, conf={"durability": durability},
+                         calls="write,pwrite64,writev,fdatasync,fsync")
         s.start()
         try:
             integ = s.create_integration("order")

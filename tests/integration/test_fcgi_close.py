@@ -22,25 +22,11 @@ import unittest
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Server  # noqa: E402
+from harness import TracedServer  # noqa: E402
 
 STRACE = shutil.which("strace")
 MAX_BODY = 4096
 CALL = re.compile(r'^\d+\s+\S+\s+(\w+)\((\d+)<([^>]*)>(.*)$')
-
-
-class TracedServer(Server):
-    """The responder runs under strace; the trace goes to self.trace."""
-
-    def _lighttpd_conf(self):
-        self.trace = os.path.join(self.tmp, "strace.log")
-        wrapper = os.path.join(self.tmp, "traced.fcgi")
-        with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\nexec %s -f -y -tt -s 256 -e trace=write,writev,shutdown,close,"
-                    "recvfrom -o %s %s\n" % (STRACE, self.trace, harness.FCGI))
-        os.chmod(wrapper, 0o755)
-        self.fcgi_path = wrapper
-        return super()._lighttpd_conf()
 
 
 def connections(trace_path):
@@ -70,7 +56,8 @@ class FcgiCloseTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.s = TracedServer("lighttpd", procs=1, conf={"max_body_bytes": MAX_BODY})
+        cls.s = TracedServer("lighttpd", procs=1, conf={"max_body_bytes": MAX_BODY},
+                             calls="write,writev,shutdown,close,recvfrom", strsize=256)
         cls.s.start()
         try:
             integ = cls.s.create_integration("close")
