@@ -85,19 +85,21 @@ static int next_request(FCGX_Request *fcgx, struct store *s)
 
 /* Ends a request. libfcgi closes a connection gracefully: it shuts down
  * its side, then waits (up to 2 s) until the web server closes the other,
- * reading what is left. That protects output only when input is left
- * unread, since closing a socket with unread input resets the connection;
- * otherwise it just keeps the responder from the next request until the
- * web server's loop has come round to this one. So when nothing is left
- * to read, the request is detached first, and libfcgi flushes the output
- * and closes at once. A connection the web server keeps (FCGI_KEEP_CONN)
- * is not closed at all, and is left alone. */
+ * reading what is left. That protects the answer when input is left
+ * unread, or still on its way (a 413 sent before the body was read), since
+ * closing a socket with unread input resets the connection; otherwise it
+ * only keeps the responder from the next request until the web server's
+ * loop has come round to this one. So when the body was read to its end
+ * (the web server sends nothing more) and nothing else waits unread, the
+ * request is detached first, and libfcgi flushes the answer and closes at
+ * once. A connection the web server keeps (FCGI_KEEP_CONN) is not closed
+ * at all, and is left alone. */
 static void finish_request(FCGX_Request *fcgx)
 {
     char c;
 
-    if (fcgx->ipcFd >= 0 && !fcgx->keepConnection &&
-        recv(fcgx->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+    if (fcgx->ipcFd >= 0 && !fcgx->keepConnection && fcgx->in != NULL &&
+        FCGX_HasSeenEOF(fcgx->in) == EOF && recv(fcgx->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
         (errno == EAGAIN || errno == EWOULDBLOCK))
         (void)FCGX_Detach(fcgx);
     FCGX_Finish_r(fcgx);
