@@ -15,6 +15,9 @@
  * runner that never runs out of work checkpoints the log. */
 #define RUNNER_LINGER_MS 2000
 #define RUNNER_CHECKPOINT_MS 30000
+/* How often a runner that keeps being woken looks at the queue of events
+ * from older versions (src/runner.c, drain_while_held). */
+#define RUNNER_QUEUE_LOOK_MS 60000
 
 struct runner_stats {
     long processed; /* events planned */
