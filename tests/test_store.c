@@ -318,6 +318,14 @@ struct queue_arg {
     char got[37];
 };
 
+/* Three ids to push, in this order. */
+#define THREE_IDS                                                                                  \
+    {                                                                                              \
+        {"11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",           \
+         "33333333-3333-4333-8333-333333333333"},                                                  \
+            ""                                                                                     \
+    }
+
 static int push_fn(struct store_txn *t, void *arg)
 {
     struct queue_arg *a = arg;
@@ -342,10 +350,7 @@ static int pop_fn(struct store_txn *t, void *arg)
 static void runner_drain_should_take_the_older_versions_queue(void)
 {
     struct store *s = open_new();
-    struct queue_arg a = {{"11111111-1111-4111-8111-111111111111",
-                           "22222222-2222-4222-8222-222222222222",
-                           "33333333-3333-4333-8333-333333333333"},
-                          ""};
+    struct queue_arg a = THREE_IDS;
     struct spawn_slots slots;
     struct runner_stats st;
     long count = -1;
@@ -364,10 +369,7 @@ static void runner_drain_should_take_the_older_versions_queue(void)
 static void store_queue_should_pop_in_push_order_then_report_empty(void)
 {
     struct store *s = open_new();
-    struct queue_arg a = {{"11111111-1111-4111-8111-111111111111",
-                           "22222222-2222-4222-8222-222222222222",
-                           "33333333-3333-4333-8333-333333333333"},
-                          ""};
+    struct queue_arg a = THREE_IDS;
     long count = -1;
 
     CU_ASSERT_EQUAL(store_txn_run(s, pop_fn, &a), STORE_NOTFOUND);
