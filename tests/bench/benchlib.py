@@ -32,6 +32,35 @@ def build_c(name, libs, workdir):
     return out
 
 
+def cpu_states():
+    """Clock ticks of all CPUs by state, from /proc/stat's first line."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    v += [0] * (8 - len(v))
+    return {"user": v[0] + v[1], "system": v[2] + v[5] + v[6], "idle": v[3], "iowait": v[4],
+            "steal": v[7], "total": sum(v)}
+
+
+def busy_seconds(before, after):
+    """CPU seconds spent on user and system work (all CPUs) between two
+    cpu_states()."""
+    hz = os.sysconf("SC_CLK_TCK")
+    return sum(after[k] - before[k] for k in ("user", "system")) / float(hz)
+
+
+def cpu_share(before, after):
+    """{state: percent of all CPU time} between two cpu_states()."""
+    total = max(after["total"] - before["total"], 1)
+    return {k: 100.0 * (after[k] - before[k]) / total for k in after if k != "total"}
+
+
+def steal_ticks():
+    """(steal, total) clock ticks of all CPUs: time the hypervisor gave
+    this machine's CPUs to somebody else."""
+    c = cpu_states()
+    return c["steal"], c["total"]
+
+
 def pct(xs, q):
     """The q-th percentile (nearest rank) of xs, nan when empty."""
     xs = sorted(xs)
