@@ -37,12 +37,18 @@ int run_put(struct store_txn *t, cJSON *run, long long now_ms);
  * what executing it needs in the same transaction. Must be safe to call
  * again (the transaction may be retried). */
 typedef int (*run_claim_also_fn)(struct store_txn *t, const cJSON *run, void *arg);
-/* Takes the earliest due run (due <= now): removes its due entry, sets it
- * running with a lease for pid until lease_until, calls also (may be
- * NULL) in the same transaction, and returns the run. STORE_NOTFOUND when
- * nothing is due. */
+/* Called first inside the claim's transaction, to write what the claimer
+ * has left to save (runexec_saves_write). Must be safe to call again. */
+typedef int (*run_claim_before_fn)(struct store_txn *t, void *arg);
+
+/* Calls before (may be NULL), then takes the earliest due run (due <=
+ * now): removes its due entry, sets it running with a lease for pid until
+ * lease_until, calls also (may be NULL) in the same transaction, and
+ * returns the run. STORE_NOTFOUND when nothing is due; what before wrote
+ * is committed then too. Any other error: nothing was committed. */
 int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until,
-              run_claim_also_fn also, void *also_arg, cJSON **run);
+              run_claim_before_fn before, void *before_arg, run_claim_also_fn also, void *also_arg,
+              cJSON **run);
 /* Extends this runner's lease on run id. */
 int run_renew(struct store_txn *t, const char *id, pid_t pid, long long lease_until);
 /* Ends the lease of a run and, when due_at > 0, makes it due then. */

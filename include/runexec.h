@@ -2,8 +2,10 @@
  * event: renders each Outgoing Integration node's templates with the
  * escaping of its destination, sends the request, records the attempt, and
  * decides success, retry (with exponential backoff, jitter and
- * Retry-After) or failure. Progress is committed after every attempt, so a
- * resumed run continues at its first unfinished node. */
+ * Retry-After) or failure. Progress is saved when the run ends or waits for
+ * a retry (with the runner's next claim: runexec_saves), and before a node
+ * whose timeout needs a longer lease; a resumed run continues at its first
+ * node not saved as done. */
 #ifndef INCOMING_RUNEXEC_H
 #define INCOMING_RUNEXEC_H
 
@@ -24,11 +26,35 @@ void runexec_inputs_init(struct runexec_inputs *in);
 void runexec_inputs_free(struct runexec_inputs *in);
 int runexec_read_inputs(struct store_txn *t, const cJSON *run, void *arg);
 
+/* Outcomes of executed runs that wait to be written in the transaction
+ * of the runner's next claim (runexec_saves_write, called first in it), so
+ * that finishing a run and claiming the next cost one transaction, not
+ * two. Until that commits, the run keeps its lease: a runner killed
+ * meanwhile leaves it to be resumed and sent again, as one killed between
+ * sending and saving always did (delivery is at least once). */
+#define RUNEXEC_SAVES_MAX 8
+struct runexec_save;
+struct runexec_saves {
+    struct runexec_save *item;
+    int n;
+};
+void runexec_saves_init(struct runexec_saves *sv);
+/* Writes every kept outcome into t; safe to call again when t is retried. */
+int runexec_saves_write(struct store_txn *t, void *arg);
+/* After the transaction that called runexec_saves_write: rc is its
+ * outcome (a failure is logged for each run; those runs stay leased until
+ * their lease runs out, then are resumed). Empties sv; returns the number
+ * of outcomes that were not saved. */
+int runexec_saves_done(struct runexec_saves *sv, int rc);
+void runexec_saves_free(struct runexec_saves *sv); /* sv must be empty (done) */
+
 /* Executes run (taken over; freed here) with the inputs read when it was
- * claimed. Returns 0, or a store error when progress could not be saved
- * (the lease then expires and the run is resumed by another runner). */
+ * claimed. Its outcome is saved at once, or, when defer is not NULL, kept
+ * there for the next claim (defer full: saved at once). Returns 0, or a
+ * store error when progress could not be saved (the lease then expires and
+ * the run is resumed by another runner). */
 int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
-                const struct runexec_inputs *in);
+                const struct runexec_inputs *in, struct runexec_saves *defer);
 
 /* What one attempt of an Outgoing Integration node produced. */
 struct runexec_attempt {

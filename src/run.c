@@ -116,6 +116,8 @@ int run_release(struct store_txn *t, const char *id, long long due_at)
 struct claim_arg {
     long long now, until;
     pid_t pid;
+    run_claim_before_fn before;
+    void *before_arg;
     run_claim_also_fn also;
     void *also_arg;
     cJSON *run;
@@ -148,12 +150,18 @@ static int claim_fn(struct store_txn *t, void *arg)
 
     cJSON_Delete(a->run);
     a->run = NULL;
+    if (a->before != NULL && (rc = a->before(t, a->before_arg)) != STORE_OK)
+        return rc;
     while ((rc = take_due(t, a->now, id)) == STORE_OK) {
+        cJSON_Delete(a->run);
+        a->run = NULL;
         rc = run_get(t, id, 1, &a->run);
         if (rc != STORE_NOTFOUND)
             break;
         /* a purged run: its stale entry is gone now; take the next */
     }
+    if (rc == STORE_NOTFOUND && a->before != NULL)
+        return STORE_OK; /* nothing due: commit what before wrote (a->run is NULL) */
     if (rc != STORE_OK)
         return rc;
     cJSON_ReplaceItemInObjectCaseSensitive(a->run, "state", cJSON_CreateString("running"));
@@ -166,9 +174,10 @@ static int claim_fn(struct store_txn *t, void *arg)
 }
 
 int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until,
-              run_claim_also_fn also, void *also_arg, cJSON **run)
+              run_claim_before_fn before, void *before_arg, run_claim_also_fn also, void *also_arg,
+              cJSON **run)
 {
-    struct claim_arg a = {now_ms, lease_until, pid, also, also_arg, NULL};
+    struct claim_arg a = {now_ms, lease_until, pid, before, before_arg, also, also_arg, NULL};
     /* Run bookkeeping commits without a log flush: losing it in a power
      * cut only makes work run again (delivery is at least once); the event
      * itself was committed durably when it was accepted. */
@@ -179,6 +188,8 @@ int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_unti
         cJSON_Delete(a.run);
         return rc;
     }
+    if (a.run == NULL)
+        return STORE_NOTFOUND;
     *run = a.run;
     return STORE_OK;
 }

@@ -461,6 +461,76 @@ static int save(struct store *s, cJSON *run, int release, long long due_at, long
     return save_counted(s, run, release, due_at, lease, NULL);
 }
 
+/* A run's outcome that waits for the runner's next claim. */
+struct runexec_save {
+    cJSON *run;
+    long long due_at;
+    struct save_counts counts;
+};
+
+void runexec_saves_init(struct runexec_saves *sv)
+{
+    sv->n = 0;
+    sv->item = NULL;
+}
+
+int runexec_saves_done(struct runexec_saves *sv, int rc)
+{
+    int lost = rc == STORE_OK ? 0 : sv->n;
+
+    for (int i = 0; i < sv->n; i++) {
+        if (rc != STORE_OK)
+            LOG_ERR("run %s: cannot save progress: %s", json_get_string(sv->item[i].run, "id"),
+                    store_strerror(rc));
+        cJSON_Delete(sv->item[i].run);
+    }
+    sv->n = 0;
+    return lost;
+}
+
+void runexec_saves_free(struct runexec_saves *sv)
+{
+    (void)runexec_saves_done(sv, STORE_OK);
+    free(sv->item);
+    sv->item = NULL;
+}
+
+int runexec_saves_write(struct store_txn *t, void *arg)
+{
+    struct runexec_saves *sv = arg;
+    int rc = STORE_OK;
+
+    for (int i = 0; i < sv->n && rc == STORE_OK; i++) {
+        struct save_arg a = {sv->item[i].run, sv->item[i].due_at, 1, 0, &sv->item[i].counts};
+        rc = save_fn(t, &a);
+    }
+    return rc;
+}
+
+/* The final save of run (taken over): at once (defer NULL), or kept in
+ * defer for the next claim. Returns STORE_OK or the save's store error. */
+static int save_final(struct store *s, struct runexec_saves *defer, cJSON *run, long long due_at,
+                      const struct save_counts *counts)
+{
+    struct runexec_save *item;
+    int rc;
+
+    if (defer != NULL && defer->n < RUNEXEC_SAVES_MAX) {
+        if (defer->item == NULL)
+            defer->item = calloc(RUNEXEC_SAVES_MAX, sizeof(*defer->item));
+        if (defer->item != NULL) {
+            item = &defer->item[defer->n++];
+            item->run = run;
+            item->due_at = due_at;
+            item->counts = *counts;
+            return STORE_OK;
+        }
+    }
+    rc = save_counted(s, run, 1, due_at, 0, counts);
+    cJSON_Delete(run);
+    return rc;
+}
+
 static void set_state(cJSON *run, const char *state)
 {
     cJSON_ReplaceItemInObjectCaseSensitive(run, "state", cJSON_CreateString(state));
@@ -529,10 +599,11 @@ static int load_context(const struct runexec_inputs *in, cJSON *run, cJSON **wf,
 }
 
 int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
-                const struct runexec_inputs *in)
+                const struct runexec_inputs *in, struct runexec_saves *defer)
 {
     const char *order[WORKFLOW_MAX_NODES];
     struct save_counts counts = {0, NULL, NULL};
+    long long due_at = 0;
     cJSON *wf = NULL, *ctx = NULL;
     char err[256];
     int n = 0, rc = 0;
@@ -551,8 +622,7 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
         cJSON_AddItemToArray(json_get(run, "attempts"), a);
         set_state(run, "failed");
         counts.final = "failed";
-        rc = save_counted(s, run, 1, 0, 0, &counts);
-        goto out;
+        goto final;
     }
     for (int i = 0; i < n; i++) {
         const cJSON *node = workflow_node(wf, order[i]);
@@ -587,19 +657,20 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
             set_state(run, "retrying");
             cJSON_AddItemToObject(run, "nextAttemptAt", json_number_from_ll(due));
             counts.last = "retry";
-            rc = save_counted(s, run, 1, due, 0, &counts);
+            due_at = due;
         } else {
             set_state(run, "failed");
             counts.last = "failure";
             counts.final = "failed";
-            rc = save_counted(s, run, 1, 0, 0, &counts);
         }
-        goto out;
+        goto final;
     }
     cJSON_DeleteItemFromObjectCaseSensitive(run, "nextAttemptAt");
     set_state(run, "succeeded");
     counts.final = "succeeded";
-    rc = save_counted(s, run, 1, 0, 0, &counts);
+final:
+    rc = save_final(s, defer, run, due_at, &counts);
+    run = NULL;
 out:
     cJSON_Delete(wf);
     cJSON_Delete(ctx);

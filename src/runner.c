@@ -86,6 +86,7 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
 {
     static long long last_reap, last_queue_look;
     struct runexec_inputs in;
+    struct runexec_saves saves;
     long done = 0;
     char id[37];
     int rc;
@@ -103,6 +104,7 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
         }
     }
     runexec_inputs_init(&in);
+    runexec_saves_init(&saves);
     for (;;) {
         cJSON *run = NULL;
         long long t = isotime_now_ms();
@@ -110,8 +112,10 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             last_reap = t;
             (void)run_reap(s, last_reap);
         }
-        rc = run_claim(s, t, getpid(), t + cfg->outgoing_timeout_ms + 30000, runexec_read_inputs,
-                       &in, &run);
+        /* The outcome of the run before is written in the same transaction. */
+        rc = run_claim(s, t, getpid(), t + cfg->outgoing_timeout_ms + 30000, runexec_saves_write,
+                       &saves, runexec_read_inputs, &in, &run);
+        st->failed += runexec_saves_done(&saves, rc == STORE_NOTFOUND ? STORE_OK : rc);
         if (rc == STORE_NOTFOUND)
             break;
         if (rc != STORE_OK) {
@@ -119,11 +123,12 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             done = -1;
             break;
         }
-        if (runexec_run(s, cfg, run, &in) != STORE_OK)
+        if (runexec_run(s, cfg, run, &in, &saves) != STORE_OK)
             st->failed++;
         st->runs++;
         done++;
     }
+    runexec_saves_free(&saves);
     runexec_inputs_free(&in);
     return done;
 }

@@ -4,6 +4,7 @@
  * retry between processes, and recovery after a process killed mid-write. */
 #include "store.h"
 
+#include "counter.h"
 #include "dedup.h"
 #include "ratelimit.h"
 #include "run.h"
@@ -863,6 +864,74 @@ static void store_an_empty_run_lease_should_be_reaped(void)
     store_close(s);
 }
 
+/* run_claim's before hook: a counter raised once per call, or a failure. */
+struct before_arg {
+    int fail;
+};
+
+static int before_fn(struct store_txn *t, void *arg)
+{
+    const struct before_arg *a = arg;
+    return a->fail ? STORE_ERROR : counter_add(t, "test_before_total", 1);
+}
+
+static int create_run_fn(struct store_txn *t, void *arg)
+{
+    return run_create(t, "5e5e5e5e-5e5e-4e5e-8e5e-5e5e5e5e5e5e",
+                      "0e1f0000-0000-4000-8000-0000000000e1", "send", "queued", 1700000000000LL,
+                      arg);
+}
+
+static int before_count(struct store_txn *t, void *arg)
+{
+    struct buf v;
+    int rc;
+
+    buf_init(&v, 64);
+    rc = store_get(t, STORE_DB_COUNTERS, "test_before_total", 17, &v);
+    *(int *)arg = rc == STORE_OK && v.len == 8 ? (unsigned char)v.data[7] : -1;
+    buf_free(&v);
+    return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+/* What the runner writes before its next claim (an earlier run's outcome)
+ * is committed with the claim, and also when nothing is due; when it
+ * fails, nothing is claimed. */
+static void run_claim_should_commit_what_before_wrote(void)
+{
+    struct store *s = open_new();
+    struct before_arg fail = {1}, ok = {0};
+    char id[37] = "";
+    cJSON *run = NULL;
+    int n = 0;
+
+    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, create_run_fn, id), STORE_OK);
+    CU_ASSERT_EQUAL(run_claim(s, 1700000000001LL, getpid(), 1700000060000LL, before_fn, &fail, NULL,
+                              NULL, &run),
+                    STORE_ERROR);
+    CU_ASSERT_PTR_NULL(run);
+    CU_ASSERT_EQUAL(store_txn_run(s, before_count, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, -1); /* nothing written */
+
+    CU_ASSERT_EQUAL_FATAL(
+        run_claim(s, 1700000000001LL, getpid(), 1700000060000LL, before_fn, &ok, NULL, NULL, &run),
+        STORE_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(run, "id")->valuestring, id);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(run, "state")->valuestring, "running");
+    cJSON_Delete(run);
+    CU_ASSERT_EQUAL(store_txn_run(s, before_count, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+
+    CU_ASSERT_EQUAL(
+        run_claim(s, 1700000000002LL, getpid(), 1700000060000LL, before_fn, &ok, NULL, NULL, &run),
+        STORE_NOTFOUND);
+    CU_ASSERT_PTR_NULL(run);
+    CU_ASSERT_EQUAL(store_txn_run(s, before_count, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 2);
+    store_close(s);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -883,6 +952,8 @@ int main(void)
     CU_add_test(s, "damaged rate and dedup records are read safely",
                 store_damaged_rate_and_dedup_records_should_be_read_safely);
     CU_add_test(s, "an empty run lease is reaped", store_an_empty_run_lease_should_be_reaped);
+    CU_add_test(s, "run_claim commits what before wrote",
+                run_claim_should_commit_what_before_wrote);
     CU_add_test(s, "get_size tells the length without reading",
                 store_get_size_should_tell_the_length_without_reading);
     CU_add_test(s, "scan forward, reverse, from a key",
