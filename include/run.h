@@ -24,7 +24,8 @@ enum run_status {
 };
 
 /* Creates a run in state (queued: also due now; skipped: final) under
- * run_id, or under a new random id written into run_id when it is "". */
+ * run_id, or under a new random id written into run_id when it is "".
+ * STORE_EXISTS, with nothing written, when a run of that id exists. */
 int run_create(struct store_txn *t, const char *workflow_id, const char *event_id, const char *name,
                const char *state, long long now_ms, char run_id[37]);
 int run_get(struct store_txn *t, const char *id, int rmw, cJSON **out);

@@ -108,17 +108,13 @@ static int plan_event_ids(struct store_txn *t, const struct plan_set *set, const
         int match = !w->broken && filter_match(w->filter, envelope) == 1;
         char run_id[37] = "";
 
-        if (stable) {
-            cJSON *old = NULL;
+        if (stable)
             stable_run_id(event_id, w->id, run_id);
-            rc = run_get(t, run_id, 0, &old);
-            cJSON_Delete(old);
-            if (rc == STORE_OK)
-                continue; /* planned before: keep that run and its progress */
-            if (rc != STORE_NOTFOUND)
-                break;
-        }
         rc = run_create(t, w->id, event_id, w->name, match ? "queued" : "skipped", now_ms, run_id);
+        if (rc == STORE_EXISTS && stable) {
+            rc = STORE_OK; /* planned before: keep that run and its progress */
+            continue;
+        }
         if (rc == STORE_OK) {
             (*created)++;
             *queued += match;

@@ -80,7 +80,10 @@ int run_create(struct store_txn *t, const char *workflow_id, const char *event_i
     cJSON_AddItemToObject(run, "createdAt", json_number_from_ll(now_ms));
     if (strcmp(state, "queued") == 0)
         cJSON_AddItemToObject(run, "nextAttemptAt", json_number_from_ll(now_ms));
-    rc = run_put(t, run, now_ms);
+    /* A run of that id already there is kept (STORE_EXISTS): the put's
+     * own search tells, with no lookup before it. */
+    cJSON_AddItemToObject(run, "updatedAt", json_number_from_ll(now_ms));
+    rc = docstore_put(t, STORE_DB_RUNS, run, STORE_NOOVERWRITE);
     cJSON_Delete(run);
     if (rc == STORE_OK && strcmp(state, "queued") == 0)
         rc = put_due(t, run_id, now_ms);

@@ -906,6 +906,8 @@ static void run_claim_should_commit_what_before_wrote(void)
     int n = 0;
 
     CU_ASSERT_EQUAL_FATAL(store_txn_run(s, create_run_fn, id), STORE_OK);
+    /* Planned again (same id): the run there is kept, nothing written. */
+    CU_ASSERT_EQUAL(store_txn_run(s, create_run_fn, id), STORE_EXISTS);
     CU_ASSERT_EQUAL(run_claim(s, 1700000000001LL, getpid(), 1700000060000LL, before_fn, &fail, NULL,
                               NULL, &run),
                     STORE_ERROR);
