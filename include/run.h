@@ -50,8 +50,23 @@ typedef int (*run_claim_before_fn)(struct store_txn *t, void *arg);
 int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until,
               run_claim_before_fn before, void *before_arg, run_claim_also_fn also, void *also_arg,
               cJSON **run);
+
+/* run_claim for up to max (at most RUN_CLAIM_MAX) due runs in one
+ * transaction, earliest first: runs[0 .. *n - 1], also called for the
+ * i-th with also_args[i]. They are meant to be executed one after the
+ * other, so the i-th one's lease runs until lease_until + i * lease_step.
+ * STORE_NOTFOUND (*n = 0) when nothing is due. */
+#define RUN_CLAIM_MAX 4
+int run_claim_many(struct store *s, long long now_ms, pid_t pid, long long lease_until,
+                   long long lease_step, run_claim_before_fn before, void *before_arg,
+                   run_claim_also_fn also, void *const *also_args, int max, cJSON **runs, int *n);
 /* Extends this runner's lease on run id. */
 int run_renew(struct store_txn *t, const char *id, pid_t pid, long long lease_until);
+/* Extends pid's lease on run id to lease_until, in its own transaction,
+ * if pid still holds it: STORE_NOTFOUND when a reaper has resumed the run
+ * meanwhile (the lease ran out), which pid must then leave alone. */
+int run_lease_keep(struct store *s, const char *id, pid_t pid, long long lease_until);
+
 /* Ends the lease of a run and, when due_at > 0, makes it due then. */
 int run_release(struct store_txn *t, const char *id, long long due_at);
 /* Turns leases of dead processes or past their time into due entries.

@@ -106,6 +106,47 @@ int run_renew(struct store_txn *t, const char *id, pid_t pid, long long lease_un
     return store_put(t, STORE_DB_RUNS_LEASES, id, UUID_LEN, v, (size_t)n, 0);
 }
 
+struct keep_arg {
+    const char *id;
+    pid_t pid;
+    long long until;
+    int held;
+};
+
+static int keep_fn(struct store_txn *t, void *arg)
+{
+    struct keep_arg *a = arg;
+    char text[64];
+    long pid = 0;
+    long long until = 0;
+    struct buf v;
+    int rc;
+
+    a->held = 0;
+    buf_init(&v, sizeof(text) - 1);
+    rc = store_get_rmw(t, STORE_DB_RUNS_LEASES, a->id, UUID_LEN, &v);
+    if (rc == STORE_OK && v.len > 0 && v.len < sizeof(text)) {
+        memcpy(text, v.data, v.len);
+        text[v.len] = '\0';
+        a->held = sscanf(text, "%ld %lld", &pid, &until) == 2 && pid == (long)a->pid;
+    }
+    buf_free(&v);
+    if (rc == STORE_NOTFOUND)
+        return STORE_OK; /* resumed by a reaper: not ours any more */
+    if (rc != STORE_OK || !a->held)
+        return rc;
+    return run_renew(t, a->id, a->pid, a->until);
+}
+
+int run_lease_keep(struct store *s, const char *id, pid_t pid, long long lease_until)
+{
+    struct keep_arg a = {id, pid, lease_until, 0};
+    /* No log flush: see run_claim. */
+    int rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, keep_fn, &a);
+
+    return rc == STORE_OK && !a.held ? STORE_NOTFOUND : rc;
+}
+
 int run_release(struct store_txn *t, const char *id, long long due_at)
 {
     int rc = store_del(t, STORE_DB_RUNS_LEASES, id, UUID_LEN);
@@ -117,14 +158,22 @@ int run_release(struct store_txn *t, const char *id, long long due_at)
 }
 
 struct claim_arg {
-    long long now, until;
+    long long now, until, step;
     pid_t pid;
     run_claim_before_fn before;
     void *before_arg;
     run_claim_also_fn also;
-    void *also_arg;
-    cJSON *run;
+    void *const *also_args;
+    int max, n;
+    cJSON *runs[RUN_CLAIM_MAX];
 };
+
+static void claim_clear(struct claim_arg *a)
+{
+    for (int i = 0; i < a->n; i++)
+        cJSON_Delete(a->runs[i]);
+    a->n = 0;
+}
 
 /* Takes the first due entry; STORE_NOTFOUND when none is due. */
 static int take_due(struct store_txn *t, long long now, char id[UUID_LEN + 1])
@@ -145,56 +194,85 @@ static int take_due(struct store_txn *t, long long now, char id[UUID_LEN + 1])
     return rc;
 }
 
-static int claim_fn(struct store_txn *t, void *arg)
+/* Takes the next due run into a->runs[a->n]: STORE_NOTFOUND when none
+ * is due. */
+static int claim_one(struct store_txn *t, struct claim_arg *a)
 {
-    struct claim_arg *a = arg;
     char id[UUID_LEN + 1];
+    cJSON *run = NULL;
     int rc;
 
-    cJSON_Delete(a->run);
-    a->run = NULL;
-    if (a->before != NULL && (rc = a->before(t, a->before_arg)) != STORE_OK)
-        return rc;
     while ((rc = take_due(t, a->now, id)) == STORE_OK) {
-        cJSON_Delete(a->run);
-        a->run = NULL;
-        rc = run_get(t, id, 1, &a->run);
+        rc = run_get(t, id, 1, &run);
         if (rc != STORE_NOTFOUND)
             break;
         /* a purged run: its stale entry is gone now; take the next */
     }
-    if (rc == STORE_NOTFOUND && a->before != NULL)
-        return STORE_OK; /* nothing due: commit what before wrote (a->run is NULL) */
     if (rc != STORE_OK)
         return rc;
-    cJSON_ReplaceItemInObjectCaseSensitive(a->run, "state", cJSON_CreateString("running"));
-    rc = run_put(t, a->run, a->now);
+    a->runs[a->n++] = run;
+    cJSON_ReplaceItemInObjectCaseSensitive(run, "state", cJSON_CreateString("running"));
+    rc = run_put(t, run, a->now);
+    /* Executed one after the other: each lease covers those before it. */
     if (rc == STORE_OK)
-        rc = run_renew(t, id, a->pid, a->until);
+        rc = run_renew(t, id, a->pid, a->until + (a->n - 1) * a->step);
     if (rc == STORE_OK && a->also != NULL)
-        rc = a->also(t, a->run, a->also_arg);
+        rc = a->also(t, run, a->also_args[a->n - 1]);
     return rc;
+}
+
+static int claim_fn(struct store_txn *t, void *arg)
+{
+    struct claim_arg *a = arg;
+    int rc = STORE_OK;
+
+    claim_clear(a); /* a retried transaction starts again */
+    if (a->before != NULL && (rc = a->before(t, a->before_arg)) != STORE_OK)
+        return rc;
+    while (a->n < a->max && (rc = claim_one(t, a)) == STORE_OK)
+        ;
+    if (rc == STORE_NOTFOUND && (a->n > 0 || a->before != NULL))
+        return STORE_OK; /* commit what was claimed and what before wrote */
+    return rc;
+}
+
+int run_claim_many(struct store *s, long long now_ms, pid_t pid, long long lease_until,
+                   long long lease_step, run_claim_before_fn before, void *before_arg,
+                   run_claim_also_fn also, void *const *also_args, int max, cJSON **runs, int *n)
+{
+    struct claim_arg a = {
+        now_ms, lease_until, lease_step,
+        pid,    before,      before_arg,
+        also,   also_args,   max < 1 ? 1 : max > RUN_CLAIM_MAX ? RUN_CLAIM_MAX : max,
+        0,      {NULL}};
+    /* Run bookkeeping commits without a log flush: losing it in a power
+     * cut only makes work run again (delivery is at least once); the event
+     * itself was committed durably when it was accepted. */
+    int rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, claim_fn, &a);
+
+    *n = 0;
+    if (rc != STORE_OK) {
+        claim_clear(&a);
+        return rc;
+    }
+    if (a.n == 0)
+        return STORE_NOTFOUND;
+    memcpy(runs, a.runs, sizeof(*runs) * (size_t)a.n);
+    *n = a.n;
+    return STORE_OK;
 }
 
 int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until,
               run_claim_before_fn before, void *before_arg, run_claim_also_fn also, void *also_arg,
               cJSON **run)
 {
-    struct claim_arg a = {now_ms, lease_until, pid, before, before_arg, also, also_arg, NULL};
-    /* Run bookkeeping commits without a log flush: losing it in a power
-     * cut only makes work run again (delivery is at least once); the event
-     * itself was committed durably when it was accepted. */
-    int rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, claim_fn, &a);
-
-    *run = NULL;
-    if (rc != STORE_OK) {
-        cJSON_Delete(a.run);
-        return rc;
-    }
-    if (a.run == NULL)
-        return STORE_NOTFOUND;
-    *run = a.run;
-    return STORE_OK;
+    void *args[1] = {also_arg};
+    int n;
+    int rc =
+        run_claim_many(s, now_ms, pid, lease_until, 0, before, before_arg, also, args, 1, run, &n);
+    if (rc != STORE_OK)
+        *run = NULL;
+    return rc;
 }
 
 struct reap_arg {

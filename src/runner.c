@@ -85,7 +85,8 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
                              int look_queue)
 {
     static long long last_reap, last_queue_look;
-    struct runexec_inputs in;
+    struct runexec_inputs in[RUN_CLAIM_MAX];
+    void *args[RUN_CLAIM_MAX];
     struct runexec_saves saves;
     long done = 0;
     char id[37];
@@ -103,18 +104,23 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             return -1;
         }
     }
-    runexec_inputs_init(&in);
+    for (int i = 0; i < RUN_CLAIM_MAX; i++) {
+        runexec_inputs_init(&in[i]);
+        args[i] = &in[i];
+    }
     runexec_saves_init(&saves);
     for (;;) {
-        cJSON *run = NULL;
+        cJSON *runs[RUN_CLAIM_MAX];
+        int n = 0;
         long long t = isotime_now_ms();
         if (t - last_reap >= 1000) {
             last_reap = t;
             (void)run_reap(s, last_reap);
         }
-        /* The outcome of the run before is written in the same transaction. */
-        rc = run_claim(s, t, getpid(), t + cfg->outgoing_timeout_ms + 30000, runexec_saves_write,
-                       &saves, runexec_read_inputs, &in, &run);
+        /* One transaction saves the runs before and claims the next few. */
+        rc = run_claim_many(s, t, getpid(), t + cfg->outgoing_timeout_ms + 30000,
+                            cfg->outgoing_timeout_ms, runexec_saves_write, &saves,
+                            runexec_read_inputs, args, RUN_CLAIM_MAX, runs, &n);
         st->failed += runexec_saves_done(&saves, rc == STORE_NOTFOUND ? STORE_OK : rc);
         if (rc == STORE_NOTFOUND)
             break;
@@ -123,13 +129,28 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             done = -1;
             break;
         }
-        if (runexec_run(s, cfg, run, &in, &saves) != STORE_OK)
-            st->failed++;
-        st->runs++;
-        done++;
+        for (int i = 0; i < n; i++) {
+            /* The i-th run's lease was taken to cover i requests before it
+             * (lease_step). Runs before it that took longer (a node with a
+             * longer timeout, several nodes) call for a renewal, and a
+             * lease that ran out and was resumed by a reaper is left to
+             * that: sending it here too would deliver it twice. */
+            long long now = isotime_now_ms();
+            if (i > 0 && now - t > i * cfg->outgoing_timeout_ms &&
+                run_lease_keep(s, json_get_string(runs[i], "id"), getpid(),
+                               now + cfg->outgoing_timeout_ms + 30000) != STORE_OK) {
+                cJSON_Delete(runs[i]);
+                continue;
+            }
+            if (runexec_run(s, cfg, runs[i], &in[i], &saves) != STORE_OK)
+                st->failed++;
+            st->runs++;
+            done++;
+        }
     }
     runexec_saves_free(&saves);
-    runexec_inputs_free(&in);
+    for (int i = 0; i < RUN_CLAIM_MAX; i++)
+        runexec_inputs_free(&in[i]);
     return done;
 }
 

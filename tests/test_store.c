@@ -934,6 +934,69 @@ static void run_claim_should_commit_what_before_wrote(void)
     store_close(s);
 }
 
+static int lease_of(struct store_txn *t, void *arg)
+{
+    struct dbkv *a = arg;
+    struct buf v;
+    int rc;
+
+    buf_init(&v, 64);
+    rc = store_get(t, STORE_DB_RUNS_LEASES, a->key, 36, &v);
+    snprintf(a->dup, sizeof(a->dup), "%.*s", rc == STORE_OK ? (int)v.len : 0, v.data);
+    buf_free(&v);
+    return rc;
+}
+
+/* A runner claims a few due runs in one transaction, each leased for the
+ * requests before it; it may extend a lease only while it still holds it. */
+static void run_claim_many_should_lease_each_for_those_before_it(void)
+{
+    struct store *s = open_new();
+    char ids[3][37] = {"", "", ""}, want[37];
+    struct dbkv lease = {STORE_DB_RUNS_LEASES, NULL, 36, "", 0, ""};
+    void *args[RUN_CLAIM_MAX] = {NULL};
+    cJSON *runs[RUN_CLAIM_MAX];
+    int n = -1;
+
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL_FATAL(store_txn_run(s, create_run_fn, ids[i]), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(run_claim_many(s, 1700000000001LL, getpid(), 1700000040000LL, 10000, NULL,
+                                         NULL, NULL, args, 2, runs, &n),
+                          STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    for (int i = 0; i < 2; i++) {
+        lease.key = cJSON_GetObjectItem(runs[i], "id")->valuestring;
+        CU_ASSERT_EQUAL(store_txn_run(s, lease_of, &lease), STORE_OK);
+        snprintf(want, sizeof(want), "%ld %lld", (long)getpid(), 1700000040000LL + i * 10000);
+        CU_ASSERT_STRING_EQUAL(lease.dup, want);
+    }
+    /* The last one, by another (living) process. */
+    CU_ASSERT_EQUAL_FATAL(run_claim_many(s, 1700000000001LL, getppid(), 1700000040000LL, 10000,
+                                         NULL, NULL, NULL, args, RUN_CLAIM_MAX, runs + 2, &n),
+                          STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_EQUAL(run_claim_many(s, 1700000000001LL, getpid(), 1700000040000LL, 10000, NULL, NULL,
+                                   NULL, args, RUN_CLAIM_MAX, runs + 3, &n),
+                    STORE_NOTFOUND);
+    CU_ASSERT_EQUAL(n, 0);
+
+    /* Held: extended. Another's: left alone. */
+    lease.key = cJSON_GetObjectItem(runs[0], "id")->valuestring;
+    CU_ASSERT_EQUAL(run_lease_keep(s, lease.key, getpid(), 1700000050000LL), STORE_OK);
+    CU_ASSERT_EQUAL(store_txn_run(s, lease_of, &lease), STORE_OK);
+    snprintf(want, sizeof(want), "%ld %lld", (long)getpid(), 1700000050000LL);
+    CU_ASSERT_STRING_EQUAL(lease.dup, want);
+    CU_ASSERT_EQUAL(run_lease_keep(s, cJSON_GetObjectItem(runs[2], "id")->valuestring, getpid(),
+                                   1700000050000LL),
+                    STORE_NOTFOUND);
+    /* Run out and resumed by a reaper: no longer ours. */
+    CU_ASSERT_EQUAL(run_reap(s, 1700000060001LL), 3);
+    CU_ASSERT_EQUAL(run_lease_keep(s, lease.key, getpid(), 1700000070000LL), STORE_NOTFOUND);
+    for (int i = 0; i < 3; i++)
+        cJSON_Delete(runs[i]);
+    store_close(s);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -956,6 +1019,8 @@ int main(void)
     CU_add_test(s, "an empty run lease is reaped", store_an_empty_run_lease_should_be_reaped);
     CU_add_test(s, "run_claim commits what before wrote",
                 run_claim_should_commit_what_before_wrote);
+    CU_add_test(s, "run_claim_many leases each for those before it",
+                run_claim_many_should_lease_each_for_those_before_it);
     CU_add_test(s, "get_size tells the length without reading",
                 store_get_size_should_tell_the_length_without_reading);
     CU_add_test(s, "scan forward, reverse, from a key",

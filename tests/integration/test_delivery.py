@@ -347,5 +347,41 @@ class DeliveryTest(unittest.TestCase):
         self.assertEqual((h["queued"], h["retrying"]), (0, 0), h)
 
 
+class SlowBatchTest(unittest.TestCase):
+    """A runner claims the runs that are due together (up to 4 in one
+    transaction) and sends them one after the other. Each run's lease was
+    taken to cover outgoing_timeout_ms for every run before it in the batch;
+    when those take longer (here: 1 s each against 0.3 s, with a node
+    timeout of 3 s), the runner extends the next run's lease before sending
+    it, so no reaper resumes a run that is still waiting its turn: each
+    event reaches the sink exactly once, and the runner log shows no run
+    resumed."""
+
+    def test_slow_runs_claimed_together_are_each_delivered_once(self):
+        p = Product(conf={"runner_max": 1, "outgoing_timeout_ms": 300}, procs=2)
+        sink = Sink().start()
+        try:
+            sink.script("/slow", [{"delay": 1.0}])
+            integ = p.integration("slow-batch")
+            n = Product.outgoing("send", sink.url + "/slow",
+                                 body='{"i": {{ request.body.i }}}', timeoutMs=3000)
+            p.workflow(integ["id"], [n])
+            first = p.post_event(integ, {"i": 0})
+            # While the only runner sends the first, the next four queue up
+            # and are claimed together when it comes back.
+            self.assertTrue(sink.wait_for(lambda s: s.received("/slow"), 10))
+            rest = [p.post_event(integ, {"i": i}) for i in range(1, 5)]
+            runs = [p.wait_runs(ev, timeout=30)[0] for ev in [first] + rest]
+            self.assertEqual([r["state"] for r in runs], ["succeeded"] * 5, runs)
+            reqs = sink.received("/slow")
+            self.assertEqual(sorted(q.key for q in reqs),
+                             sorted("%s.send" % r["id"] for r in runs))
+            self.assertEqual(sink.duplicates("/slow"), 0)
+            self.assertNotIn(b"resuming", p.runner_log())
+        finally:
+            sink.stop()
+            p.stop()
+
+
 if __name__ == "__main__":
     harness.main()
