@@ -41,6 +41,26 @@ def cpu_states():
             "steal": v[7], "total": sum(v)}
 
 
+def ticks_by_comm(comms):
+    """{comm: utime + stime in clock ticks, summed over its live processes}
+    for each process name in comms (a process that exits meanwhile takes
+    its ticks with it)."""
+    out = dict.fromkeys(comms, 0)
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                head, tail = f.read().rsplit(")", 1)
+        except OSError:
+            continue
+        comm = head.split("(", 1)[1]
+        if comm in out:
+            fields = tail.split()
+            out[comm] += int(fields[11]) + int(fields[12])
+    return out
+
+
 def busy_seconds(before, after):
     """CPU seconds spent on user and system work (all CPUs) between two
     cpu_states()."""
