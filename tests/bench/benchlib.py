@@ -74,13 +74,6 @@ def cpu_share(before, after):
     return {k: 100.0 * (after[k] - before[k]) / total for k in after if k != "total"}
 
 
-def steal_ticks():
-    """(steal, total) clock ticks of all CPUs: time the hypervisor gave
-    this machine's CPUs to somebody else."""
-    c = cpu_states()
-    return c["steal"], c["total"]
-
-
 def pct(xs, q):
     """The q-th percentile (nearest rank) of xs, nan when empty."""
     xs = sorted(xs)
