@@ -123,7 +123,7 @@ static int keep_fn(struct store_txn *t, void *arg)
     int rc;
 
     a->held = 0;
-    buf_init(&v, sizeof(text) - 1);
+    buf_init(&v, 4096); /* a longer (damaged) record is no lease of ours */
     rc = store_get_rmw(t, STORE_DB_RUNS_LEASES, a->id, UUID_LEN, &v);
     if (rc == STORE_OK && v.len > 0 && v.len < sizeof(text)) {
         memcpy(text, v.data, v.len);

@@ -18,9 +18,10 @@
  *         way in), 1 a dedup record (dedup_check_and_put), 2 a rate-limit
  *         bucket (ratelimit_take), 3 a Retrieve data window (capture_status,
  *         capture_parameters, capture_waiting, capture_take), 4 a run lease
- *         (run_reap), 5 the JSON documents of an integration, a workflow
- *         and a run (integration_load, workflow_load_public, run_load, and
- *         workflow_order over the stored workflow, as the runner does).
+ *         (run_lease_keep, run_reap), 5 the JSON documents of an
+ *         integration, a workflow and a run (integration_load,
+ *         workflow_load_public, run_load, and workflow_order over the
+ *         stored workflow, as the runner does).
  * Invariants: a record that decodes re-encodes to the same bytes; decoded
  * ids are NUL-terminated; body_off + body_len lies inside the envelope;
  * events_item, events_document and events_envelope agree on whether the
@@ -34,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "capture.h"
@@ -282,6 +284,10 @@ static void stored_lease(const uint8_t *val, size_t vlen)
 
     if (put_rec(STORE_DB_RUNS_LEASES, FIX_RUN, val, vlen) != STORE_OK)
         return;
+    /* A runner about to send a run it claimed with others reads its lease
+     * first (run_lease_keep): whatever is stored, ours or not, no crash. */
+    rc = run_lease_keep(fuzz_store_get(), FIX_RUN, getpid(), NOW + 1000);
+    CHECK(rc == STORE_OK || rc == STORE_NOTFOUND || rc == STORE_ERROR);
     rc = run_reap(fuzz_store_get(), NOW);
     CHECK(rc >= 0 || rc == STORE_NOTFOUND || rc == STORE_ERROR);
     del_rec(STORE_DB_RUNS_LEASES, FIX_RUN);
