@@ -42,20 +42,14 @@ typedef int (*run_claim_also_fn)(struct store_txn *t, const cJSON *run, void *ar
  * has left to save (runexec_saves_write). Must be safe to call again. */
 typedef int (*run_claim_before_fn)(struct store_txn *t, void *arg);
 
-/* Calls before (may be NULL), then takes the earliest due run (due <=
- * now): removes its due entry, sets it running with a lease for pid until
- * lease_until, calls also (may be NULL) in the same transaction, and
- * returns the run. STORE_NOTFOUND when nothing is due; what before wrote
- * is committed then too. Any other error: nothing was committed. */
-int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until,
-              run_claim_before_fn before, void *before_arg, run_claim_also_fn also, void *also_arg,
-              cJSON **run);
-
-/* run_claim for up to max (at most RUN_CLAIM_MAX) due runs in one
- * transaction, earliest first: runs[0 .. *n - 1], also called for the
- * i-th with also_args[i]. They are meant to be executed one after the
- * other, so the i-th one's lease runs until lease_until + i * lease_step.
- * STORE_NOTFOUND (*n = 0) when nothing is due. */
+/* Calls before (may be NULL), then takes up to max (at most
+ * RUN_CLAIM_MAX) due runs (due <= now), earliest first, in one
+ * transaction: removes their due entries, sets them running with a lease
+ * for pid, calls also with also_args[i] for the i-th (also may be NULL),
+ * and returns them in runs[0 .. *n - 1]. They are meant to be executed one
+ * after the other, so the i-th one's lease runs until lease_until + i *
+ * lease_step. STORE_NOTFOUND (*n = 0) when nothing is due; what before
+ * wrote is committed then too. Any other error: nothing was committed. */
 #define RUN_CLAIM_MAX 4
 int run_claim_many(struct store *s, long long now_ms, pid_t pid, long long lease_until,
                    long long lease_step, run_claim_before_fn before, void *before_arg,

@@ -33,9 +33,19 @@ int runexec_read_inputs(struct store_txn *t, const cJSON *run, void *arg);
  * meanwhile leaves it to be resumed and sent again, as one killed between
  * sending and saving always did (delivery is at least once). */
 #define RUNEXEC_SAVES_MAX 8
-struct runexec_save;
+/* What an execution of a run adds to the counters of GET /metrics, in the
+ * transaction that saves its outcome (include/counter.h). */
+struct runexec_counts {
+    unsigned long long succeeded; /* attempts that got a 2xx */
+    const char *last;             /* outcome of the last attempt: "retry", "failure" or NULL */
+    const char *final;            /* the run's final state, or NULL */
+};
 struct runexec_saves {
-    struct runexec_save *item;
+    struct {
+        cJSON *run;
+        long long due_at;
+        struct runexec_counts counts;
+    } item[RUNEXEC_SAVES_MAX];
     int n;
 };
 void runexec_saves_init(struct runexec_saves *sv);
@@ -46,7 +56,6 @@ int runexec_saves_write(struct store_txn *t, void *arg);
  * their lease runs out, then are resumed). Empties sv; returns the number
  * of outcomes that were not saved. */
 int runexec_saves_done(struct runexec_saves *sv, int rc);
-void runexec_saves_free(struct runexec_saves *sv); /* sv must be empty (done) */
 
 /* Executes run (taken over; freed here) with the inputs read when it was
  * claimed. Its outcome is saved at once, or, when defer is not NULL, kept

@@ -106,6 +106,20 @@ int run_renew(struct store_txn *t, const char *id, pid_t pid, long long lease_un
     return store_put(t, STORE_DB_RUNS_LEASES, id, UUID_LEN, v, (size_t)n, 0);
 }
 
+/* A lease's value, "pid until" (run_renew). 0, or -1 when it does not
+ * parse: empty (possibly NULL), LEASE_TEXT_MAX bytes or more, or other. */
+#define LEASE_TEXT_MAX 64
+static int lease_parse(const void *val, size_t vlen, long *pid, long long *until)
+{
+    char v[LEASE_TEXT_MAX];
+
+    if (vlen == 0 || vlen >= sizeof(v))
+        return -1;
+    memcpy(v, val, vlen);
+    v[vlen] = '\0';
+    return sscanf(v, "%ld %lld", pid, until) == 2 ? 0 : -1;
+}
+
 struct keep_arg {
     const char *id;
     pid_t pid;
@@ -116,20 +130,15 @@ struct keep_arg {
 static int keep_fn(struct store_txn *t, void *arg)
 {
     struct keep_arg *a = arg;
-    char text[64];
     long pid = 0;
     long long until = 0;
     struct buf v;
     int rc;
 
-    a->held = 0;
     buf_init(&v, 4096); /* a longer (damaged) record is no lease of ours */
     rc = store_get_rmw(t, STORE_DB_RUNS_LEASES, a->id, UUID_LEN, &v);
-    if (rc == STORE_OK && v.len > 0 && v.len < sizeof(text)) {
-        memcpy(text, v.data, v.len);
-        text[v.len] = '\0';
-        a->held = sscanf(text, "%ld %lld", &pid, &until) == 2 && pid == (long)a->pid;
-    }
+    a->held =
+        rc == STORE_OK && lease_parse(v.data, v.len, &pid, &until) == 0 && pid == (long)a->pid;
     buf_free(&v);
     if (rc == STORE_NOTFOUND)
         return STORE_OK; /* resumed by a reaper: not ours any more */
@@ -262,19 +271,6 @@ int run_claim_many(struct store *s, long long now_ms, pid_t pid, long long lease
     return STORE_OK;
 }
 
-int run_claim(struct store *s, long long now_ms, pid_t pid, long long lease_until,
-              run_claim_before_fn before, void *before_arg, run_claim_also_fn also, void *also_arg,
-              cJSON **run)
-{
-    void *args[1] = {also_arg};
-    int n;
-    int rc =
-        run_claim_many(s, now_ms, pid, lease_until, 0, before, before_arg, also, args, 1, run, &n);
-    if (rc != STORE_OK)
-        *run = NULL;
-    return rc;
-}
-
 struct reap_arg {
     long long now;
     int resumed;
@@ -286,21 +282,17 @@ static int lease_cb(const void *key, size_t klen, const void *pkey, size_t pklen
                     size_t vlen, void *arg)
 {
     struct reap_arg *a = arg;
-    char v[64];
     long pid = 0;
     long long until = 0;
     int alive;
 
     (void)pkey, (void)pklen;
-    if (klen != UUID_LEN || vlen >= sizeof(v) || a->n == 64)
+    if (klen != UUID_LEN || vlen >= LEASE_TEXT_MAX || a->n == 64)
         return 0;
-    /* An empty value may come as NULL, which memcpy must not be given even
-     * for 0 bytes (found by the envelope fuzz target); it is a lease of no
-     * process, reaped like any that does not parse. */
-    if (vlen > 0)
-        memcpy(v, val, vlen);
-    v[vlen] = '\0';
-    if (sscanf(v, "%ld %lld", &pid, &until) != 2)
+    /* An empty value (it may come as NULL: found by the envelope fuzz
+     * target) is a lease of no process, reaped like any that does not
+     * parse. */
+    if (lease_parse(val, vlen, &pid, &until) != 0)
         pid = 0;
     alive = proc_alive((pid_t)pid);
     if (!alive || until < a->now) {

@@ -399,23 +399,15 @@ static long long backoff_ms(int attempt, long retry_after)
     return d;
 }
 
-/* What an execution of a run adds to the counters of GET /metrics, in the
- * transaction that saves its outcome (include/counter.h). */
-struct save_counts {
-    unsigned long long succeeded; /* attempts that got a 2xx */
-    const char *last;             /* outcome of the last attempt: "retry", "failure" or NULL */
-    const char *final;            /* the run's final state, or NULL */
-};
-
 struct save_arg {
     cJSON *run;
     long long due_at; /* > 0: release the lease and make the run due then */
     int release;      /* 1: release the lease (final states) */
     long long lease_until;
-    const struct save_counts *counts; /* may be NULL */
+    const struct runexec_counts *counts; /* may be NULL */
 };
 
-static int count_fn(struct store_txn *t, const struct save_counts *c)
+static int count_fn(struct store_txn *t, const struct runexec_counts *c)
 {
     char name[COUNTER_NAME_MAX + 1];
     int rc = counter_add(t, "incoming_attempts_total{outcome=\"success\"}", c->succeeded);
@@ -446,7 +438,7 @@ static int save_fn(struct store_txn *t, void *arg)
 }
 
 static int save_counted(struct store *s, cJSON *run, int release, long long due_at, long long lease,
-                        const struct save_counts *counts)
+                        const struct runexec_counts *counts)
 {
     struct save_arg a = {run, due_at, release, lease, counts};
     /* No log flush: see run_claim. */
@@ -461,17 +453,9 @@ static int save(struct store *s, cJSON *run, int release, long long due_at, long
     return save_counted(s, run, release, due_at, lease, NULL);
 }
 
-/* A run's outcome that waits for the runner's next claim. */
-struct runexec_save {
-    cJSON *run;
-    long long due_at;
-    struct save_counts counts;
-};
-
 void runexec_saves_init(struct runexec_saves *sv)
 {
     sv->n = 0;
-    sv->item = NULL;
 }
 
 int runexec_saves_done(struct runexec_saves *sv, int rc)
@@ -486,13 +470,6 @@ int runexec_saves_done(struct runexec_saves *sv, int rc)
     }
     sv->n = 0;
     return lost;
-}
-
-void runexec_saves_free(struct runexec_saves *sv)
-{
-    (void)runexec_saves_done(sv, STORE_OK);
-    free(sv->item);
-    sv->item = NULL;
 }
 
 int runexec_saves_write(struct store_txn *t, void *arg)
@@ -510,21 +487,15 @@ int runexec_saves_write(struct store_txn *t, void *arg)
 /* The final save of run (taken over): at once (defer NULL), or kept in
  * defer for the next claim. Returns STORE_OK or the save's store error. */
 static int save_final(struct store *s, struct runexec_saves *defer, cJSON *run, long long due_at,
-                      const struct save_counts *counts)
+                      const struct runexec_counts *counts)
 {
-    struct runexec_save *item;
     int rc;
 
     if (defer != NULL && defer->n < RUNEXEC_SAVES_MAX) {
-        if (defer->item == NULL)
-            defer->item = calloc(RUNEXEC_SAVES_MAX, sizeof(*defer->item));
-        if (defer->item != NULL) {
-            item = &defer->item[defer->n++];
-            item->run = run;
-            item->due_at = due_at;
-            item->counts = *counts;
-            return STORE_OK;
-        }
+        defer->item[defer->n].run = run;
+        defer->item[defer->n].due_at = due_at;
+        defer->item[defer->n++].counts = *counts;
+        return STORE_OK;
     }
     rc = save_counted(s, run, 1, due_at, 0, counts);
     cJSON_Delete(run);
@@ -602,7 +573,7 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
                 const struct runexec_inputs *in, struct runexec_saves *defer)
 {
     const char *order[WORKFLOW_MAX_NODES];
-    struct save_counts counts = {0, NULL, NULL};
+    struct runexec_counts counts = {0, NULL, NULL};
     long long due_at = 0;
     cJSON *wf = NULL, *ctx = NULL;
     char err[256];

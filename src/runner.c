@@ -148,7 +148,6 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             done++;
         }
     }
-    runexec_saves_free(&saves);
     for (int i = 0; i < RUN_CLAIM_MAX; i++)
         runexec_inputs_free(&in[i]);
     return done;

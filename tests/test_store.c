@@ -894,6 +894,18 @@ static int before_count(struct store_txn *t, void *arg)
     return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
+/* One run claimed with before's writes (*run NULL when none). */
+static int claim1(struct store *s, long long now, struct before_arg *b, cJSON **run)
+{
+    void *args[1] = {NULL};
+    int n = 0;
+    int rc =
+        run_claim_many(s, now, getpid(), 1700000060000LL, 0, before_fn, b, NULL, args, 1, run, &n);
+    if (rc != STORE_OK)
+        *run = NULL;
+    return rc;
+}
+
 /* What the runner writes before its next claim (an earlier run's outcome)
  * is committed with the claim, and also when nothing is due; when it
  * fails, nothing is claimed. */
@@ -908,16 +920,12 @@ static void run_claim_should_commit_what_before_wrote(void)
     CU_ASSERT_EQUAL_FATAL(store_txn_run(s, create_run_fn, id), STORE_OK);
     /* Planned again (same id): the run there is kept, nothing written. */
     CU_ASSERT_EQUAL(store_txn_run(s, create_run_fn, id), STORE_EXISTS);
-    CU_ASSERT_EQUAL(run_claim(s, 1700000000001LL, getpid(), 1700000060000LL, before_fn, &fail, NULL,
-                              NULL, &run),
-                    STORE_ERROR);
+    CU_ASSERT_EQUAL(claim1(s, 1700000000001LL, &fail, &run), STORE_ERROR);
     CU_ASSERT_PTR_NULL(run);
     CU_ASSERT_EQUAL(store_txn_run(s, before_count, &n), STORE_OK);
     CU_ASSERT_EQUAL(n, -1); /* nothing written */
 
-    CU_ASSERT_EQUAL_FATAL(
-        run_claim(s, 1700000000001LL, getpid(), 1700000060000LL, before_fn, &ok, NULL, NULL, &run),
-        STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(claim1(s, 1700000000001LL, &ok, &run), STORE_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(run);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(run, "id")->valuestring, id);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(run, "state")->valuestring, "running");
@@ -925,9 +933,7 @@ static void run_claim_should_commit_what_before_wrote(void)
     CU_ASSERT_EQUAL(store_txn_run(s, before_count, &n), STORE_OK);
     CU_ASSERT_EQUAL(n, 1);
 
-    CU_ASSERT_EQUAL(
-        run_claim(s, 1700000000002LL, getpid(), 1700000060000LL, before_fn, &ok, NULL, NULL, &run),
-        STORE_NOTFOUND);
+    CU_ASSERT_EQUAL(claim1(s, 1700000000002LL, &ok, &run), STORE_NOTFOUND);
     CU_ASSERT_PTR_NULL(run);
     CU_ASSERT_EQUAL(store_txn_run(s, before_count, &n), STORE_OK);
     CU_ASSERT_EQUAL(n, 2);

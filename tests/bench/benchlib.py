@@ -41,10 +41,10 @@ def cpu_states():
             "steal": v[7], "total": sum(v)}
 
 
-def ticks_by_comm(comms):
-    """{comm: utime + stime in clock ticks, summed over its live processes}
+def cpu_seconds_by_comm(comms):
+    """{comm: utime + stime in seconds, summed over its live processes}
     for each process name in comms (a process that exits meanwhile takes
-    its ticks with it)."""
+    its time with it)."""
     out = dict.fromkeys(comms, 0)
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -58,7 +58,8 @@ def ticks_by_comm(comms):
         if comm in out:
             fields = tail.split()
             out[comm] += int(fields[11]) + int(fields[12])
-    return out
+    hz = float(os.sysconf("SC_CLK_TCK"))
+    return {k: v / hz for k, v in out.items()}
 
 
 def busy_seconds(before, after):
