@@ -15,6 +15,10 @@
 
 #include "store.h"
 
+/* A lease covers a request's timeout plus this much: rendering, saving,
+ * and a runner that was slow to be scheduled. */
+#define RUN_LEASE_SLACK_MS 30000
+
 enum run_status {
     RUN_OK = 0,
     RUN_INVALID = -60,

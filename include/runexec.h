@@ -58,11 +58,16 @@ int runexec_saves_write(struct store_txn *t, void *arg);
 int runexec_saves_done(struct runexec_saves *sv, int rc);
 
 /* Executes run (taken over; freed here) with the inputs read when it was
- * claimed. Its outcome is saved at once, or, when defer is not NULL, kept
- * there for the next claim (defer full: saved at once). Returns 0, or a
- * store error when progress could not be saved (the lease then expires and
- * the run is resumed by another runner). */
-int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
+ * claimed, under this process's lease on it, which ends at lease_until.
+ * Before each request that its lease would not cover (its timeout plus
+ * half of RUN_LEASE_SLACK_MS), the lease is extended to the timeout plus
+ * the whole slack, and saved with the progress so far: however many slow
+ * nodes a run has, no reaper resumes it while it is being sent. Its
+ * outcome is saved at once, or, when defer is not NULL, kept there for the
+ * next claim (defer full: saved at once). Returns 0, or a store error when
+ * progress could not be saved (the lease then expires and the run is
+ * resumed by another runner). */
+int runexec_run(struct store *s, const struct config *cfg, cJSON *run, long long lease_until,
                 const struct runexec_inputs *in, struct runexec_saves *defer);
 
 /* What one attempt of an Outgoing Integration node produced. */

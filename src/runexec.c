@@ -569,7 +569,7 @@ static int load_context(const struct runexec_inputs *in, cJSON *run, cJSON **wf,
     return STORE_OK;
 }
 
-int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
+int runexec_run(struct store *s, const struct config *cfg, cJSON *run, long long lease_until,
                 const struct runexec_inputs *in, struct runexec_saves *defer)
 {
     const char *order[WORKFLOW_MAX_NODES];
@@ -599,15 +599,19 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run,
         const cJSON *node = workflow_node(wf, order[i]);
         const char *type = json_get_string(node, "type");
         struct runexec_attempt a;
+        long long need;
         int max, tries;
 
         if (type == NULL || strcmp(type, "outgoing_integration") != 0 ||
             json_get(json_get(run, "nodes"), order[i]))
             continue;
-        /* The lease must cover this request: its timeout plus 30 s. The
-         * claim's lease covers the default timeout; a longer one renews. */
-        if (json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms) > cfg->outgoing_timeout_ms) {
-            rc = save(s, run, 0, 0, isotime_now_ms() + json_get_ll(node, "timeoutMs", 0) + 30000);
+        /* The lease must cover this request. The claim's covers one
+         * request of the default timeout; a longer timeout, or the nodes
+         * before this one, call for more. */
+        need = isotime_now_ms() + json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms);
+        if (need + RUN_LEASE_SLACK_MS / 2 > lease_until) {
+            lease_until = need + RUN_LEASE_SLACK_MS;
+            rc = save(s, run, 0, 0, lease_until);
             if (rc != STORE_OK)
                 goto out;
         }

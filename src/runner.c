@@ -118,7 +118,7 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             (void)run_reap(s, last_reap);
         }
         /* One transaction saves the runs before and claims the next few. */
-        rc = run_claim_many(s, t, getpid(), t + cfg->outgoing_timeout_ms + 30000,
+        rc = run_claim_many(s, t, getpid(), t + cfg->outgoing_timeout_ms + RUN_LEASE_SLACK_MS,
                             cfg->outgoing_timeout_ms, runexec_saves_write, &saves,
                             runexec_read_inputs, args, RUN_CLAIM_MAX, runs, &n);
         st->failed += runexec_saves_done(&saves, rc == STORE_NOTFOUND ? STORE_OK : rc);
@@ -136,13 +136,17 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
              * lease that ran out and was resumed by a reaper is left to
              * that: sending it here too would deliver it twice. */
             long long now = isotime_now_ms();
-            if (i > 0 && now - t > i * cfg->outgoing_timeout_ms &&
-                run_lease_keep(s, json_get_string(runs[i], "id"), getpid(),
-                               now + cfg->outgoing_timeout_ms + 30000) != STORE_OK) {
-                cJSON_Delete(runs[i]);
-                continue;
+            long long lease =
+                t + cfg->outgoing_timeout_ms + RUN_LEASE_SLACK_MS + i * cfg->outgoing_timeout_ms;
+            if (i > 0 && now - t > i * cfg->outgoing_timeout_ms) {
+                lease = now + cfg->outgoing_timeout_ms + RUN_LEASE_SLACK_MS;
+                if (run_lease_keep(s, json_get_string(runs[i], "id"), getpid(), lease) !=
+                    STORE_OK) {
+                    cJSON_Delete(runs[i]);
+                    continue;
+                }
             }
-            if (runexec_run(s, cfg, runs[i], &in[i], &saves) != STORE_OK)
+            if (runexec_run(s, cfg, runs[i], lease, &in[i], &saves) != STORE_OK)
                 st->failed++;
             st->runs++;
             done++;
