@@ -21,9 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 
 
-def build_c(name, libs, workdir):
-    """Compiles tests/bench/NAME.c into workdir; returns the binary's path."""
-    out = os.path.join(workdir, name)
+def build_c(name, libs, workdir, out=None):
+    """Compiles tests/bench/NAME.c into workdir (as OUT, default NAME: the
+    process name that CPU figures go by); returns the binary's path."""
+    out = os.path.join(workdir, out or name)
     r = subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", out,
                         os.path.join(HERE, name + ".c")] + libs,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
