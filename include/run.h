@@ -58,12 +58,12 @@ typedef int (*run_claim_before_fn)(struct store_txn *t, void *arg);
 int run_claim_many(struct store *s, long long now_ms, pid_t pid, long long lease_until,
                    long long lease_step, run_claim_before_fn before, void *before_arg,
                    run_claim_also_fn also, void *const *also_args, int max, cJSON **runs, int *n);
-/* Extends this runner's lease on run id. */
+/* Leases run id to pid until lease_until, whoever held it. */
 int run_renew(struct store_txn *t, const char *id, pid_t pid, long long lease_until);
-/* Extends pid's lease on run id to lease_until, in its own transaction,
- * if pid still holds it: STORE_NOTFOUND when a reaper has resumed the run
- * meanwhile (the lease ran out), which pid must then leave alone. */
-int run_lease_keep(struct store *s, const char *id, pid_t pid, long long lease_until);
+/* Extends pid's lease on run id to lease_until if pid still holds it:
+ * STORE_NOTFOUND when it does not (its lease ran out and a reaper resumed
+ * the run, perhaps for another runner), which pid must then leave alone. */
+int run_lease_extend(struct store_txn *t, const char *id, pid_t pid, long long lease_until);
 
 /* Ends the lease of a run and, when due_at > 0, makes it due then. */
 int run_release(struct store_txn *t, const char *id, long long due_at);

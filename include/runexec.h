@@ -62,7 +62,10 @@ int runexec_saves_done(struct runexec_saves *sv, int rc);
  * Before each request that its lease would not cover (its timeout plus
  * half of RUN_LEASE_SLACK_MS), the lease is extended to the timeout plus
  * the whole slack, and saved with the progress so far: however many slow
- * nodes a run has, no reaper resumes it while it is being sent. Its
+ * nodes (or runs claimed before it) a run waits for, no reaper resumes it
+ * while it is being sent. A lease that ran out and was resumed meanwhile
+ * is not extended: the run is left to the runner that resumes it, unsent
+ * from there on, and 0 is returned. Its
  * outcome is saved at once, or, when defer is not NULL, kept there for the
  * next claim (defer full: saved at once). Returns 0, or a store error when
  * progress could not be saved (the lease then expires and the run is

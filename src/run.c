@@ -120,40 +120,19 @@ static int lease_parse(const void *val, size_t vlen, long *pid, long long *until
     return sscanf(v, "%ld %lld", pid, until) == 2 ? 0 : -1;
 }
 
-struct keep_arg {
-    const char *id;
-    pid_t pid;
-    long long until;
-    int held;
-};
-
-static int keep_fn(struct store_txn *t, void *arg)
+int run_lease_extend(struct store_txn *t, const char *id, pid_t pid, long long lease_until)
 {
-    struct keep_arg *a = arg;
-    long pid = 0;
+    long held = 0;
     long long until = 0;
     struct buf v;
     int rc;
 
     buf_init(&v, 4096); /* a longer (damaged) record is no lease of ours */
-    rc = store_get_rmw(t, STORE_DB_RUNS_LEASES, a->id, UUID_LEN, &v);
-    a->held =
-        rc == STORE_OK && lease_parse(v.data, v.len, &pid, &until) == 0 && pid == (long)a->pid;
+    rc = store_get_rmw(t, STORE_DB_RUNS_LEASES, id, UUID_LEN, &v);
+    if (rc == STORE_OK && (lease_parse(v.data, v.len, &held, &until) != 0 || held != (long)pid))
+        rc = STORE_NOTFOUND; /* resumed by a reaper: not ours any more */
     buf_free(&v);
-    if (rc == STORE_NOTFOUND)
-        return STORE_OK; /* resumed by a reaper: not ours any more */
-    if (rc != STORE_OK || !a->held)
-        return rc;
-    return run_renew(t, a->id, a->pid, a->until);
-}
-
-int run_lease_keep(struct store *s, const char *id, pid_t pid, long long lease_until)
-{
-    struct keep_arg a = {id, pid, lease_until, 0};
-    /* No log flush: see run_claim. */
-    int rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, keep_fn, &a);
-
-    return rc == STORE_OK && !a.held ? STORE_NOTFOUND : rc;
+    return rc == STORE_OK ? run_renew(t, id, pid, lease_until) : rc;
 }
 
 int run_release(struct store_txn *t, const char *id, long long due_at)

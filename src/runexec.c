@@ -427,11 +427,12 @@ static int save_fn(struct store_txn *t, void *arg)
 {
     struct save_arg *a = arg;
     const char *id = json_get_string(a->run, "id");
-    int rc = run_put(t, a->run, isotime_now_ms());
+    /* An extension first: a run no longer ours is left as it is. */
+    int rc = a->release ? STORE_OK : run_lease_extend(t, id, getpid(), a->lease_until);
+    if (rc == STORE_OK)
+        rc = run_put(t, a->run, isotime_now_ms());
     if (rc == STORE_OK && a->release)
         rc = run_release(t, id, a->due_at);
-    else if (rc == STORE_OK)
-        rc = run_renew(t, id, getpid(), a->lease_until);
     if (rc == STORE_OK && a->counts)
         rc = count_fn(t, a->counts);
     return rc;
@@ -443,7 +444,7 @@ static int save_counted(struct store *s, cJSON *run, int release, long long due_
     struct save_arg a = {run, due_at, release, lease, counts};
     /* No log flush: see run_claim. */
     int rc = store_txn_run_flags(s, STORE_TXN_NOSYNC, save_fn, &a);
-    if (rc != STORE_OK)
+    if (rc != STORE_OK && rc != STORE_NOTFOUND)
         LOG_ERR("run %s: cannot save progress: %s", json_get_string(run, "id"), store_strerror(rc));
     return rc;
 }
@@ -606,12 +607,21 @@ int runexec_run(struct store *s, const struct config *cfg, cJSON *run, long long
             json_get(json_get(run, "nodes"), order[i]))
             continue;
         /* The lease must cover this request. The claim's covers one
-         * request of the default timeout; a longer timeout, or the nodes
-         * before this one, call for more. */
+         * request of the default timeout; a longer timeout, the nodes
+         * before this one, or the runs claimed before it call for more.
+         * A lease that ran out and was resumed by a reaper is left to
+         * that: sending the run here too would deliver it twice. */
         need = isotime_now_ms() + json_get_ll(node, "timeoutMs", cfg->outgoing_timeout_ms);
         if (need + RUN_LEASE_SLACK_MS / 2 > lease_until) {
             lease_until = need + RUN_LEASE_SLACK_MS;
             rc = save(s, run, 0, 0, lease_until);
+            if (rc == STORE_NOTFOUND) {
+                LOG_WARN("run %s: its lease ran out and it was resumed; left to the runner "
+                         "that resumes it",
+                         json_get_string(run, "id"));
+                rc = STORE_OK;
+                goto out;
+            }
             if (rc != STORE_OK)
                 goto out;
         }

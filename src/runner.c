@@ -112,15 +112,14 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
     for (;;) {
         cJSON *runs[RUN_CLAIM_MAX];
         int n = 0;
-        long long t = isotime_now_ms();
+        long long t = isotime_now_ms(), lease = t + cfg->outgoing_timeout_ms + RUN_LEASE_SLACK_MS;
         if (t - last_reap >= 1000) {
             last_reap = t;
             (void)run_reap(s, last_reap);
         }
         /* One transaction saves the runs before and claims the next few. */
-        rc = run_claim_many(s, t, getpid(), t + cfg->outgoing_timeout_ms + RUN_LEASE_SLACK_MS,
-                            cfg->outgoing_timeout_ms, runexec_saves_write, &saves,
-                            runexec_read_inputs, args, RUN_CLAIM_MAX, runs, &n);
+        rc = run_claim_many(s, t, getpid(), lease, cfg->outgoing_timeout_ms, runexec_saves_write,
+                            &saves, runexec_read_inputs, args, RUN_CLAIM_MAX, runs, &n);
         st->failed += runexec_saves_done(&saves, rc == STORE_NOTFOUND ? STORE_OK : rc);
         if (rc == STORE_NOTFOUND)
             break;
@@ -131,22 +130,9 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
         }
         for (int i = 0; i < n; i++) {
             /* The i-th run's lease was taken to cover i requests before it
-             * (lease_step). Runs before it that took longer (a node with a
-             * longer timeout, several nodes) call for a renewal, and a
-             * lease that ran out and was resumed by a reaper is left to
-             * that: sending it here too would deliver it twice. */
-            long long now = isotime_now_ms();
-            long long lease =
-                t + cfg->outgoing_timeout_ms + RUN_LEASE_SLACK_MS + i * cfg->outgoing_timeout_ms;
-            if (i > 0 && now - t > i * cfg->outgoing_timeout_ms) {
-                lease = now + cfg->outgoing_timeout_ms + RUN_LEASE_SLACK_MS;
-                if (run_lease_keep(s, json_get_string(runs[i], "id"), getpid(), lease) !=
-                    STORE_OK) {
-                    cJSON_Delete(runs[i]);
-                    continue;
-                }
-            }
-            if (runexec_run(s, cfg, runs[i], lease, &in[i], &saves) != STORE_OK)
+             * (lease_step); runexec_run extends it when they took longer. */
+            if (runexec_run(s, cfg, runs[i], lease + i * cfg->outgoing_timeout_ms, &in[i],
+                            &saves) != STORE_OK)
                 st->failed++;
             st->runs++;
             done++;

@@ -144,6 +144,25 @@ struct setup_arg {
     cJSON *run; /* read back at the end */
 };
 
+/* The workflow of the tests: trigger -> a (1 s) -> b (40 s) -> c (1 s),
+ * each POSTing to 127.0.0.1:port/<node>. */
+static void workflow_text(char *wf, size_t len, int port)
+{
+    snprintf(wf, len,
+             "{\"name\": \"slow\", \"nodes\": [{\"id\": \"t\", \"type\": \"business_event\", "
+             "\"integrationId\": \"" INTEG_ID "\"}, %s%d%s, %s%d%s, %s%d%s], "
+             "\"edges\": [[\"t\", \"a\"], [\"a\", \"b\"], [\"b\", \"c\"]]}",
+             "{\"id\": \"a\", \"type\": \"outgoing_integration\", \"method\": \"POST\", "
+             "\"url\": \"http://127.0.0.1:",
+             port, "/a\", \"body\": \"{}\", \"timeoutMs\": 1000}",
+             "{\"id\": \"b\", \"type\": \"outgoing_integration\", \"method\": \"POST\", "
+             "\"url\": \"http://127.0.0.1:",
+             port, "/b\", \"body\": \"{}\", \"timeoutMs\": 40000}",
+             "{\"id\": \"c\", \"type\": \"outgoing_integration\", \"method\": \"POST\", "
+             "\"url\": \"http://127.0.0.1:",
+             port, "/c\", \"body\": \"{}\", \"timeoutMs\": 1000}");
+}
+
 static int setup_fn(struct store_txn *t, void *arg)
 {
     struct setup_arg *a = arg;
@@ -205,19 +224,7 @@ static void runexec_should_lease_each_request_it_sends(void)
     struct store *s = NULL;
     char err[512] = "";
     CU_ASSERT_EQUAL_FATAL(store_open(&cfg, STORE_CREATE, &s, err, sizeof(err)), STORE_OK);
-    snprintf(wf, sizeof(wf),
-             "{\"name\": \"slow\", \"nodes\": [{\"id\": \"t\", \"type\": \"business_event\", "
-             "\"integrationId\": \"" INTEG_ID "\"}, %s%d%s, %s%d%s, %s%d%s], "
-             "\"edges\": [[\"t\", \"a\"], [\"a\", \"b\"], [\"b\", \"c\"]]}",
-             "{\"id\": \"a\", \"type\": \"outgoing_integration\", \"method\": \"POST\", "
-             "\"url\": \"http://127.0.0.1:",
-             port, "/a\", \"body\": \"{}\", \"timeoutMs\": 1000}",
-             "{\"id\": \"b\", \"type\": \"outgoing_integration\", \"method\": \"POST\", "
-             "\"url\": \"http://127.0.0.1:",
-             port, "/b\", \"body\": \"{}\", \"timeoutMs\": 40000}",
-             "{\"id\": \"c\", \"type\": \"outgoing_integration\", \"method\": \"POST\", "
-             "\"url\": \"http://127.0.0.1:",
-             port, "/c\", \"body\": \"{}\", \"timeoutMs\": 1000}");
+    workflow_text(wf, sizeof(wf), port);
     a.workflow = wf;
     CU_ASSERT_EQUAL_FATAL(store_txn_run(s, setup_fn, &a), STORE_OK);
 
@@ -254,6 +261,57 @@ static void runexec_should_lease_each_request_it_sends(void)
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A run whose lease ran out before it was sent, and which a reaper has
+ * resumed meanwhile, is not sent by the runner that claimed it: that
+ * runner's extension finds the lease no longer its own, and the run stays
+ * as the reaper left it (retrying, due again, no attempt) for whoever
+ * claims it next. */
+static void runexec_should_leave_a_resumed_run_alone(void)
+{
+    struct setup_arg a = {NULL, "", NULL};
+    struct runexec_inputs in;
+    void *args[1] = {&in};
+    char wf[2048], err[512] = "";
+    cJSON *runs[RUN_CLAIM_MAX];
+    struct store *s = NULL;
+    long long now;
+    int claimed = 0;
+
+    strcpy(tmpdir, "/tmp/test_runexec_XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
+    config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", tmpdir);
+    cfg.outgoing_allow_private = 1;
+    CU_ASSERT_EQUAL_FATAL(store_open(&cfg, STORE_CREATE, &s, err, sizeof(err)), STORE_OK);
+    workflow_text(wf, sizeof(wf), 9); /* nothing answers: a request would be an attempt */
+    a.workflow = wf;
+    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, setup_fn, &a), STORE_OK);
+
+    runexec_inputs_init(&in);
+    now = isotime_now_ms();
+    CU_ASSERT_EQUAL_FATAL(run_claim_many(s, now, getpid(), now + 500, 0, NULL, NULL,
+                                         runexec_read_inputs, args, 1, runs, &claimed),
+                          STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(claimed, 1);
+    CU_ASSERT_EQUAL(run_reap(s, now + 501), 1); /* the lease ran out: resumed */
+    CU_ASSERT_EQUAL(runexec_run(s, &cfg, runs[0], now + 500, &in, NULL), STORE_OK);
+    runexec_inputs_free(&in);
+
+    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, run_fn, &a), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(a.run, "state")), "retrying");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(a.run, "attempts")), 0);
+    cJSON_Delete(a.run);
+    a.run = NULL;
+    /* Due again (from the reaper's time), for the next claim. */
+    CU_ASSERT_EQUAL_FATAL(run_claim_many(s, now + 501, getpid(), now + 60000, 0, NULL, NULL, NULL,
+                                         args, 1, runs, &claimed),
+                          STORE_OK);
+    CU_ASSERT_EQUAL(claimed, 1);
+    cJSON_Delete(runs[0]);
+    store_close(s);
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -265,6 +323,7 @@ int main(void)
     s = CU_add_suite("runexec", NULL, NULL);
     CU_add_test(s, "runexec leases each request it sends",
                 runexec_should_lease_each_request_it_sends);
+    CU_add_test(s, "runexec leaves a resumed run alone", runexec_should_leave_a_resumed_run_alone);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures();

@@ -953,6 +953,25 @@ static int lease_of(struct store_txn *t, void *arg)
     return rc;
 }
 
+struct extend_arg {
+    const char *id;
+    pid_t pid;
+    long long until;
+};
+
+static int extend_fn(struct store_txn *t, void *arg)
+{
+    struct extend_arg *a = arg;
+    return run_lease_extend(t, a->id, a->pid, a->until);
+}
+
+/* run_lease_extend in a transaction of its own. */
+static int extend(struct store *s, const char *id, pid_t pid, long long until)
+{
+    struct extend_arg a = {id, pid, until};
+    return store_txn_run(s, extend_fn, &a);
+}
+
 /* A runner claims a few due runs in one transaction, each leased for the
  * requests before it; it may extend a lease only while it still holds it. */
 static void run_claim_many_should_lease_each_for_those_before_it(void)
@@ -988,16 +1007,16 @@ static void run_claim_many_should_lease_each_for_those_before_it(void)
 
     /* Held: extended. Another's: left alone. */
     lease.key = cJSON_GetObjectItem(runs[0], "id")->valuestring;
-    CU_ASSERT_EQUAL(run_lease_keep(s, lease.key, getpid(), 1700000050000LL), STORE_OK);
+    CU_ASSERT_EQUAL(extend(s, lease.key, getpid(), 1700000050000LL), STORE_OK);
     CU_ASSERT_EQUAL(store_txn_run(s, lease_of, &lease), STORE_OK);
     snprintf(want, sizeof(want), "%ld %lld", (long)getpid(), 1700000050000LL);
     CU_ASSERT_STRING_EQUAL(lease.dup, want);
-    CU_ASSERT_EQUAL(run_lease_keep(s, cJSON_GetObjectItem(runs[2], "id")->valuestring, getpid(),
-                                   1700000050000LL),
-                    STORE_NOTFOUND);
+    CU_ASSERT_EQUAL(
+        extend(s, cJSON_GetObjectItem(runs[2], "id")->valuestring, getpid(), 1700000050000LL),
+        STORE_NOTFOUND);
     /* Run out and resumed by a reaper: no longer ours. */
     CU_ASSERT_EQUAL(run_reap(s, 1700000060001LL), 3);
-    CU_ASSERT_EQUAL(run_lease_keep(s, lease.key, getpid(), 1700000070000LL), STORE_NOTFOUND);
+    CU_ASSERT_EQUAL(extend(s, lease.key, getpid(), 1700000070000LL), STORE_NOTFOUND);
     for (int i = 0; i < 3; i++)
         cJSON_Delete(runs[i]);
     store_close(s);

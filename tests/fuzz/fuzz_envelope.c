@@ -18,7 +18,7 @@
  *         way in), 1 a dedup record (dedup_check_and_put), 2 a rate-limit
  *         bucket (ratelimit_take), 3 a Retrieve data window (capture_status,
  *         capture_parameters, capture_waiting, capture_take), 4 a run lease
- *         (run_lease_keep, run_reap), 5 the JSON documents of an
+ *         (run_lease_extend, run_reap), 5 the JSON documents of an
  *         integration, a workflow and a run (integration_load,
  *         workflow_load_public, run_load, and workflow_order over the
  *         stored workflow, as the runner does).
@@ -278,15 +278,21 @@ static void stored_capture(const uint8_t *val, size_t vlen)
         CHECK(vlen > 40 ? a.taken == 0 : a.taken == a.waiting);
 }
 
+static int extend_fn(struct store_txn *t, void *arg)
+{
+    (void)arg;
+    return run_lease_extend(t, FIX_RUN, getpid(), NOW + 1000);
+}
+
 static void stored_lease(const uint8_t *val, size_t vlen)
 {
     int rc;
 
     if (put_rec(STORE_DB_RUNS_LEASES, FIX_RUN, val, vlen) != STORE_OK)
         return;
-    /* A runner about to send a run it claimed with others reads its lease
-     * first (run_lease_keep): whatever is stored, ours or not, no crash. */
-    rc = run_lease_keep(fuzz_store_get(), FIX_RUN, getpid(), NOW + 1000);
+    /* A runner extending the lease of a run it sends reads it first
+     * (run_lease_extend): whatever is stored, ours or not, no crash. */
+    rc = store_txn_run(fuzz_store_get(), extend_fn, NULL);
     CHECK(rc == STORE_OK || rc == STORE_NOTFOUND || rc == STORE_ERROR);
     rc = run_reap(fuzz_store_get(), NOW);
     CHECK(rc >= 0 || rc == STORE_NOTFOUND || rc == STORE_ERROR);

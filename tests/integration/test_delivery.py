@@ -352,10 +352,11 @@ class SlowBatchTest(unittest.TestCase):
     transaction) and sends them one after the other. Each run's lease was
     taken to cover outgoing_timeout_ms for every run before it in the batch;
     when those take longer (here: 1 s each against 0.3 s, with a node
-    timeout of 3 s), the runner extends the next run's lease before sending
-    it, so no reaper resumes a run that is still waiting its turn: each
-    event reaches the sink exactly once, and the runner log shows no run
-    resumed."""
+    timeout of 3 s), the next run's lease still covers its request or is
+    extended before it (runexec_run; tests/test_runexec.c covers the
+    extension), so no reaper resumes a run that is still waiting its turn:
+    each event reaches the sink exactly once, and the runner log shows no
+    run resumed."""
 
     def test_slow_runs_claimed_together_are_each_delivered_once(self):
         p = Product(conf={"runner_max": 1, "outgoing_timeout_ms": 300}, procs=2)
