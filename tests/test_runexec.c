@@ -194,6 +194,47 @@ static int run_fn(struct store_txn *t, void *arg)
     return run_get(t, a->run_id, 1, &a->run);
 }
 
+/* cfg, with its data_dir in a new temporary directory. */
+static void fresh_config(void)
+{
+    strcpy(tmpdir, "/tmp/test_runexec_XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
+    config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", tmpdir);
+    cfg.outgoing_allow_private = 1;
+}
+
+/* A store for cfg holding the workflow (its nodes POSTing to
+ * 127.0.0.1:port), an event and a queued run of them (a). */
+static struct store *fresh_store(int port, struct setup_arg *a, char *wf, size_t len)
+{
+    struct store *s = NULL;
+    char err[512] = "";
+
+    CU_ASSERT_EQUAL_FATAL(store_open(&cfg, STORE_CREATE, &s, err, sizeof(err)), STORE_OK);
+    workflow_text(wf, len, port);
+    a->workflow = wf;
+    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, setup_fn, a), STORE_OK);
+    return s;
+}
+
+/* Claims the run, with its inputs, under a lease of 0.5 s from *now: less
+ * than one request's timeout. */
+static cJSON *claim_half_second(struct store *s, struct runexec_inputs *in, long long *now)
+{
+    void *args[1] = {in};
+    cJSON *runs[RUN_CLAIM_MAX];
+    int claimed = 0;
+
+    runexec_inputs_init(in);
+    *now = isotime_now_ms();
+    CU_ASSERT_EQUAL_FATAL(run_claim_many(s, *now, getpid(), *now + 500, 0, NULL, NULL,
+                                         runexec_read_inputs, args, 1, runs, &claimed),
+                          STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(claimed, 1);
+    return runs[0];
+}
+
 /* A run of three nodes (timeouts 1 s, 40 s, 1 s) claimed with a lease of
  * 0.5 s, as a run that waited its turn behind slow ones may be: before
  * each request whose timeout the lease does not cover, the runner extends
@@ -204,38 +245,21 @@ static void runexec_should_lease_each_request_it_sends(void)
 {
     struct setup_arg a = {NULL, "", NULL};
     struct runexec_inputs in;
-    void *args[1] = {&in};
     struct lease_arg la = {NULL, 0};
     char wf[2048], lines[256] = "";
     size_t got = 0;
     ssize_t n;
     long long now;
-    cJSON *runs[RUN_CLAIM_MAX];
-    int port = 0, out = -1, status = -1, claimed = 0;
+    struct store *s;
+    cJSON *run;
+    int port = 0, out = -1, status = -1;
     pid_t sink;
 
-    strcpy(tmpdir, "/tmp/test_runexec_XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
-    config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", tmpdir);
-    cfg.outgoing_allow_private = 1;
-    sink = start_sink(&port, &out);
-
-    struct store *s = NULL;
-    char err[512] = "";
-    CU_ASSERT_EQUAL_FATAL(store_open(&cfg, STORE_CREATE, &s, err, sizeof(err)), STORE_OK);
-    workflow_text(wf, sizeof(wf), port);
-    a.workflow = wf;
-    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, setup_fn, &a), STORE_OK);
-
-    /* Claimed with a lease of 0.5 s: less than one request's timeout. */
-    runexec_inputs_init(&in);
-    now = isotime_now_ms();
-    CU_ASSERT_EQUAL_FATAL(run_claim_many(s, now, getpid(), now + 500, 0, NULL, NULL,
-                                         runexec_read_inputs, args, 1, runs, &claimed),
-                          STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(claimed, 1);
-    CU_ASSERT_EQUAL(runexec_run(s, &cfg, runs[0], now + 500, &in, NULL), STORE_OK);
+    fresh_config();
+    sink = start_sink(&port, &out); /* before the store: the child opens its own */
+    s = fresh_store(port, &a, wf, sizeof(wf));
+    run = claim_half_second(s, &in, &now);
+    CU_ASSERT_EQUAL(runexec_run(s, &cfg, run, now + 500, &in, NULL), STORE_OK);
     runexec_inputs_free(&in);
 
     /* Each request found its timeout covered and nothing to resume. */
@@ -270,31 +294,18 @@ static void runexec_should_leave_a_resumed_run_alone(void)
 {
     struct setup_arg a = {NULL, "", NULL};
     struct runexec_inputs in;
-    void *args[1] = {&in};
-    char wf[2048], err[512] = "";
-    cJSON *runs[RUN_CLAIM_MAX];
-    struct store *s = NULL;
+    void *args[1] = {NULL};
+    char wf[2048];
+    cJSON *runs[RUN_CLAIM_MAX], *run;
+    struct store *s;
     long long now;
     int claimed = 0;
 
-    strcpy(tmpdir, "/tmp/test_runexec_XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
-    config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", tmpdir);
-    cfg.outgoing_allow_private = 1;
-    CU_ASSERT_EQUAL_FATAL(store_open(&cfg, STORE_CREATE, &s, err, sizeof(err)), STORE_OK);
-    workflow_text(wf, sizeof(wf), 9); /* nothing answers: a request would be an attempt */
-    a.workflow = wf;
-    CU_ASSERT_EQUAL_FATAL(store_txn_run(s, setup_fn, &a), STORE_OK);
-
-    runexec_inputs_init(&in);
-    now = isotime_now_ms();
-    CU_ASSERT_EQUAL_FATAL(run_claim_many(s, now, getpid(), now + 500, 0, NULL, NULL,
-                                         runexec_read_inputs, args, 1, runs, &claimed),
-                          STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(claimed, 1);
+    fresh_config();
+    s = fresh_store(9, &a, wf, sizeof(wf)); /* nothing answers: a request would be an attempt */
+    run = claim_half_second(s, &in, &now);
     CU_ASSERT_EQUAL(run_reap(s, now + 501), 1); /* the lease ran out: resumed */
-    CU_ASSERT_EQUAL(runexec_run(s, &cfg, runs[0], now + 500, &in, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(runexec_run(s, &cfg, run, now + 500, &in, NULL), STORE_OK);
     runexec_inputs_free(&in);
 
     CU_ASSERT_EQUAL_FATAL(store_txn_run(s, run_fn, &a), STORE_OK);
