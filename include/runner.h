@@ -23,6 +23,8 @@ struct runner_stats {
     long processed; /* events planned */
     long runs;      /* runs executed (to success, retry or failure) */
     long failed;
+    long claims; /* transactions that claimed runs (up to RUN_CLAIM_MAX each) */
+    long wakes;  /* times a responder's wake byte woke this runner */
 };
 
 /* Processes one queued event: in one transaction, takes it off the queue

@@ -21,7 +21,7 @@ int ctl_drain(struct ctl *c, struct ctl_drain_result *r)
 {
     static int curl_ready;
     struct spawn_slots slots;
-    struct runner_stats st = {0, 0, 0};
+    struct runner_stats st = {0, 0, 0, 0, 0};
     long ready = 0;
     int rc;
 

@@ -79,10 +79,11 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
  * for more work looks at it once a minute (look_queue 0), not at every
  * wake: a transaction each time, 5 % of a runner's CPU in a burst. Every
  * other caller looks (look_queue 1), including the last look before a
- * runner leaves. Returns the number of things done, or -1 when storage
- * failed. */
+ * runner leaves. A runner's wake w (NULL for incomingctl drain) stops
+ * being marked as waiting once work is found. Returns the number of things
+ * done, or -1 when storage failed. */
 static long drain_while_held(struct store *s, const struct config *cfg, struct runner_stats *st,
-                             int look_queue)
+                             struct wake *w, int look_queue)
 {
     static long long last_reap, last_queue_look;
     struct runexec_inputs in[RUN_CLAIM_MAX];
@@ -95,6 +96,7 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
     if (look_queue || isotime_now_ms() - last_queue_look >= RUNNER_QUEUE_LOOK_MS) {
         last_queue_look = isotime_now_ms();
         while ((rc = runner_process_one(s, cfg, id)) == STORE_OK) {
+            wake_busy(w);
             st->processed++;
             done++;
         }
@@ -128,6 +130,10 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             done = -1;
             break;
         }
+        if (n > 0) {
+            wake_busy(w); /* new work meanwhile calls for another runner */
+            st->claims++;
+        }
         for (int i = 0; i < n; i++) {
             /* The i-th run's lease was taken to cover i requests before it
              * (lease_step); runexec_run extends it when they took longer. */
@@ -157,7 +163,7 @@ int runner_drain(struct store *s, const struct config *cfg, struct spawn_slots *
     for (;;) {
         if (spawn_slot_acquire(slots) < 0)
             return 0; /* every slot busy: their holders drain our event */
-        if (drain_while_held(s, cfg, stats, 1) < 0) {
+        if (drain_while_held(s, cfg, stats, NULL, 1) < 0) {
             spawn_slot_release(slots);
             return -1;
         }
@@ -175,7 +181,7 @@ int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *
     long long idle_since, last_checkpoint = isotime_now_ms();
 
     for (;;) {
-        int woken = 0;
+        int first = 1;
         long done;
         if (spawn_slot_acquire(slots) < 0)
             return 0; /* every slot busy: their holders do the work */
@@ -184,9 +190,9 @@ int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *
             spawn_slot_release(slots);
             return runner_drain(s, cfg, slots, stats);
         }
-        do {
-            done = drain_while_held(s, cfg, stats, !woken);
-            woken = 1;
+        for (;;) {
+            done = drain_while_held(s, cfg, stats, w, first);
+            first = 0;
             if (done < 0)
                 break;
             if (done > 0)
@@ -198,7 +204,11 @@ int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *
             if (store_should_restart(s))
                 break;
             /* Retries come due while we wait: look at least twice a second. */
-        } while (wake_wait(w, 500) || isotime_now_ms() - idle_since < linger_ms);
+            if (wake_wait(w, 500))
+                stats->wakes++;
+            else if (isotime_now_ms() - idle_since >= linger_ms)
+                break;
+        }
         /* Leaving: stop listening and give the slot back before the last
          * look (see include/wake.h), so that no work is stranded. */
         wake_unlisten(w);

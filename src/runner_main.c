@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     struct config cfg;
     struct store *s = NULL;
     struct spawn_slots slots;
-    struct runner_stats st = {0, 0, 0};
+    struct runner_stats st = {0, 0, 0, 0, 0};
     struct wake w;
     enum log_level lvl;
     char err[1024];
@@ -114,7 +114,9 @@ int main(int argc, char **argv)
     (void)purge_maybe(s, &cfg, (long long)time(NULL) * 1000);
     (void)store_checkpoint(s);
     if (st.processed > 0 || st.runs > 0)
-        LOG_INFO("planned %ld event(s), executed %ld run(s)", st.processed, st.runs);
+        LOG_INFO("planned %ld event(s), executed %ld run(s) claimed in %ld transaction(s), "
+                 "woken %ld time(s)",
+                 st.processed, st.runs, st.claims, st.wakes);
     store_close(s);
     spawn_slots_close(&slots);
     return rc == 0 ? 0 : 1;

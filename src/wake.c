@@ -105,9 +105,7 @@ int wake_listen(struct wake *w)
 
 void wake_unlisten(struct wake *w)
 {
-    if (w->idle && w->idle_fd >= 0)
-        flock(w->idle_fd, LOCK_UN);
-    w->idle = 0;
+    wake_busy(w);
     if (w->fifo_fd >= 0)
         close(w->fifo_fd);
     w->fifo_fd = -1;
@@ -143,8 +141,15 @@ int wake_wait(struct wake *w, int timeout_ms)
         while (read(w->fifo_fd, bytes, sizeof(bytes)) > 0)
             woken = 1;
     }
-    if (w->idle)
-        flock(w->idle_fd, LOCK_UN);
-    w->idle = 0;
+    if (woken)
+        wake_busy(w);
     return woken;
+}
+
+void wake_busy(struct wake *w)
+{
+    if (w != NULL && w->idle && w->idle_fd >= 0)
+        flock(w->idle_fd, LOCK_UN);
+    if (w != NULL)
+        w->idle = 0;
 }

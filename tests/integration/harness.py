@@ -262,9 +262,27 @@ def processes_of(marker):
     return out
 
 
-def kill_all_of(marker, timeout=10.0):
-    """SIGKILLs every process of marker until none is left, reaping ours."""
+def wait_gone(pid_list, timeout=10.0):
+    """Waits until each pid has exited (a zombie, or no longer in /proc),
+    so that its descriptors, and the flocks held through them, are
+    released. A killed process stops naming its temp dir earlier: its
+    cmdline, environment and executable go with its memory, before its
+    descriptors are closed, so processes_of() no longer lists it while its
+    locks are still held. Returns the pids still exiting at the deadline."""
     deadline = time.time() + timeout
+    left = list(pid_list)
+    while True:
+        left = [p for p in left if (_stat(p) or ("", "Z"))[1] != "Z"]
+        if not left or time.time() > deadline:
+            return left
+        time.sleep(0.005)
+
+
+def kill_all_of(marker, timeout=10.0):
+    """SIGKILLs every process of marker until none is left (each one exited,
+    its locks released), reaping ours."""
+    deadline = time.time() + timeout
+    killed = set()
     while True:
         left = processes_of(marker)
         if not left:
@@ -272,12 +290,16 @@ def kill_all_of(marker, timeout=10.0):
         for pid in left:
             try:
                 os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
             except ProcessLookupError:
                 pass
         reap_adopted()
         if time.time() > deadline:
             raise RuntimeError("processes survive SIGKILL: %s" % left)
         time.sleep(0.05)
+    left = wait_gone(killed, max(0.0, deadline - time.time()))
+    if left:
+        raise RuntimeError("processes still exiting after SIGKILL: %s" % left)
     reap_adopted()
 
 
@@ -462,9 +484,13 @@ class Server:
             # Runners finish what they do (a run, the checkpoint on their
             # way out) and exit within a few seconds. One killed inside the
             # store makes the next process recover, which a clean restart
-            # must not need; so they get 5 s before the sweep.
+            # must not need; so they get 5 s before the sweep. A runner
+            # just started is still named incoming.fcgi until its exec, so
+            # responders' processes are waited for too (the web server has
+            # told its own responders to stop).
             deadline = time.time() + 5
-            while self.runner_pids() and time.time() < deadline:
+            while self._pids_named(("incoming-runne", "incoming.fcgi")) and \
+                    time.time() < deadline:
                 time.sleep(0.05)
             kill_all_of(self.tmp)
 
