@@ -46,6 +46,11 @@ struct outgoing_response {
 
 /* Once per process, before any request. */
 int outgoing_global_init(void);
+/* Has tick called now and then while a request is in flight (at least
+ * soon after a signal handled in the process), from the thread sending
+ * it; NULL for none. The runner hands new work over from it (see
+ * include/wake.h). Process-wide. */
+void outgoing_set_tick(void (*tick)(void));
 /* Sends req and fills resp (which the caller frees with
  * outgoing_response_free). Returns 0 when an HTTP answer arrived (any
  * status), -1 otherwise (resp->error says why, resp->retryable whether

@@ -30,6 +30,24 @@ int outgoing_global_init(void)
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
+static void (*tick_fn)(void);
+
+void outgoing_set_tick(void (*tick)(void))
+{
+    tick_fn = tick;
+}
+
+/* libcurl's progress callback, called during a transfer and again soon
+ * after a signal interrupts its wait. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)arg, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    if (tick_fn != NULL)
+        tick_fn();
+    return 0;
+}
+
 static int v4_private(uint32_t a)
 {
     return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
@@ -254,6 +272,10 @@ int outgoing_send(const struct outgoing_request *req, struct outgoing_response *
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &c);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "incoming/" PACKAGE_VERSION);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)64 << 20);
+    if (tick_fn != NULL) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    }
     gettimeofday(&t0, NULL);
     cc = curl_easy_perform(h);
     gettimeofday(&t1, NULL);

@@ -7,6 +7,7 @@
 #include "isotime.h"
 #include "json.h"
 #include "log.h"
+#include "outgoing.h"
 #include "plan.h"
 #include "run.h"
 #include "runexec.h"
@@ -82,8 +83,35 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
  * runner leaves. A runner's wake w (NULL for incomingctl drain) stops
  * being marked as waiting once work is found. Returns the number of things
  * done, or -1 when storage failed. */
+/* Hands work over to another runner, as a responder does when no runner
+ * is awake: a waiting runner is woken; when none waits, one is started if
+ * a slot is free. For a runner that claimed a full batch (a backlog
+ * behind it), and for one whose request outlasted the grace (responders
+ * that saw it awake woke no one). */
+static void recruit(const struct config *cfg, struct wake *w, struct spawn_slots *slots)
+{
+    int waiting = wake_someone_waiting(w);
+
+    (void)wake_poke(w);
+    if (!waiting && slots != NULL && spawn_slot_free(slots))
+        spawn_runner(cfg->runner_path, cfg->path, NULL);
+}
+
+/* What the tick during a request needs (one runner per process). */
+static struct {
+    const struct config *cfg;
+    struct wake *w;
+    struct spawn_slots *slots;
+} serving;
+
+static void on_request_tick(void)
+{
+    if (serving.w != NULL && wake_grace_expired())
+        recruit(serving.cfg, serving.w, serving.slots);
+}
+
 static long drain_while_held(struct store *s, const struct config *cfg, struct runner_stats *st,
-                             struct wake *w, int look_queue)
+                             struct wake *w, struct spawn_slots *slots, int look_queue)
 {
     static long long last_reap, last_queue_look;
     struct runexec_inputs in[RUN_CLAIM_MAX];
@@ -123,6 +151,13 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
         rc = run_claim_many(s, t, getpid(), lease, cfg->outgoing_timeout_ms, runexec_saves_write,
                             &saves, runexec_read_inputs, args, RUN_CLAIM_MAX, runs, &n);
         st->failed += runexec_saves_done(&saves, rc == STORE_NOTFOUND ? STORE_OK : rc);
+        if (rc == STORE_NOTFOUND && wake_is_awake(w)) {
+            /* No longer awake, then one more look: a responder that saw
+             * this runner awake did not wake anyone for its run (see
+             * include/wake.h). */
+            wake_asleep(w);
+            continue;
+        }
         if (rc == STORE_NOTFOUND)
             break;
         if (rc != STORE_OK) {
@@ -131,19 +166,25 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             break;
         }
         if (n > 0) {
-            wake_busy(w); /* new work meanwhile calls for another runner */
+            wake_busy(w); /* no longer waiting, but awake */
+            wake_awake(w);
             st->claims++;
+            if (n == RUN_CLAIM_MAX && w != NULL)
+                recruit(cfg, w, slots);
         }
         for (int i = 0; i < n; i++) {
             /* The i-th run's lease was taken to cover i requests before it
              * (lease_step); runexec_run extends it when they took longer. */
-            if (runexec_run(s, cfg, runs[i], lease + i * cfg->outgoing_timeout_ms, &in[i],
-                            &saves) != STORE_OK)
+            wake_grace_begin(w);
+            rc = runexec_run(s, cfg, runs[i], lease + i * cfg->outgoing_timeout_ms, &in[i], &saves);
+            wake_grace_end(w);
+            if (rc != STORE_OK)
                 st->failed++;
             st->runs++;
             done++;
         }
     }
+    wake_asleep(w); /* a storage error: not awake either */
     for (int i = 0; i < RUN_CLAIM_MAX; i++)
         runexec_inputs_free(&in[i]);
     return done;
@@ -163,7 +204,7 @@ int runner_drain(struct store *s, const struct config *cfg, struct spawn_slots *
     for (;;) {
         if (spawn_slot_acquire(slots) < 0)
             return 0; /* every slot busy: their holders drain our event */
-        if (drain_while_held(s, cfg, stats, NULL, 1) < 0) {
+        if (drain_while_held(s, cfg, stats, NULL, NULL, 1) < 0) {
             spawn_slot_release(slots);
             return -1;
         }
@@ -180,6 +221,11 @@ int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *
 {
     long long idle_since, last_checkpoint = isotime_now_ms();
 
+    serving.cfg = cfg;
+    serving.w = w;
+    serving.slots = slots;
+    outgoing_set_tick(on_request_tick);
+
     for (;;) {
         int first = 1;
         long done;
@@ -191,7 +237,7 @@ int runner_serve(struct store *s, const struct config *cfg, struct spawn_slots *
             return runner_drain(s, cfg, slots, stats);
         }
         for (;;) {
-            done = drain_while_held(s, cfg, stats, w, first);
+            done = drain_while_held(s, cfg, stats, w, slots, first);
             first = 0;
             if (done < 0)
                 break;

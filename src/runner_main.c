@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,9 @@ int main(int argc, char **argv)
         }
     }
     log_set_ident("incoming-runner");
+    /* A wake byte written after the last listener left (recruit in
+     * src/runner.c) fails with EPIPE instead. */
+    signal(SIGPIPE, SIG_IGN);
     if (config_load_default(&cfg, conf, err, sizeof(err)) != 0) {
         LOG_ERR("configuration: %s", err);
         return 1;

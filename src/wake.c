@@ -5,25 +5,29 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/epoll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 int wake_open(struct wake *w, const struct config *cfg)
 {
-    char dir[600], idle[640];
+    char dir[600], idle[640], awake[640];
 
     memset(w, 0, sizeof(*w));
     w->fifo_fd = -1;
     w->ep_fd = -1;
     w->idle_fd = -1;
+    w->awake_fd = -1;
     snprintf(dir, sizeof(dir), "%s/runners", cfg->data_dir);
     snprintf(w->fifo_path, sizeof(w->fifo_path), "%s/wake", dir);
     snprintf(idle, sizeof(idle), "%s/idle", dir);
+    snprintf(awake, sizeof(awake), "%s/awake", dir);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         LOG_ERR("cannot create %s: %s", dir, strerror(errno));
         return -1;
@@ -37,6 +41,11 @@ int wake_open(struct wake *w, const struct config *cfg)
         LOG_ERR("cannot open %s: %s", idle, strerror(errno));
         return -1;
     }
+    w->awake_fd = open(awake, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (w->awake_fd < 0) {
+        LOG_ERR("cannot open %s: %s", awake, strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -45,20 +54,35 @@ void wake_close(struct wake *w)
     if (w == NULL)
         return;
     wake_unlisten(w);
+    wake_asleep(w);
     if (w->idle_fd >= 0)
         close(w->idle_fd);
     w->idle_fd = -1;
+    if (w->awake_fd >= 0)
+        close(w->awake_fd);
+    w->awake_fd = -1;
+}
+
+/* 1 when some process holds a shared flock on fd. */
+static int shared_held(int fd)
+{
+    if (fd < 0)
+        return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        flock(fd, LOCK_UN);
+        return 0;
+    }
+    return errno == EWOULDBLOCK;
 }
 
 int wake_someone_waiting(struct wake *w)
 {
-    if (w->idle_fd < 0)
-        return 0;
-    if (flock(w->idle_fd, LOCK_EX | LOCK_NB) == 0) {
-        flock(w->idle_fd, LOCK_UN);
-        return 0;
-    }
-    return errno == EWOULDBLOCK;
+    return shared_held(w->idle_fd);
+}
+
+int wake_someone_awake(struct wake *w)
+{
+    return shared_held(w->awake_fd);
 }
 
 int wake_poke(struct wake *w)
@@ -152,4 +176,98 @@ void wake_busy(struct wake *w)
         flock(w->idle_fd, LOCK_UN);
     if (w != NULL)
         w->idle = 0;
+}
+
+void wake_awake(struct wake *w)
+{
+    if (w != NULL && !w->awake && w->awake_fd >= 0 && flock(w->awake_fd, LOCK_SH) == 0)
+        w->awake = 1;
+}
+
+void wake_asleep(struct wake *w)
+{
+    if (w != NULL && w->awake && w->awake_fd >= 0)
+        flock(w->awake_fd, LOCK_UN);
+    if (w != NULL)
+        w->awake = 0;
+}
+
+int wake_is_awake(const struct wake *w)
+{
+    return w != NULL && w->awake;
+}
+
+/* The grace timer's state, shared with its signal handler (one runner's
+ * wake per process). */
+static volatile sig_atomic_t grace_armed, grace_released, grace_unhanded;
+static volatile int grace_fd = -1;
+
+static void grace_expired(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    if (grace_armed && grace_fd >= 0 && flock(grace_fd, LOCK_UN) == 0)
+        grace_released = grace_unhanded = 1;
+    grace_armed = 0;
+    errno = saved;
+}
+
+static void set_timer_ms(int ms)
+{
+    struct itimerval t;
+
+    memset(&t, 0, sizeof(t));
+    t.it_value.tv_sec = ms / 1000;
+    t.it_value.tv_usec = (ms % 1000) * 1000;
+    (void)setitimer(ITIMER_REAL, &t, NULL);
+}
+
+void wake_grace_begin(struct wake *w)
+{
+    static int installed;
+
+    if (w == NULL || !w->awake)
+        return;
+    if (!installed) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = grace_expired;
+        sigemptyset(&sa.sa_mask);
+        /* Interrupted calls go on; libcurl takes an interrupted poll for
+         * one that timed out, and looks again. */
+        sa.sa_flags = SA_RESTART;
+        if (sigaction(SIGALRM, &sa, NULL) != 0)
+            return;
+        installed = 1;
+    }
+    grace_fd = w->awake_fd;
+    grace_released = grace_unhanded = 0;
+    grace_armed = 1;
+    set_timer_ms(WAKE_AWAKE_GRACE_MS);
+}
+
+void wake_grace_end(struct wake *w)
+{
+    if (w == NULL)
+        return;
+    grace_armed = 0;
+    set_timer_ms(0);
+    /* Not handed over during the request: awake again below, this runner
+     * claims the work itself next. */
+    grace_unhanded = 0;
+    if (grace_released) {
+        /* Let go by the handler: awake again, as the runner claims next. */
+        grace_released = 0;
+        w->awake = 0;
+        wake_awake(w);
+    }
+}
+
+int wake_grace_expired(void)
+{
+    if (!grace_unhanded)
+        return 0;
+    grace_unhanded = 0;
+    return 1;
 }

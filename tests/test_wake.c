@@ -3,7 +3,8 @@
  * open files conflict within one process as between processes). A runner
  * counts as waiting while it waits, and between two waits that timed out
  * (its look for due retries), but not once woken or busy; a poke with no
- * listener says so. */
+ * listener says so. A runner counts as awake from wake_awake until it lets
+ * go, and not during a request longer than the grace. */
 #include "config.h"
 #include "wake.h"
 
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tmpdir[64];
@@ -97,6 +99,64 @@ static void wake_should_swallow_every_byte_written_before_a_wait(void)
     wake_close(&responder);
 }
 
+static void wake_should_count_a_runner_awake_until_it_lets_go(void)
+{
+    struct wake runner, responder;
+
+    CU_ASSERT_EQUAL_FATAL(wake_open(&runner, &cfg), 0);
+    CU_ASSERT_EQUAL_FATAL(wake_open(&responder, &cfg), 0);
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 0);
+    wake_awake(&runner);
+    CU_ASSERT_EQUAL(wake_is_awake(&runner), 1);
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 1);
+    wake_awake(&runner); /* already: no change */
+    wake_asleep(&runner);
+    CU_ASSERT_EQUAL(wake_is_awake(&runner), 0);
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 0);
+    wake_awake(&runner);
+    wake_close(&runner); /* a runner that leaves lets go */
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 0);
+    wake_close(&responder);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    /* The grace timer's signal interrupts the sleep: sleep the rest. */
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static void wake_should_let_go_during_a_request_longer_than_the_grace(void)
+{
+    struct wake runner, responder;
+
+    CU_ASSERT_EQUAL_FATAL(wake_open(&runner, &cfg), 0);
+    CU_ASSERT_EQUAL_FATAL(wake_open(&responder, &cfg), 0);
+    /* A short request: still awake throughout. */
+    wake_awake(&runner);
+    wake_grace_begin(&runner);
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 1);
+    wake_grace_end(&runner);
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 1);
+    /* A long one: not awake once the grace is over, awake after it. */
+    wake_grace_begin(&runner);
+    sleep_ms(WAKE_AWAKE_GRACE_MS * 3);
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 0);
+    wake_grace_end(&runner);
+    CU_ASSERT_EQUAL(wake_is_awake(&runner), 1);
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 1);
+    /* Not awake: the grace does nothing, and nothing fires later. */
+    wake_asleep(&runner);
+    wake_grace_begin(&runner);
+    sleep_ms(WAKE_AWAKE_GRACE_MS * 3);
+    wake_grace_end(&runner);
+    CU_ASSERT_EQUAL(wake_is_awake(&runner), 0);
+    CU_ASSERT_EQUAL(wake_someone_awake(&responder), 0);
+    wake_close(&runner);
+    wake_close(&responder);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -111,6 +171,8 @@ int main(void)
     CU_ADD_TEST(s, wake_should_report_nobody_before_a_runner_listens);
     CU_ADD_TEST(s, wake_should_keep_a_runner_waiting_between_waits_that_timed_out);
     CU_ADD_TEST(s, wake_should_swallow_every_byte_written_before_a_wait);
+    CU_ADD_TEST(s, wake_should_count_a_runner_awake_until_it_lets_go);
+    CU_ADD_TEST(s, wake_should_let_go_during_a_request_longer_than_the_grace);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     fails = CU_get_number_of_failures();

@@ -163,8 +163,13 @@ static int take(unsigned char key[16], char *body, size_t cap, size_t *len)
             memcpy(key, k.data, 16);
             ret = c->del(c, 0);
         }
-        if (c != NULL)
-            c->close(c);
+        /* Closing a cursor that deleted can itself deadlock (the page is
+         * freed then); the transaction is then unusable. */
+        if (c != NULL) {
+            int cret = c->close(c);
+            if (ret == 0)
+                ret = cret;
+        }
         if (ret == 0) {
             k = dbt(key, 16);
             b = dbt(NULL, 0);

@@ -5,7 +5,8 @@ delivered by a runner; an event nothing triggers on starts no runner; a
 runner lingers after its work (INCOMING_RUNNER_LINGER_MS) and takes the
 next event without a new process, then exits when idle; never more than
 runner_max runners at once; no zombies; a runner holds no descriptor of
-the responder (checked in /proc/PID/fd)."""
+the responder (checked in /proc/PID/fd); a delivery to a slow target does
+not hold up the next event."""
 
 import os
 import sys
@@ -160,6 +161,26 @@ class RunnerTest(unittest.TestCase):
         self.assertNotIn(st[4], server_sids, "runner shares the server's session")
         self.assertIsNone(harness._stat(st[4]), "the session leader is still alive")
         self.assertEqual(st[2], os.getpid(), "runner was not re-parented to the subreaper")
+        self.wait_no_runner()
+
+    def test_a_slow_delivery_does_not_hold_up_the_next_event(self):
+        # A runner counts as awake (responders then wake no one) only for
+        # the first WAKE_AWAKE_GRACE_MS of a request: an event that comes
+        # while another waits on a slow target goes to another runner.
+        self.wait_no_runner()
+        slow = self.p.integration("slow target")
+        node = Product.outgoing("send", self.sink.url + "/slow", body='{"x": 1}')
+        self.p.workflow(slow["id"], [node])
+        self.sink.script("/slow", [{"status": 200, "delay": 4}])
+        before = len(self.sink.received("/runner"))
+        t0 = time.time()
+        self.assertEqual(self.post(slow).status, 202)
+        self.assertTrue(self.sink.wait_for(lambda k: k.received("/slow"), timeout=5))
+        self.assertEqual(self.post().status, 202)
+        self.wait_delivered(before + 1)
+        took = time.time() - t0
+        self.assertLess(took, 3.0, "the event waited for the slow delivery before it")
+        self.assertTrue(self.sink.wait_for(lambda k: k.delivered("/slow"), timeout=10))
         self.wait_no_runner()
 
     def test_burst_runs_at_most_runner_max_runners_and_leaves_no_zombies(self):
