@@ -42,6 +42,18 @@ static int teardown(void)
     return 0;
 }
 
+/* A runner's and a responder's handles on the same directory. */
+static int open_pair(struct wake *runner, struct wake *responder)
+{
+    return wake_open(runner, &cfg) == 0 && wake_open(responder, &cfg) == 0 ? 0 : -1;
+}
+
+static void close_pair(struct wake *runner, struct wake *responder)
+{
+    wake_close(runner);
+    wake_close(responder);
+}
+
 static void wake_should_report_nobody_before_a_runner_listens(void)
 {
     struct wake responder;
@@ -56,8 +68,7 @@ static void wake_should_keep_a_runner_waiting_between_waits_that_timed_out(void)
 {
     struct wake runner, responder;
 
-    CU_ASSERT_EQUAL_FATAL(wake_open(&runner, &cfg), 0);
-    CU_ASSERT_EQUAL_FATAL(wake_open(&responder, &cfg), 0);
+    CU_ASSERT_EQUAL_FATAL(open_pair(&runner, &responder), 0);
     CU_ASSERT_EQUAL_FATAL(wake_listen(&runner), 0);
     /* Listening but not yet waiting (it does its first work). */
     CU_ASSERT_EQUAL(wake_someone_waiting(&responder), 0);
@@ -80,31 +91,27 @@ static void wake_should_keep_a_runner_waiting_between_waits_that_timed_out(void)
     wake_unlisten(&runner);
     CU_ASSERT_EQUAL(wake_someone_waiting(&responder), 0);
     CU_ASSERT_EQUAL(wake_poke(&responder), 0);
-    wake_close(&runner);
-    wake_close(&responder);
+    close_pair(&runner, &responder);
 }
 
 static void wake_should_swallow_every_byte_written_before_a_wait(void)
 {
     struct wake runner, responder;
 
-    CU_ASSERT_EQUAL_FATAL(wake_open(&runner, &cfg), 0);
-    CU_ASSERT_EQUAL_FATAL(wake_open(&responder, &cfg), 0);
+    CU_ASSERT_EQUAL_FATAL(open_pair(&runner, &responder), 0);
     CU_ASSERT_EQUAL_FATAL(wake_listen(&runner), 0);
     for (int i = 0; i < 1000; i++)
         CU_ASSERT_EQUAL(wake_poke(&responder), 1);
     CU_ASSERT_EQUAL(wake_wait(&runner, 2000), 1);
     CU_ASSERT_EQUAL(wake_wait(&runner, 20), 0);
-    wake_close(&runner);
-    wake_close(&responder);
+    close_pair(&runner, &responder);
 }
 
 static void wake_should_count_a_runner_awake_until_it_lets_go(void)
 {
     struct wake runner, responder;
 
-    CU_ASSERT_EQUAL_FATAL(wake_open(&runner, &cfg), 0);
-    CU_ASSERT_EQUAL_FATAL(wake_open(&responder, &cfg), 0);
+    CU_ASSERT_EQUAL_FATAL(open_pair(&runner, &responder), 0);
     CU_ASSERT_EQUAL(wake_someone_awake(&responder), 0);
     wake_awake(&runner);
     CU_ASSERT_EQUAL(wake_is_awake(&runner), 1);
@@ -131,8 +138,7 @@ static void wake_should_let_go_during_a_request_longer_than_the_grace(void)
 {
     struct wake runner, responder;
 
-    CU_ASSERT_EQUAL_FATAL(wake_open(&runner, &cfg), 0);
-    CU_ASSERT_EQUAL_FATAL(wake_open(&responder, &cfg), 0);
+    CU_ASSERT_EQUAL_FATAL(open_pair(&runner, &responder), 0);
     /* A short request: still awake throughout. */
     wake_awake(&runner);
     wake_grace_begin(&runner);
@@ -153,8 +159,7 @@ static void wake_should_let_go_during_a_request_longer_than_the_grace(void)
     wake_grace_end(&runner);
     CU_ASSERT_EQUAL(wake_is_awake(&runner), 0);
     CU_ASSERT_EQUAL(wake_someone_awake(&responder), 0);
-    wake_close(&runner);
-    wake_close(&responder);
+    close_pair(&runner, &responder);
 }
 
 int main(void)
