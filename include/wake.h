@@ -3,12 +3,14 @@
  *
  * Two files in <data_dir>/runners: the FIFO "wake", which lingering
  * runners hold open for reading, and the lock file "idle", on which a
- * runner holds a shared flock while it waits for work (and while it looks
+ * runner holds a shared lock while it waits for work (and while it looks
  * for due retries between two waits, until it finds some). A responder that
  * stored work writes one byte to the FIFO (waking a waiting runner; a busy
  * one finds the byte when it next waits), and starts a new runner (within
  * the runner_max slots, include/spawn.h) only when no runner is waiting:
- * the exclusive flock on "idle" then succeeds. Opening the FIFO for
+ * no lock on "idle" is then found (F_OFD_GETLK: testing takes nothing, so
+ * one responder's test never looks like a runner to another; see
+ * src/wake.c). Opening the FIFO for
  * writing fails when no runner listens at all.
  *
  * No work is stranded: a runner that gives up waiting stops listening and
@@ -18,7 +20,7 @@
  * gone (or its slot free) and starts one.
  *
  * A third file, the lock file "awake", spares a wake per event under load:
- * a runner holds a shared flock on it while it claims runs and sends them,
+ * a runner holds a shared lock on it while it claims runs and sends them,
  * and a responder that finds it held after its commit neither pokes nor
  * starts a runner. That is safe because a runner lets go of "awake" before
  * it claims one last time and waits: its last claim begins after the

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -63,16 +62,37 @@ void wake_close(struct wake *w)
     w->awake_fd = -1;
 }
 
-/* 1 when some process holds a shared flock on fd. */
+/* The "idle" and "awake" locks are open file description locks, not
+ * flocks: a responder tests them with F_OFD_GETLK, one call that takes
+ * nothing. Testing by taking an exclusive flock and letting go looks, for
+ * that instant, like a runner's lock to another responder testing at once
+ * (harmless only because the one holding the test lock then wakes or
+ * starts a runner, which finds both events). Like flocks, they belong to
+ * the open file and go with the process. Whole-file locks; type F_RDLCK or
+ * F_UNLCK. 0 or -1 (errno). */
+static int ofd_lock(int fd, short type)
+{
+    struct flock l;
+
+    memset(&l, 0, sizeof(l));
+    l.l_type = type;
+    l.l_whence = SEEK_SET;
+    return fcntl(fd, type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW, &l);
+}
+
+/* 1 when some other open file holds a shared lock on fd's file. */
 static int shared_held(int fd)
 {
+    struct flock l;
+
     if (fd < 0)
         return 0;
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        flock(fd, LOCK_UN);
+    memset(&l, 0, sizeof(l));
+    l.l_type = F_WRLCK;
+    l.l_whence = SEEK_SET;
+    if (fcntl(fd, F_OFD_GETLK, &l) != 0)
         return 0;
-    }
-    return errno == EWOULDBLOCK;
+    return l.l_type != F_UNLCK;
 }
 
 int wake_someone_waiting(struct wake *w)
@@ -153,7 +173,7 @@ int wake_wait(struct wake *w, int timeout_ms)
 
     if (w->fifo_fd < 0 || w->ep_fd < 0)
         return 0;
-    if (!w->idle && flock(w->idle_fd, LOCK_SH) == 0)
+    if (!w->idle && ofd_lock(w->idle_fd, F_RDLCK) == 0)
         w->idle = 1;
     /* Should two runners wake for one byte, the one whose read gets it
      * works, the other waits on. */
@@ -173,21 +193,21 @@ int wake_wait(struct wake *w, int timeout_ms)
 void wake_busy(struct wake *w)
 {
     if (w != NULL && w->idle && w->idle_fd >= 0)
-        flock(w->idle_fd, LOCK_UN);
+        ofd_lock(w->idle_fd, F_UNLCK);
     if (w != NULL)
         w->idle = 0;
 }
 
 void wake_awake(struct wake *w)
 {
-    if (w != NULL && !w->awake && w->awake_fd >= 0 && flock(w->awake_fd, LOCK_SH) == 0)
+    if (w != NULL && !w->awake && w->awake_fd >= 0 && ofd_lock(w->awake_fd, F_RDLCK) == 0)
         w->awake = 1;
 }
 
 void wake_asleep(struct wake *w)
 {
     if (w != NULL && w->awake && w->awake_fd >= 0)
-        flock(w->awake_fd, LOCK_UN);
+        ofd_lock(w->awake_fd, F_UNLCK);
     if (w != NULL)
         w->awake = 0;
 }
@@ -207,7 +227,7 @@ static void grace_expired(int sig)
     int saved = errno;
 
     (void)sig;
-    if (grace_armed && grace_fd >= 0 && flock(grace_fd, LOCK_UN) == 0)
+    if (grace_armed && grace_fd >= 0 && ofd_lock(grace_fd, F_UNLCK) == 0)
         grace_released = grace_unhanded = 1;
     grace_armed = 0;
     errno = saved;

@@ -4,7 +4,8 @@
  * counts as waiting while it waits, and between two waits that timed out
  * (its look for due retries), but not once woken or busy; a poke with no
  * listener says so. A runner counts as awake from wake_awake until it lets
- * go, and not during a request longer than the grace. */
+ * go, and not during a request longer than the grace. Responders testing
+ * at once never see each other as runners. */
 #include "config.h"
 #include "wake.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -162,6 +164,32 @@ static void wake_should_let_go_during_a_request_longer_than_the_grace(void)
     close_pair(&runner, &responder);
 }
 
+/* Two responders testing at once, with no runner anywhere: neither ever
+ * sees a runner waiting or awake (a test that took a lock for an instant
+ * looked like a runner to the other). */
+static void wake_should_not_take_one_responders_test_for_a_runner(void)
+{
+    struct wake a, b;
+    long seen = 0;
+    pid_t child;
+    int status = -1;
+
+    CU_ASSERT_EQUAL_FATAL(open_pair(&a, &b), 0);
+    child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0) {
+        for (int i = 0; i < 100000; i++)
+            (void)(wake_someone_waiting(&b) + wake_someone_awake(&b));
+        _exit(0);
+    }
+    for (int i = 0; i < 100000; i++)
+        seen += wake_someone_waiting(&a) + wake_someone_awake(&a);
+    CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+    CU_ASSERT_EQUAL(status, 0);
+    CU_ASSERT_EQUAL(seen, 0);
+    close_pair(&a, &b);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -178,6 +206,7 @@ int main(void)
     CU_ADD_TEST(s, wake_should_swallow_every_byte_written_before_a_wait);
     CU_ADD_TEST(s, wake_should_count_a_runner_awake_until_it_lets_go);
     CU_ADD_TEST(s, wake_should_let_go_during_a_request_longer_than_the_grace);
+    CU_ADD_TEST(s, wake_should_not_take_one_responders_test_for_a_runner);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     fails = CU_get_number_of_failures();
