@@ -131,22 +131,13 @@ static int large_body(const struct http_request *req)
 }
 
 /* Makes sure a runner will see new work: nothing to do while a runner is
- * awake (it claims again after this look); else a waiting runner is woken,
- * and when none waits, one is started if a slot is free (a busy runner
- * also finds the wake byte when it is done). See include/wake.h for why no
- * work is stranded. */
+ * awake (it claims again after this look), else spawn_hand_over. See
+ * include/wake.h for why no work is stranded. */
 static void hand_over(const struct config *cfg, struct wake *w, struct spawn_slots *slots,
                       const char *event_id)
 {
-    int waiting;
-
-    if (wake_someone_awake(w))
-        return;
-    waiting = wake_someone_waiting(w);
-
-    (void)wake_poke(w);
-    if (!waiting && spawn_slot_free(slots))
-        spawn_runner(cfg->runner_path, cfg->path, event_id);
+    if (!wake_someone_awake(w))
+        spawn_hand_over(cfg, w, slots, event_id);
 }
 
 /* What every request needs, FastCGI or CGI. */

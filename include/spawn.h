@@ -10,6 +10,7 @@
 #define INCOMING_SPAWN_H
 
 #include "config.h"
+#include "wake.h"
 
 struct spawn_slots {
     int fds[64]; /* open slot files, -1 when not open */
@@ -34,5 +35,13 @@ void spawn_slot_release(struct spawn_slots *s);
  * child is reaped before returning, so no zombie is left. Returns 0, or -1
  * when fork failed. */
 int spawn_runner(const char *runner_path, const char *conf_path, const char *event_id);
+
+/* Hands stored work over to a runner (include/wake.h): a waiting runner is
+ * woken; when none waits, one is started if a slot is free (a busy runner
+ * also finds the wake byte when it is done). For a responder after its
+ * commit when no runner is awake, and for a runner that wants a helper.
+ * event_id names the event in the new runner's arguments (NULL for none). */
+void spawn_hand_over(const struct config *cfg, struct wake *w, struct spawn_slots *slots,
+                     const char *event_id);
 
 #endif

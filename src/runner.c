@@ -74,6 +74,21 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
     return rc;
 }
 
+/* What the tick during a request needs (one runner per process). */
+static struct {
+    const struct config *cfg;
+    struct wake *w;
+    struct spawn_slots *slots;
+} serving;
+
+/* A request outlasted the grace: responders that saw this runner awake
+ * woke no one, so it hands their work over itself. */
+static void on_request_tick(void)
+{
+    if (serving.w != NULL && wake_grace_expired())
+        spawn_hand_over(serving.cfg, serving.w, serving.slots, NULL);
+}
+
 /* Plans every queued event, then executes due runs, until neither is left.
  * The queue holds only events accepted before runs were planned at once
  * (older versions): nothing of this version adds to it. So a runner woken
@@ -83,33 +98,6 @@ int runner_process_one(struct store *s, const struct config *cfg, char event_id[
  * runner leaves. A runner's wake w (NULL for incomingctl drain) stops
  * being marked as waiting once work is found. Returns the number of things
  * done, or -1 when storage failed. */
-/* Hands work over to another runner, as a responder does when no runner
- * is awake: a waiting runner is woken; when none waits, one is started if
- * a slot is free. For a runner that claimed a full batch (a backlog
- * behind it), and for one whose request outlasted the grace (responders
- * that saw it awake woke no one). */
-static void recruit(const struct config *cfg, struct wake *w, struct spawn_slots *slots)
-{
-    int waiting = wake_someone_waiting(w);
-
-    (void)wake_poke(w);
-    if (!waiting && slots != NULL && spawn_slot_free(slots))
-        spawn_runner(cfg->runner_path, cfg->path, NULL);
-}
-
-/* What the tick during a request needs (one runner per process). */
-static struct {
-    const struct config *cfg;
-    struct wake *w;
-    struct spawn_slots *slots;
-} serving;
-
-static void on_request_tick(void)
-{
-    if (serving.w != NULL && wake_grace_expired())
-        recruit(serving.cfg, serving.w, serving.slots);
-}
-
 static long drain_while_held(struct store *s, const struct config *cfg, struct runner_stats *st,
                              struct wake *w, struct spawn_slots *slots, int look_queue)
 {
@@ -170,7 +158,7 @@ static long drain_while_held(struct store *s, const struct config *cfg, struct r
             wake_awake(w);
             st->claims++;
             if (n == RUN_CLAIM_MAX && w != NULL)
-                recruit(cfg, w, slots);
+                spawn_hand_over(cfg, w, slots, NULL); /* a backlog: a helper */
         }
         for (int i = 0; i < n; i++) {
             /* The i-th run's lease was taken to cover i requests before it

@@ -168,3 +168,13 @@ int spawn_runner(const char *runner_path, const char *conf_path, const char *eve
         ;
     return 0;
 }
+
+void spawn_hand_over(const struct config *cfg, struct wake *w, struct spawn_slots *slots,
+                     const char *event_id)
+{
+    int waiting = wake_someone_waiting(w);
+
+    (void)wake_poke(w);
+    if (!waiting && spawn_slot_free(slots))
+        spawn_runner(cfg->runner_path, cfg->path, event_id);
+}

@@ -192,10 +192,11 @@ int wake_wait(struct wake *w, int timeout_ms)
 
 void wake_busy(struct wake *w)
 {
-    if (w != NULL && w->idle && w->idle_fd >= 0)
+    if (w == NULL)
+        return;
+    if (w->idle && w->idle_fd >= 0)
         ofd_lock(w->idle_fd, F_UNLCK);
-    if (w != NULL)
-        w->idle = 0;
+    w->idle = 0;
 }
 
 void wake_awake(struct wake *w)
@@ -206,10 +207,11 @@ void wake_awake(struct wake *w)
 
 void wake_asleep(struct wake *w)
 {
-    if (w != NULL && w->awake && w->awake_fd >= 0)
+    if (w == NULL)
+        return;
+    if (w->awake && w->awake_fd >= 0)
         ofd_lock(w->awake_fd, F_UNLCK);
-    if (w != NULL)
-        w->awake = 0;
+    w->awake = 0;
 }
 
 int wake_is_awake(const struct wake *w)
@@ -273,11 +275,10 @@ void wake_grace_end(struct wake *w)
         return;
     grace_armed = 0;
     set_timer_ms(0);
-    /* Not handed over during the request: awake again below, this runner
-     * claims the work itself next. */
+    /* Let go by the handler (and perhaps not handed over): awake again,
+     * as this runner claims next. */
     grace_unhanded = 0;
     if (grace_released) {
-        /* Let go by the handler: awake again, as the runner claims next. */
         grace_released = 0;
         w->awake = 0;
         wake_awake(w);
