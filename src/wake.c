@@ -190,13 +190,18 @@ int wake_wait(struct wake *w, int timeout_ms)
     return woken;
 }
 
+/* Lets go of the shared lock on fd that *held says this process holds. */
+static void let_go(int fd, int *held)
+{
+    if (*held && fd >= 0)
+        ofd_lock(fd, F_UNLCK);
+    *held = 0;
+}
+
 void wake_busy(struct wake *w)
 {
-    if (w == NULL)
-        return;
-    if (w->idle && w->idle_fd >= 0)
-        ofd_lock(w->idle_fd, F_UNLCK);
-    w->idle = 0;
+    if (w != NULL)
+        let_go(w->idle_fd, &w->idle);
 }
 
 void wake_awake(struct wake *w)
@@ -207,11 +212,8 @@ void wake_awake(struct wake *w)
 
 void wake_asleep(struct wake *w)
 {
-    if (w == NULL)
-        return;
-    if (w->awake && w->awake_fd >= 0)
-        ofd_lock(w->awake_fd, F_UNLCK);
-    w->awake = 0;
+    if (w != NULL)
+        let_go(w->awake_fd, &w->awake);
 }
 
 int wake_is_awake(const struct wake *w)
